@@ -1,0 +1,173 @@
+#pragma once
+// Controller: the control plane's service layer. It owns the in-memory ClusterState, runs the
+// scheduler, persists every change in the Store before acknowledging it, keeps job logs on
+// disk, tracks node health, and wakes agents' long polls and users' log follows.
+//
+// Level-triggered: it stores *desired* attempts per node; agents report *actual* attempts;
+// Report() reconciles. Duplicate or stale reports are harmless.
+//
+// Safe for concurrent use (one internal mutex). Callbacks passed in are invoked without the
+// mutex held, possibly on another thread (the caller of Tick() or of the call that changed
+// state), exactly once unless said otherwise.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "core/model/job.h"
+#include "store/store.h"
+
+namespace fastgpu::control {
+
+struct ControllerOptions {
+  std::string data_dir;             // logs go to data_dir/logs
+  std::string policy = "bestfit";   // placement policy name
+  int64_t node_grace_ms = 10000;    // heartbeat silence after which a node is not ready
+  int64_t heartbeat_ms = 2000;      // told to agents at register
+};
+
+// Who is calling, from a verified API key.
+struct Caller {
+  std::string tenant;
+  std::string role;        // "admin", "member", "viewer"
+  std::string key_prefix;
+};
+
+struct JobView {
+  core::JobRecord record;       // record.reason is the current pending reason while pending
+  int32_t queue_position = 0;   // >0 only while pending
+};
+
+struct JobPage {
+  std::vector<JobView> jobs;
+  std::optional<core::JobId> next;  // pass as after_id for the next page
+};
+
+struct NodeView {
+  core::NodeRecord record;
+  bool ready = false;
+};
+
+struct Allocation { core::JobId job = 0; std::string tenant; core::Slice slice; };
+struct GpuView {
+  std::string node;
+  core::DeviceSpec device;
+  bool node_ready = false;
+  int32_t free_milli = 0;
+  int64_t free_memory_mib = 0;
+  std::vector<Allocation> allocations;
+};
+struct PoolSummary {
+  int32_t nodes = 0, gpus = 0, idle_gpus = 0, pending_jobs = 0;
+  int64_t total_milli = 0, free_milli = 0, total_memory_mib = 0, free_memory_mib = 0;
+};
+struct PoolView { std::vector<GpuView> gpus; PoolSummary summary; };
+
+enum class LogStream { kStdout, kStderr };
+
+// What the agent says about one attempt.
+struct AttemptReport {
+  core::JobId job = 0;
+  int32_t attempt = 0;
+  bool exited = false;
+  int32_t pid = 0;
+  std::optional<int32_t> exit_code;
+  std::optional<int32_t> signal;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+  std::string error;  // non-empty: could not start
+};
+struct AttemptKey {
+  core::JobId job = 0;
+  int32_t attempt = 0;
+  bool operator==(const AttemptKey&) const = default;
+};
+
+// One attempt that should run on a node.
+struct DesiredAttempt {
+  core::JobId job = 0;
+  int32_t attempt = 0;
+  std::string tenant;
+  core::JobSpec spec;
+  core::Placement placement;
+};
+struct DesiredSet {
+  int64_t version = 0;
+  std::vector<DesiredAttempt> attempts;  // by job id
+};
+
+class Controller {
+ public:
+  // Recovers state from `store` (nodes, pending queue, bound jobs), creates data_dir/logs, and
+  // creates the first admin key and join token if the store has none (see FirstStartSecrets).
+  // `store` and `clock` must outlive the controller.
+  static Result<std::unique_ptr<Controller>> Open(const ControllerOptions& options,
+                                                  store::Store& store, const Clock& clock);
+  virtual ~Controller() = default;
+
+  // Secrets created by this Open() on a fresh store (written by the caller to
+  // DATA/admin-key and DATA/join-token, 0600); empty strings when the store already had them.
+  struct Secrets { std::string admin_key; std::string join_token; };
+  virtual Secrets FirstStartSecrets() const = 0;
+  // Replaces the join token (its hash is stored): for --join-token.
+  virtual Status SetJoinToken(const std::string& token) = 0;
+
+  // --- auth ---
+  // Unauthenticated for a missing, malformed, unknown, revoked or wrong key.
+  virtual Result<Caller> Authenticate(std::string_view bearer_key) = 0;
+  virtual Status AuthenticateAgent(std::string_view bearer_token) = 0;
+
+  // --- jobs (tenant-scoped: non-admins see only their tenant's jobs; others are NotFound) ---
+  // Validates, checks feasibility, commits, then schedules. InvalidArgument naming the field.
+  virtual Result<JobView> Submit(const Caller& caller, core::JobSpec spec) = 0;
+  virtual Result<JobPage> ListJobs(const Caller& caller, store::JobFilter filter) = 0;
+  virtual Result<JobView> GetJob(const Caller& caller, core::JobId id) = 0;
+  // FailedPrecondition when the job already ended.
+  virtual Result<JobView> Cancel(const Caller& caller, core::JobId id) = 0;
+
+  // --- logs ---
+  // Up to max_bytes of the stream from offset. *job_ended is set when the job is terminal and
+  // the agent has shipped its last bytes.
+  virtual Result<std::string> ReadLog(const Caller& caller, core::JobId id, LogStream stream,
+                                      int64_t offset, int64_t max_bytes, bool* job_ended) = 0;
+  // Calls sink(chunk, ended) with the bytes from offset, then again with each new chunk, and
+  // a last time with ended=true when the job has ended and all bytes were sent. The sink
+  // returns false to stop following (client gone). Returns NotFound as GetJob does.
+  using LogSink = std::function<bool(std::string_view chunk, bool ended)>;
+  virtual Status FollowLog(const Caller& caller, core::JobId id, LogStream stream,
+                           int64_t offset, LogSink sink) = 0;
+
+  // --- pool ---
+  virtual std::vector<NodeView> ListNodes() = 0;
+  virtual PoolView Pool() = 0;
+
+  // --- agents ---
+  virtual Status RegisterNode(core::NodeRecord node) = 0;
+  // Applies reports (the heartbeat too) and returns the exited attempts now committed.
+  // NotFound for an unknown node.
+  virtual Result<std::vector<AttemptKey>> Report(const std::string& node,
+                                                 const std::vector<AttemptReport>& attempts) = 0;
+  // Appends log bytes (see protocol.md). Returns the stored size; FailedPrecondition with the
+  // stored size in *size_out when offset leaves a gap. NotFound for unknown node/job.
+  virtual Result<int64_t> AppendLog(const std::string& node, core::JobId job, int32_t attempt,
+                                    LogStream stream, int64_t offset, std::string_view data,
+                                    int64_t* size_out) = 0;
+  // Long poll: calls done once, at once if the node's version != `version`, else when it
+  // changes or when wait_ms passes (checked in Tick()). NotFound for an unknown node.
+  using DesiredCallback = std::function<void(Result<DesiredSet>)>;
+  virtual void WatchDesired(const std::string& node, int64_t version, int64_t wait_ms,
+                            DesiredCallback done) = 0;
+
+  // Periodic work: expires long polls, marks silent nodes not ready. Call every ~100 ms.
+  virtual void Tick() = 0;
+  // Completes every pending long poll and follow (for shutdown).
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace fastgpu::control

@@ -1,0 +1,69 @@
+#pragma once
+// Jobs and nodes as records: what the store keeps and the API shows. Plain values, no I/O.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model/resources.h"
+
+namespace fastgpu::core {
+
+enum class JobState {
+  kPending,    // in the wait queue
+  kScheduled,  // bound to a node, the agent has not reported it running yet
+  kRunning,    // the agent reported the process started
+  kSucceeded,  // exited 0
+  kFailed,     // exited non-zero, killed by a signal, or could not start
+  kCancelled,  // cancelled by a user (pending or running)
+};
+
+// "pending", "scheduled", ... ; ParseJobState returns false for an unknown name.
+std::string_view JobStateName(JobState state);
+bool ParseJobState(std::string_view name, JobState* out);
+inline bool IsTerminal(JobState s) {
+  return s == JobState::kSucceeded || s == JobState::kFailed || s == JobState::kCancelled;
+}
+
+// What the user submitted; immutable after submit.
+struct JobSpec {
+  std::string name;
+  std::vector<std::string> argv;            // argv[0] is looked up in PATH; no shell
+  std::map<std::string, std::string> env;   // added to a clean base environment
+  std::string workdir;                      // empty: a fresh directory per attempt
+  ResourceRequest resources;
+  int32_t priority = 0;
+  int32_t max_retries = 0;
+  int64_t time_limit_s = 0;                 // 0: none
+  bool operator==(const JobSpec&) const = default;
+};
+
+struct JobRecord {
+  JobId id = 0;  // assigned by the store on create
+  std::string tenant = "default";
+  JobSpec spec;
+  JobState state = JobState::kPending;
+  std::string reason;       // why pending / why failed; empty otherwise
+  int64_t submit_ms = 0;
+  int64_t start_ms = 0;     // 0: not started
+  int64_t end_ms = 0;       // 0: not ended
+  int32_t attempt = 0;      // 1 for the first run; 0 while never bound
+  std::optional<Placement> placement;  // set while scheduled/running, kept after the end
+  std::optional<int32_t> exit_code;
+  std::optional<int32_t> signal;
+  bool cancel_requested = false;
+  bool operator==(const JobRecord&) const = default;
+};
+
+struct NodeRecord {
+  NodeSpec spec;
+  bool simulated = false;
+  int64_t registered_ms = 0;
+  int64_t last_seen_ms = 0;
+  bool operator==(const NodeRecord&) const = default;
+};
+
+}  // namespace fastgpu::core

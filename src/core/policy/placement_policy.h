@@ -1,0 +1,36 @@
+#pragma once
+// PlacementPolicy: where one job should go, given what is free. Pure: no I/O, no clock.
+// Implementations are chosen by name through MakePlacementPolicy().
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "common/rng.h"
+#include "core/model/resources.h"
+#include "core/state.h"
+
+namespace fastgpu::core {
+
+class PlacementPolicy {
+ public:
+  virtual ~PlacementPolicy() = default;
+  virtual std::string_view name() const = 0;
+  // Returns a placement on one ready node of `nodes` whose free capacity (spec minus used)
+  // holds `job`, or nullopt when none does now. Never changes `nodes`.
+  // Devices are chosen inside the node too (whole GPUs only on fully idle devices; a slice
+  // only on one device). Ties are broken by node name then device index, never by map order.
+  virtual std::optional<Placement> Place(const QueuedJob& job,
+                                         const std::map<std::string, NodeState>& nodes,
+                                         Rng& rng) const = 0;
+};
+
+// "bestfit" (default). Returns InvalidArgument naming field "policy" for an unknown name.
+Result<std::unique_ptr<PlacementPolicy>> MakePlacementPolicy(std::string_view name);
+
+// Whether `job` could fit on `node` if the node were empty (its total capacity), and
+// when not, a short reason ("needs 16 GPUs, node has 10").
+bool FitsTotal(const QueuedJob& job, const NodeSpec& node, std::string* reason);
+
+}  // namespace fastgpu::core

@@ -1,0 +1,49 @@
+#pragma once
+// ClusterState: the scheduler's whole view of the cluster (nodes, free capacity, wait queue,
+// bound jobs). Changes only through Apply(). Deterministic: iteration is ordered by name/id.
+// Not thread-safe: the owner serialises access.
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "core/events.h"
+#include "core/model/resources.h"
+
+namespace fastgpu::core {
+
+// Per-node view with what is in use.
+struct NodeState {
+  NodeSpec spec;
+  bool ready = true;
+  std::vector<Slice> used;  // parallel to spec.devices: what bound jobs hold on each device
+  int32_t used_cpu_milli = 0;
+  int64_t used_memory_mib = 0;
+};
+
+class ClusterState {
+ public:
+  // Applies one event. Returns OK, or:
+  //  - InvalidArgument for a bind to an unknown node/device or one that would exceed capacity;
+  //  - NotFound when binding/releasing a job the state does not know (releasing an unknown job
+  //    is OK and a no-op, so duplicate events are harmless);
+  //  - AlreadyExists when queueing a job id that is already queued or bound.
+  // On error the state is unchanged.
+  Status Apply(const Event& event);
+
+  const std::map<std::string, NodeState>& nodes() const { return nodes_; }
+  const std::map<JobId, QueuedJob>& queued() const { return queued_; }
+  const std::map<JobId, Placement>& bound() const { return bound_; }
+
+  // Queued jobs in scheduling order: priority desc, submit_ms asc, id asc.
+  std::vector<const QueuedJob*> QueueOrder() const;
+
+ private:
+  std::map<std::string, NodeState> nodes_;
+  std::map<JobId, QueuedJob> queued_;
+  std::map<JobId, Placement> bound_;
+};
+
+}  // namespace fastgpu::core

@@ -1,0 +1,34 @@
+#pragma once
+// The control-plane daemon: HTTP API (RESTinio) over a Controller on a SqliteStore.
+
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+
+namespace fastgpu::server {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
+  std::string data_dir;                   // database, logs, admin-key, join-token, server-url
+  std::string join_token;                 // empty: DATA/join-token (created on first start)
+  std::string policy = "bestfit";
+  int64_t node_grace_ms = 10000;
+  int http_threads = 4;
+};
+
+// A running server inside this process. Stop() (or the destructor) shuts it down gracefully.
+class ServerHandle {
+ public:
+  // Opens the store, starts the HTTP listener and the ticker thread. Writes DATA/admin-key and
+  // DATA/join-token (0600) on first start and DATA/server-url on every start.
+  // InvalidArgument (field "listen") for a bad address; Unavailable when the port is taken.
+  static Result<std::unique_ptr<ServerHandle>> Start(const ServerOptions& options);
+  virtual ~ServerHandle() = default;
+  virtual std::string url() const = 0;          // "http://127.0.0.1:PORT"
+  virtual std::string join_token() const = 0;
+  virtual std::string admin_key_path() const = 0;
+  virtual void Stop() = 0;
+};
+
+}  // namespace fastgpu::server
