@@ -41,6 +41,12 @@ class ClusterState {
   std::vector<const QueuedJob*> QueueOrder() const;
 
  private:
+  Status ApplyNodeUpserted(const NodeUpserted& e);
+  Status ApplyNodeReadiness(const NodeReadiness& e);
+  Status ApplyJobQueued(const JobQueued& e);
+  Status ApplyJobBound(const JobBound& e);
+  Status ApplyJobReleased(const JobReleased& e);
+
   std::map<std::string, NodeState> nodes_;
   std::map<JobId, QueuedJob> queued_;
   std::map<JobId, Placement> bound_;

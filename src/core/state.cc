@@ -1,0 +1,169 @@
+#include "core/state.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace fastgpu::core {
+namespace {
+
+// Position of the device with `index` in `spec.devices`, or -1 when the node has none.
+int FindDevice(const NodeSpec& spec, int32_t index) {
+  for (size_t i = 0; i < spec.devices.size(); ++i) {
+    if (spec.devices[i].index == index) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Status ValidateNodeSpec(const NodeSpec& spec) {
+  if (spec.name.empty()) return InvalidArgument("node name is empty", "name");
+  if (spec.cpu_milli < 0) return InvalidArgument("node cpu_milli is negative", "cpu_milli");
+  if (spec.memory_mib < 0) return InvalidArgument("node memory_mib is negative", "memory_mib");
+  std::set<int32_t> seen;
+  for (const DeviceSpec& d : spec.devices) {
+    if (!seen.insert(d.index).second) {
+      return InvalidArgument("device index " + std::to_string(d.index) + " appears twice",
+                             "devices");
+    }
+    if (d.memory_mib < 0) return InvalidArgument("device memory_mib is negative", "devices");
+  }
+  return Status::Ok();
+}
+
+// Checks that `p` fits the free capacity of `node`: every grant names a distinct device of the
+// node and stays within that device's compute and memory, and host cpu/memory stay within spec.
+Status ValidateBind(const Placement& p, const NodeState& node) {
+  if (p.cpu_milli < 0 || p.memory_mib < 0) {
+    return InvalidArgument("placement has negative host resources", "placement");
+  }
+  if (node.used_cpu_milli + p.cpu_milli > node.spec.cpu_milli) {
+    return InvalidArgument("bind exceeds cpu of node " + node.spec.name, "cpu_milli");
+  }
+  if (node.used_memory_mib + p.memory_mib > node.spec.memory_mib) {
+    return InvalidArgument("bind exceeds memory of node " + node.spec.name, "memory_mib");
+  }
+  std::set<int32_t> seen;
+  for (const DeviceGrant& g : p.devices) {
+    const int pos = FindDevice(node.spec, g.index);
+    const std::string where = "device " + std::to_string(g.index) + " of node " + node.spec.name;
+    if (pos < 0) return InvalidArgument("no " + where, "devices");
+    if (!seen.insert(g.index).second) return InvalidArgument(where + " granted twice", "devices");
+    if (g.slice.milli < 0 || g.slice.memory_mib < 0) {
+      return InvalidArgument("negative slice on " + where, "devices");
+    }
+    const Slice& used = node.used[pos];
+    if (used.milli + g.slice.milli > kWholeGpuMilli ||
+        used.memory_mib + g.slice.memory_mib > node.spec.devices[pos].memory_mib) {
+      return InvalidArgument("bind exceeds capacity of " + where, "devices");
+    }
+  }
+  return Status::Ok();
+}
+
+// Adds (sign +1) or removes (sign -1) `p` from the node's used capacity. Removal clamps at 0
+// and skips devices the node no longer has (its spec may have changed since the bind).
+void Account(const Placement& p, int sign, NodeState& node) {
+  node.used_cpu_milli = std::max(0, node.used_cpu_milli + sign * p.cpu_milli);
+  node.used_memory_mib = std::max<int64_t>(0, node.used_memory_mib + sign * p.memory_mib);
+  for (const DeviceGrant& g : p.devices) {
+    const int pos = FindDevice(node.spec, g.index);
+    if (pos < 0) continue;
+    Slice& used = node.used[pos];
+    used.milli = std::max(0, used.milli + sign * g.slice.milli);
+    used.memory_mib = std::max<int64_t>(0, used.memory_mib + sign * g.slice.memory_mib);
+  }
+}
+
+}  // namespace
+
+Status ClusterState::Apply(const Event& event) {
+  return std::visit(
+      [this](const auto& e) -> Status {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, NodeUpserted>) return ApplyNodeUpserted(e);
+        if constexpr (std::is_same_v<T, NodeReadiness>) return ApplyNodeReadiness(e);
+        if constexpr (std::is_same_v<T, JobQueued>) return ApplyJobQueued(e);
+        if constexpr (std::is_same_v<T, JobBound>) return ApplyJobBound(e);
+        if constexpr (std::is_same_v<T, JobReleased>) return ApplyJobReleased(e);
+      },
+      event);
+}
+
+Status ClusterState::ApplyNodeUpserted(const NodeUpserted& e) {
+  FG_RETURN_IF_ERROR(ValidateNodeSpec(e.spec));
+  NodeState next;
+  next.spec = e.spec;
+  std::sort(next.spec.devices.begin(), next.spec.devices.end(),
+            [](const DeviceSpec& a, const DeviceSpec& b) { return a.index < b.index; });
+  next.used.assign(next.spec.devices.size(), Slice{});
+  auto it = nodes_.find(e.spec.name);
+  if (it != nodes_.end()) {
+    const NodeState& old = it->second;
+    for (size_t i = 0; i < next.spec.devices.size(); ++i) {
+      const int pos = FindDevice(old.spec, next.spec.devices[i].index);
+      if (pos >= 0) next.used[i] = old.used[pos];
+    }
+    next.used_cpu_milli = old.used_cpu_milli;
+    next.used_memory_mib = old.used_memory_mib;
+  }
+  nodes_[e.spec.name] = std::move(next);
+  return Status::Ok();
+}
+
+Status ClusterState::ApplyNodeReadiness(const NodeReadiness& e) {
+  auto it = nodes_.find(e.name);
+  if (it == nodes_.end()) return NotFound("no node named '" + e.name + "'", "node");
+  it->second.ready = e.ready;
+  return Status::Ok();
+}
+
+Status ClusterState::ApplyJobQueued(const JobQueued& e) {
+  const JobId id = e.job.id;
+  if (queued_.count(id) > 0 || bound_.count(id) > 0) {
+    return AlreadyExists("job " + std::to_string(id) + " is already queued or bound");
+  }
+  queued_.emplace(id, e.job);
+  return Status::Ok();
+}
+
+Status ClusterState::ApplyJobBound(const JobBound& e) {
+  const std::string job = "job " + std::to_string(e.id);
+  if (bound_.count(e.id) > 0) return AlreadyExists(job + " is already bound");
+  if (queued_.count(e.id) == 0) return NotFound(job + " is not queued", "id");
+  auto node = nodes_.find(e.placement.node);
+  if (node == nodes_.end()) {
+    return InvalidArgument("bind of " + job + " to unknown node '" + e.placement.node + "'",
+                           "node");
+  }
+  FG_RETURN_IF_ERROR(ValidateBind(e.placement, node->second));
+  Account(e.placement, +1, node->second);
+  queued_.erase(e.id);
+  bound_.emplace(e.id, e.placement);
+  return Status::Ok();
+}
+
+Status ClusterState::ApplyJobReleased(const JobReleased& e) {
+  if (queued_.erase(e.id) > 0) return Status::Ok();
+  auto it = bound_.find(e.id);
+  if (it == bound_.end()) return Status::Ok();  // unknown or already released: harmless
+  auto node = nodes_.find(it->second.node);
+  if (node != nodes_.end()) Account(it->second, -1, node->second);
+  bound_.erase(it);
+  return Status::Ok();
+}
+
+std::vector<const QueuedJob*> ClusterState::QueueOrder() const {
+  std::vector<const QueuedJob*> order;
+  order.reserve(queued_.size());
+  for (const auto& [id, job] : queued_) order.push_back(&job);
+  std::sort(order.begin(), order.end(), [](const QueuedJob* a, const QueuedJob* b) {
+    if (a->priority != b->priority) return a->priority > b->priority;
+    if (a->submit_ms != b->submit_ms) return a->submit_ms < b->submit_ms;
+    return a->id < b->id;
+  });
+  return order;
+}
+
+}  // namespace fastgpu::core

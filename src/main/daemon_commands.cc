@@ -1,0 +1,90 @@
+#include "main/daemon_commands.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "agent/agent.h"
+#include "main/signals.h"
+#include "main/up.h"
+#include "server/run.h"
+#include "server/server.h"
+
+namespace fastgpu::main {
+namespace {
+
+int RunAgentDaemon(const agent::AgentOptions& options) {
+  BlockShutdownSignals();
+  auto handle = agent::AgentHandle::Start(options);
+  if (!handle.ok()) {
+    std::fprintf(stderr, "fastgpu agent: %s\n", handle.error().ToString().c_str());
+    return 1;
+  }
+  std::printf("fastgpu agent %s: %d %s GPU(s), server %s\n", (*handle)->name().c_str(),
+              (*handle)->gpu_count(), (*handle)->simulated() ? "simulated" : "NVML",
+              options.server_url.c_str());
+  std::fflush(stdout);
+  WaitForShutdownSignal();
+  (*handle)->Stop();
+  return 0;
+}
+
+void AddServer(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<server::ServerOptions>();
+  CLI::App* cmd = app.add_subcommand("server", "Run the control plane (REST API, scheduler)");
+  cmd->add_option("--listen", opts->listen, "HOST:PORT to serve on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--data", opts->data_dir, "Folder for the database, logs and secrets")
+      ->required();
+  cmd->add_option("--join-token", opts->join_token, "Token agents must present (default: generated)");
+  cmd->add_option("--policy", opts->policy, "Placement policy")->capture_default_str();
+  cmd->add_option("--node-grace-ms", opts->node_grace_ms,
+                  "Heartbeat silence after which a node is not ready")
+      ->capture_default_str();
+  cmd->callback([opts, &exit_code] { exit_code = server::RunServer(*opts); });
+}
+
+void AddAgent(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<agent::AgentOptions>();
+  CLI::App* cmd = app.add_subcommand("agent", "Run the node agent of this GPU server");
+  cmd->add_option("--server", opts->server_url, "URL of the fastgpu server")->required();
+  cmd->add_option("--data", opts->data_dir, "Folder for the jobs' files on this node")
+      ->required();
+  cmd->add_option("--name", opts->name, "Node name (default: host name)");
+  cmd->add_option("--simulate", opts->simulate,
+                  "Simulated GPUs instead of NVML, e.g. 4xA100-80GB or 2xH100-80GB,1xT4-16GB");
+  cmd->add_option("--join-token", opts->join_token, "The server's join token")
+      ->envname("FASTGPU_JOIN_TOKEN");
+  cmd->add_option("--kill-grace-ms", opts->kill_grace_ms, "SIGTERM to SIGKILL delay")
+      ->capture_default_str();
+  cmd->callback([opts, &exit_code] { exit_code = RunAgentDaemon(*opts); });
+}
+
+void AddUp(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<UpOptions>();
+  CLI::App* cmd = app.add_subcommand("up", "Run a one-node pool: server and agent in one process");
+  cmd->add_option("--listen", opts->listen, "HOST:PORT to serve on")->capture_default_str();
+  cmd->add_option("--data", opts->data_dir, "Data folder (default: ~/.local/share/fastgpu)");
+  cmd->add_option("--simulate", opts->simulate,
+                  "Simulated GPUs, e.g. 4xA100-80GB (default: real GPUs, else 4 simulated)");
+  cmd->callback([opts, &exit_code] { exit_code = RunUp(*opts); });
+}
+
+void AddSupervise(CLI::App& app, int& exit_code) {
+  auto dir = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("supervise", "");  // hidden: started by the agent
+  cmd->group("");
+  cmd->add_option("dir", *dir, "Attempt folder")->required();
+  cmd->callback([dir, &exit_code] { exit_code = agent::RunSupervisor(*dir); });
+}
+
+}  // namespace
+
+void RegisterDaemonCommands(CLI::App& app, int& exit_code) {
+  AddServer(app, exit_code);
+  AddAgent(app, exit_code);
+  AddUp(app, exit_code);
+  AddSupervise(app, exit_code);
+}
+
+}  // namespace fastgpu::main
