@@ -19,9 +19,11 @@ class Scheduler {
 
   // One decision per queued job, in queue order. Jobs are placed greedily in queue order
   // against the capacity left by the jobs placed before them in the same Plan. A job that
-  // does not fit now gets kWait with a reason ("no node has 4 idle GPUs (fragmentation)",
-  // "waiting for 10 GPUs; 0 free") and its position among waiting jobs; a job that no ready
-  // or not-ready node could ever hold gets kInfeasible.
+  // does not fit now gets kWait with a reason ("waiting for 4 whole GPUs on one node; the most
+  // idle on one node is 2 (fragmentation: 6 idle in total)", "no ready nodes"; see
+  // core/reasons.h) and its 1-based position among the waiting jobs; a job that no ready or
+  // not-ready node could ever hold (or a malformed request) gets kInfeasible with a reason.
+  // `now` is unused by the current policies; `rng` is passed to the policy.
   std::vector<Decision> Plan(const ClusterState& state, Instant now, Rng& rng) const;
 
   // Submit-time check of a request against the cluster's total capacity: OK when some node

@@ -6,16 +6,10 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/capacity.h"
+
 namespace fastgpu::core {
 namespace {
-
-// Position of the device with `index` in `spec.devices`, or -1 when the node has none.
-int FindDevice(const NodeSpec& spec, int32_t index) {
-  for (size_t i = 0; i < spec.devices.size(); ++i) {
-    if (spec.devices[i].index == index) return static_cast<int>(i);
-  }
-  return -1;
-}
 
 Status ValidateNodeSpec(const NodeSpec& spec) {
   if (spec.name.empty()) return InvalidArgument("node name is empty", "name");
@@ -60,20 +54,6 @@ Status ValidateBind(const Placement& p, const NodeState& node) {
     }
   }
   return Status::Ok();
-}
-
-// Adds (sign +1) or removes (sign -1) `p` from the node's used capacity. Removal clamps at 0
-// and skips devices the node no longer has (its spec may have changed since the bind).
-void Account(const Placement& p, int sign, NodeState& node) {
-  node.used_cpu_milli = std::max(0, node.used_cpu_milli + sign * p.cpu_milli);
-  node.used_memory_mib = std::max<int64_t>(0, node.used_memory_mib + sign * p.memory_mib);
-  for (const DeviceGrant& g : p.devices) {
-    const int pos = FindDevice(node.spec, g.index);
-    if (pos < 0) continue;
-    Slice& used = node.used[pos];
-    used.milli = std::max(0, used.milli + sign * g.slice.milli);
-    used.memory_mib = std::max<int64_t>(0, used.memory_mib + sign * g.slice.memory_mib);
-  }
 }
 
 }  // namespace
@@ -138,7 +118,7 @@ Status ClusterState::ApplyJobBound(const JobBound& e) {
                            "node");
   }
   FG_RETURN_IF_ERROR(ValidateBind(e.placement, node->second));
-  Account(e.placement, +1, node->second);
+  AddUsage(e.placement, +1, node->second);
   queued_.erase(e.id);
   bound_.emplace(e.id, e.placement);
   return Status::Ok();
@@ -149,7 +129,7 @@ Status ClusterState::ApplyJobReleased(const JobReleased& e) {
   auto it = bound_.find(e.id);
   if (it == bound_.end()) return Status::Ok();  // unknown or already released: harmless
   auto node = nodes_.find(it->second.node);
-  if (node != nodes_.end()) Account(it->second, -1, node->second);
+  if (node != nodes_.end()) AddUsage(it->second, -1, node->second);
   bound_.erase(it);
   return Status::Ok();
 }

@@ -21,6 +21,7 @@ struct NodeState {
   std::vector<Slice> used;  // parallel to spec.devices: what bound jobs hold on each device
   int32_t used_cpu_milli = 0;
   int64_t used_memory_mib = 0;
+  bool operator==(const NodeState&) const = default;
 };
 
 class ClusterState {

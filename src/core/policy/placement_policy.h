@@ -5,6 +5,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "common/rng.h"
@@ -28,6 +30,9 @@ class PlacementPolicy {
 
 // "bestfit" (default). Returns InvalidArgument naming field "policy" for an unknown name.
 Result<std::unique_ptr<PlacementPolicy>> MakePlacementPolicy(std::string_view name);
+
+// The names MakePlacementPolicy accepts (besides "" for the default), in a fixed order.
+std::vector<std::string_view> PlacementPolicyNames();
 
 // Whether `job` could fit on `node` if the node were empty (its total capacity), and
 // when not, a short reason ("needs 16 GPUs, node has 10").

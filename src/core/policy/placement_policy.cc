@@ -1,0 +1,84 @@
+#include "core/policy/placement_policy.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "common/units.h"
+#include "core/capacity.h"
+#include "core/policy/bestfit_policy.h"
+
+namespace fastgpu::core {
+namespace {
+
+// The registry. A new policy is one file pair plus one line here.
+struct PolicyEntry {
+  std::string_view name;
+  std::unique_ptr<PlacementPolicy> (*make)();
+};
+
+constexpr PolicyEntry kPolicies[] = {
+    {BestFitPolicy::kName,
+     []() -> std::unique_ptr<PlacementPolicy> { return std::make_unique<BestFitPolicy>(); }},
+};
+
+constexpr std::string_view kDefaultPolicy = BestFitPolicy::kName;
+
+// Why the node's devices can never hold r's GPUs, or "" when they can.
+std::string GpuMisfit(const ResourceRequest& r, const NodeSpec& node) {
+  std::vector<const DeviceSpec*> allowed;
+  for (const DeviceSpec& d : node.devices) {
+    if (ModelAllowed(r, d)) allowed.push_back(&d);
+  }
+  if (allowed.empty() && !r.gpu_models.empty()) return "no device of model " + ModelList(r);
+  const std::string of_model = r.gpu_models.empty() ? "" : " of model " + ModelList(r);
+  if (KindOf(r) == RequestKind::kWholeGpus) {
+    if (allowed.size() >= static_cast<size_t>(r.gpu_count)) return "";
+    return "needs " + GpuCount(r.gpu_count) + ", node has " +
+           std::to_string(allowed.size()) + of_model;
+  }
+  if (allowed.empty()) return "needs " + FormatGpuMilli(r.gpu_milli) + " GPU, node has none";
+  int64_t largest = 0;
+  for (const DeviceSpec* d : allowed) {
+    if (SliceOn(r, *d).memory_mib <= d->memory_mib) return "";
+    largest = std::max(largest, d->memory_mib);
+  }
+  return "needs " + FormatGpuMilli(r.gpu_milli) + " GPU with " + FormatMiB(r.gpu_memory_mib) +
+         " of memory; largest device has " + FormatMiB(largest);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PlacementPolicy>> MakePlacementPolicy(std::string_view name) {
+  if (name.empty()) name = kDefaultPolicy;
+  std::string known;
+  for (const PolicyEntry& entry : kPolicies) {
+    if (entry.name == name) return entry.make();
+    known += (known.empty() ? "" : ", ") + std::string(entry.name);
+  }
+  return InvalidArgument("unknown placement policy '" + std::string(name) + "' (known: " +
+                             known + ")",
+                         "policy");
+}
+
+std::vector<std::string_view> PlacementPolicyNames() {
+  std::vector<std::string_view> names;
+  for (const PolicyEntry& entry : kPolicies) names.push_back(entry.name);
+  return names;
+}
+
+bool FitsTotal(const QueuedJob& job, const NodeSpec& node, std::string* reason) {
+  const ResourceRequest& r = job.request;
+  std::string why = RequestShapeError(r);
+  if (why.empty() && KindOf(r) != RequestKind::kNoGpu) why = GpuMisfit(r, node);
+  if (why.empty() && r.cpu_milli > node.cpu_milli) {
+    why = "needs " + FormatCpuMilli(r.cpu_milli) + ", node has " + FormatCpuMilli(node.cpu_milli);
+  }
+  if (why.empty() && r.memory_mib > node.memory_mib) {
+    why = "needs " + FormatMiB(r.memory_mib) + " of memory, node has " +
+          FormatMiB(node.memory_mib);
+  }
+  if (reason != nullptr) *reason = why;
+  return why.empty();
+}
+
+}  // namespace fastgpu::core

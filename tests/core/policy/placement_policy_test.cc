@@ -1,0 +1,112 @@
+// Contract tests that every PlacementPolicy (every name MakePlacementPolicy knows) must pass.
+// A new policy is covered by adding it to the registry.
+
+#include "core/policy/placement_policy.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/cluster_builder.h"
+
+namespace fastgpu::core {
+namespace {
+
+using test_util::GpuNode;
+using test_util::HostJob;
+using test_util::kGiB;
+using test_util::MustApply;
+using test_util::SliceJob;
+using test_util::WholeJob;
+
+class PlacementPolicyContractTest : public ::testing::TestWithParam<std::string_view> {
+ protected:
+  void SetUp() override {
+    auto made = MakePlacementPolicy(GetParam());
+    ASSERT_TRUE(made.ok()) << made.error().ToString();
+    policy_ = std::move(made).value();
+  }
+  std::unique_ptr<PlacementPolicy> policy_;
+  ClusterState state_;
+};
+
+// A random job: whole GPUs (1-4), a slice (proportional or explicit memory), or host only.
+QueuedJob RandomJob(JobId id, Rng& rng) {
+  switch (rng.Uniform(3)) {
+    case 0:
+      return WholeJob(id, 1 + static_cast<int>(rng.Uniform(4)));
+    case 1:
+      return SliceJob(id, 50 * static_cast<int32_t>(1 + rng.Uniform(20)),
+                      rng.Uniform(2) ? 0 : kGiB * static_cast<int64_t>(1 + rng.Uniform(40)));
+    default:
+      return HostJob(id, 1000 * static_cast<int32_t>(rng.Uniform(16)),
+                     kGiB * static_cast<int64_t>(rng.Uniform(64)));
+  }
+}
+
+TEST_P(PlacementPolicyContractTest, NameMatchesRegistry) { EXPECT_EQ(policy_->name(), GetParam()); }
+
+TEST_P(PlacementPolicyContractTest, NothingFitsAnEmptyCluster) {
+  Rng rng(1);
+  EXPECT_FALSE(policy_->Place(WholeJob(1, 1), state_.nodes(), rng).has_value());
+  EXPECT_FALSE(policy_->Place(HostJob(2, 0, 0), state_.nodes(), rng).has_value());
+}
+
+TEST_P(PlacementPolicyContractTest, NeverUsesNotReadyNodes) {
+  MustApply(state_, NodeUpserted{GpuNode("a", 8)});
+  MustApply(state_, NodeReadiness{"a", false});
+  Rng rng(1);
+  EXPECT_FALSE(policy_->Place(WholeJob(1, 1), state_.nodes(), rng).has_value());
+  EXPECT_FALSE(policy_->Place(SliceJob(2, 100), state_.nodes(), rng).has_value());
+  EXPECT_FALSE(policy_->Place(HostJob(3, 0, 0), state_.nodes(), rng).has_value());
+}
+
+// Places random jobs until the cluster is full, binding each placement through
+// ClusterState::Apply, which rejects any placement over capacity. Expected: every bind is
+// accepted, whole GPUs only go to idle devices, grants are sorted and match the request.
+TEST_P(PlacementPolicyContractTest, RandomWorkloadStaysWithinCapacity) {
+  MustApply(state_, NodeUpserted{GpuNode("a", 8)});
+  MustApply(state_, NodeUpserted{GpuNode("b", 4, 40 * kGiB, "A100-40GB")});
+  MustApply(state_, NodeUpserted{GpuNode("c", 2, 24 * kGiB, "L4")});
+  MustApply(state_, NodeUpserted{GpuNode("d", 8)});
+  MustApply(state_, NodeReadiness{"d", false});
+  Rng rng(2024);
+  int placed = 0;
+  for (JobId id = 1; id <= 400; ++id) {
+    const QueuedJob job = RandomJob(id, rng);
+    const std::map<std::string, NodeState> before = state_.nodes();
+    std::optional<Placement> p = policy_->Place(job, state_.nodes(), rng);
+    ASSERT_EQ(state_.nodes(), before) << "Place changed its input";
+    if (!p) continue;
+    ++placed;
+    ASSERT_NE(p->node, "d") << "placed on a not-ready node";
+    const NodeState& node = state_.nodes().at(p->node);
+    ASSERT_EQ(p->devices.size(), static_cast<size_t>(job.request.gpu_count));
+    for (size_t i = 0; i < p->devices.size(); ++i) {
+      if (i > 0) {
+        EXPECT_LT(p->devices[i - 1].index, p->devices[i].index);
+      }
+      if (job.request.WantsWholeGpus()) {
+        const int32_t index = p->devices[i].index;
+        EXPECT_EQ(node.used.at(index), Slice{}) << "whole GPU on a busy device";
+        EXPECT_EQ(p->devices[i].slice.milli, 1000);
+      }
+    }
+    EXPECT_EQ(p->cpu_milli, job.request.cpu_milli);
+    MustApply(state_, JobQueued{job});
+    const Status bound = state_.Apply(JobBound{id, *p});
+    ASSERT_TRUE(bound.ok()) << bound.ToString();
+    if (rng.Uniform(4) == 0) MustApply(state_, JobReleased{id - 1});  // some churn
+  }
+  EXPECT_GT(placed, 50);
+}
+
+std::string PolicyTestName(const ::testing::TestParamInfo<std::string_view>& p) {
+  return std::string(p.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPolicies, PlacementPolicyContractTest,
+                         ::testing::ValuesIn(PlacementPolicyNames()), PolicyTestName);
+
+}  // namespace
+}  // namespace fastgpu::core
