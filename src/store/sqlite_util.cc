@@ -54,8 +54,8 @@ void ScopedStatement::BindInt(int index, int64_t value) {
 }
 
 void ScopedStatement::BindText(int index, std::string_view value) {
-  NoteBind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8));
+  NoteBind(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
 void ScopedStatement::BindNull(int index) { NoteBind(sqlite3_bind_null(stmt_, index)); }
@@ -77,8 +77,12 @@ void ScopedStatement::BindOptionalText(int index, const std::optional<std::strin
 }
 
 Result<bool> ScopedStatement::Step() {
-  if (bind_rc_ != SQLITE_OK) return ErrorStatus(db_, bind_rc_, "binding a parameter");
+  if (bind_rc_ != SQLITE_OK) {
+    last_rc_ = bind_rc_;
+    return ErrorStatus(db_, bind_rc_, "binding a parameter");
+  }
   int rc = sqlite3_step(stmt_);
+  last_rc_ = rc;
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return ErrorStatus(db_, rc, sqlite3_sql(stmt_));
@@ -91,9 +95,7 @@ Status ScopedStatement::Run() {
   }
 }
 
-int64_t ScopedStatement::ColumnInt(int column) const {
-  return sqlite3_column_int64(stmt_, column);
-}
+int64_t ScopedStatement::ColumnInt(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 std::string ScopedStatement::ColumnText(int column) const {
   const unsigned char* text = sqlite3_column_text(stmt_, column);
@@ -119,8 +121,7 @@ Result<ScopedStatement> StatementCache::Get(const std::string& sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()) + 1,
-                                SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(raw);
       return ErrorStatus(db_, rc, "preparing statement");

@@ -36,7 +36,7 @@ class ScopedStatement {
  public:
   ScopedStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   ScopedStatement(ScopedStatement&& other) noexcept
-      : db_(other.db_), stmt_(other.stmt_), bind_rc_(other.bind_rc_) {
+      : db_(other.db_), stmt_(other.stmt_), bind_rc_(other.bind_rc_), last_rc_(other.last_rc_) {
     other.stmt_ = nullptr;
   }
   ScopedStatement& operator=(ScopedStatement&&) = delete;
@@ -60,6 +60,9 @@ class ScopedStatement {
   bool ColumnIsNull(int column) const;
   std::optional<std::string> ColumnOptionalText(int column) const;
 
+  // The SQLite result code of the last Step() (e.g. SQLITE_CONSTRAINT_PRIMARYKEY after a
+  // failed INSERT); SQLITE_OK before the first.
+  int last_rc() const { return last_rc_; }
   // Rows changed by the last Run() on this connection.
   int64_t Changes() const;
   int64_t LastInsertRowId() const;
@@ -70,6 +73,7 @@ class ScopedStatement {
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   int bind_rc_ = SQLITE_OK;
+  int last_rc_ = SQLITE_OK;
 };
 
 // Prepared statements of one connection, keyed by their SQL text; prepared on first use and

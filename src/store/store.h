@@ -38,25 +38,28 @@ class Store {
   virtual ~Store() = default;
 
   // Inserts `job` (its id is ignored) and returns the new id; ids increase and are never
-  // reused.
+  // reused. InvalidArgument (field "spec") when the spec holds a string that is not UTF-8.
   virtual Result<core::JobId> CreateJob(const core::JobRecord& job) = 0;
-  // Replaces the stored records with these ids, all in one transaction. NotFound (and nothing
-  // written) if any id does not exist.
+  // Replaces the stored records with these ids, all in one transaction. NotFound (field "id",
+  // and nothing written) if any id does not exist. An empty list is OK and writes nothing.
   virtual Status UpdateJobs(const std::vector<core::JobRecord>& jobs) = 0;
   // NotFound (field "id") when absent.
   virtual Result<core::JobRecord> GetJob(core::JobId id) = 0;
+  // InvalidArgument (field "limit") when filter.limit is negative; limit 0 gives no jobs.
   virtual Result<std::vector<core::JobRecord>> ListJobs(const JobFilter& filter) = 0;
   // All jobs that are not terminal (pending, scheduled, running), by id: for recovery.
   virtual Result<std::vector<core::JobRecord>> ListActiveJobs() = 0;
 
-  // Inserts or replaces the node with this name.
+  // Inserts or replaces the node with this name. InvalidArgument (field "name") when empty.
   virtual Status UpsertNode(const core::NodeRecord& node) = 0;
+  // All nodes, by name.
   virtual Result<std::vector<core::NodeRecord>> ListNodes() = 0;
 
-  // AlreadyExists when the prefix is taken.
+  // AlreadyExists when the prefix is taken; InvalidArgument (field "prefix") when empty.
   virtual Status CreateApiKey(const ApiKeyRecord& key) = 0;
-  // NotFound when absent.
+  // NotFound (field "prefix") when absent.
   virtual Result<ApiKeyRecord> GetApiKey(const std::string& prefix) = 0;
+  // All keys (revoked ones too), by prefix.
   virtual Result<std::vector<ApiKeyRecord>> ListApiKeys() = 0;
 
   // Small server-wide settings (e.g. the join token's hash). nullopt when unset.

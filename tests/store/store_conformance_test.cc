@@ -1,0 +1,330 @@
+// The conformance suite every Store backend passes. To cover a new backend, add one line to
+// kBackends below (a name and a function that opens a fresh, empty store).
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <ostream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.h"
+#include "store/temp_dir.h"
+
+namespace fastgpu::store {
+namespace {
+
+using core::JobRecord;
+using core::JobState;
+
+struct Backend {
+  std::string name;
+  // Opens a fresh, empty store; `dir` is a private directory that lives as long as the test.
+  std::function<Result<std::unique_ptr<Store>>(const testutil::TempDir& dir)> open;
+};
+
+// gtest prints the parameter of a failed test with this.
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
+const Backend kBackends[] = {
+    {"SqliteFile", [](const testutil::TempDir& dir) { return OpenSqliteStore(dir.File("s.db")); }},
+    {"SqliteMemory", [](const testutil::TempDir&) { return OpenSqliteStore(":memory:"); }},
+};
+
+JobRecord MakeJob(const std::string& name, JobState state = JobState::kPending,
+                  const std::string& tenant = "default") {
+  JobRecord job;
+  job.tenant = tenant;
+  job.spec.name = name;
+  job.spec.argv = {"/bin/true"};
+  job.state = state;
+  job.submit_ms = 1000;
+  return job;
+}
+
+// A record with every field set to a non-default value.
+JobRecord FullJob() {
+  JobRecord job;
+  job.tenant = "team-a";
+  job.spec.name = "train \"resnet\" ü";
+  job.spec.argv = {"python", "train.py", "--lr", "0.1", ""};
+  job.spec.env = {{"CUDA_LAUNCH_BLOCKING", "1"}, {"EMPTY", ""}, {"QUOTE", "a\"b\\c\n"}};
+  job.spec.workdir = "/data/run";
+  job.spec.resources.gpu_count = 1;
+  job.spec.resources.gpu_milli = 250;
+  job.spec.resources.gpu_memory_mib = 10240;
+  job.spec.resources.cpu_milli = 4000;
+  job.spec.resources.memory_mib = 16384;
+  job.spec.resources.gpu_models = {"A100-80GB", "NVIDIA H100 80GB HBM3"};
+  job.spec.priority = -7;
+  job.spec.max_retries = 3;
+  job.spec.time_limit_s = 3600;
+  job.state = JobState::kFailed;
+  job.reason = "exited with code 2";
+  job.submit_ms = 1700000000000;
+  job.start_ms = 1700000001000;
+  job.end_ms = 1700000099000;
+  job.attempt = 2;
+  core::Placement placement;
+  placement.node = "gpu-01";
+  placement.devices = {{0, "GPU-aaaa", {250, 10240}}, {3, "GPU-dddd", {1000, 0}}};
+  placement.cpu_milli = 4000;
+  placement.memory_mib = 16384;
+  job.placement = placement;
+  job.exit_code = 2;
+  job.signal = 9;
+  job.cancel_requested = true;
+  return job;
+}
+
+class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto opened = GetParam().open(dir_);
+    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+    store_ = std::move(opened).value();
+  }
+
+  core::JobId Create(const JobRecord& job) {
+    auto id = store_->CreateJob(job);
+    EXPECT_TRUE(id.ok()) << id.error().ToString();
+    return id.ok() ? *id : 0;
+  }
+
+  std::vector<core::JobId> Ids(const JobFilter& filter) {
+    auto jobs = store_->ListJobs(filter);
+    EXPECT_TRUE(jobs.ok()) << jobs.error().ToString();
+    std::vector<core::JobId> ids;
+    if (jobs.ok()) {
+      for (const JobRecord& job : *jobs) ids.push_back(job.id);
+    }
+    return ids;
+  }
+
+  testutil::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreConformanceTest, CreateAssignsIncreasingIdsAndIgnoresGivenId) {
+  JobRecord job = MakeJob("a");
+  job.id = 777;
+  core::JobId first = Create(job);
+  core::JobId second = Create(MakeJob("b"));
+  core::JobId third = Create(MakeJob("c"));
+  EXPECT_GT(first, 0);
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+  auto got = store_->GetJob(first);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->id, first);
+  EXPECT_EQ(got->spec.name, "a");
+}
+
+TEST_P(StoreConformanceTest, RoundTripsEveryField) {
+  JobRecord full = FullJob();
+  full.id = Create(full);
+  auto got = store_->GetJob(full.id);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(*got, full);
+}
+
+TEST_P(StoreConformanceTest, RoundTripsAbsentOptionals) {
+  JobRecord job = MakeJob("bare");
+  job.spec.argv.clear();
+  job.id = Create(job);
+  auto got = store_->GetJob(job.id);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(*got, job);
+  EXPECT_FALSE(got->placement.has_value());
+  EXPECT_FALSE(got->exit_code.has_value());
+  EXPECT_FALSE(got->signal.has_value());
+}
+
+TEST_P(StoreConformanceTest, UpdateJobsReplacesRecords) {
+  JobRecord a = MakeJob("a");
+  a.id = Create(a);
+  JobRecord b = MakeJob("b");
+  b.id = Create(b);
+  JobRecord a2 = FullJob();
+  a2.id = a.id;
+  b.state = JobState::kRunning;
+  b.start_ms = 5000;
+  ASSERT_TRUE(store_->UpdateJobs({a2, b}).ok());
+  EXPECT_EQ(*store_->GetJob(a.id), a2);
+  EXPECT_EQ(*store_->GetJob(b.id), b);
+  // Clearing optionals is an update too.
+  a2.placement.reset();
+  a2.exit_code.reset();
+  a2.signal.reset();
+  ASSERT_TRUE(store_->UpdateJobs({a2}).ok());
+  EXPECT_EQ(*store_->GetJob(a.id), a2);
+  EXPECT_TRUE(store_->UpdateJobs({}).ok());
+}
+
+TEST_P(StoreConformanceTest, UpdateJobsIsAllOrNothing) {
+  JobRecord a = MakeJob("a");
+  a.id = Create(a);
+  JobRecord b = MakeJob("b");
+  b.id = Create(b);
+  JobRecord a2 = a;
+  a2.state = JobState::kCancelled;
+  JobRecord missing = MakeJob("ghost");
+  missing.id = b.id + 1000;
+  JobRecord b2 = b;
+  b2.state = JobState::kRunning;
+  Status status = store_->UpdateJobs({a2, missing, b2});
+  EXPECT_EQ(status.code(), StatusCode::kNotFound) << status.ToString();
+  EXPECT_EQ(status.field(), "id");
+  EXPECT_EQ(*store_->GetJob(a.id), a);  // written before the bad id, rolled back
+  EXPECT_EQ(*store_->GetJob(b.id), b);  // never reached
+}
+
+TEST_P(StoreConformanceTest, GetJobMissingIsNotFoundNamingId) {
+  auto got = store_->GetJob(42);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code(), StatusCode::kNotFound);
+  EXPECT_EQ(got.error().field(), "id");
+}
+
+TEST_P(StoreConformanceTest, ListJobsFiltersByStateAndTenant) {
+  core::JobId p1 = Create(MakeJob("p1", JobState::kPending, "t1"));
+  core::JobId r1 = Create(MakeJob("r1", JobState::kRunning, "t1"));
+  core::JobId p2 = Create(MakeJob("p2", JobState::kPending, "t2"));
+  core::JobId s2 = Create(MakeJob("s2", JobState::kSucceeded, "t2"));
+  EXPECT_EQ(Ids({}), (std::vector<core::JobId>{p1, r1, p2, s2}));
+  EXPECT_EQ(Ids({.states = {JobState::kPending}}), (std::vector<core::JobId>{p1, p2}));
+  EXPECT_EQ(Ids({.states = {JobState::kSucceeded, JobState::kRunning, JobState::kRunning}}),
+            (std::vector<core::JobId>{r1, s2}));
+  EXPECT_EQ(Ids({.tenant = "t2"}), (std::vector<core::JobId>{p2, s2}));
+  EXPECT_EQ(Ids({.states = {JobState::kPending}, .tenant = "t1"}), (std::vector<core::JobId>{p1}));
+  EXPECT_EQ(Ids({.states = {JobState::kFailed}}), (std::vector<core::JobId>{}));
+  EXPECT_EQ(Ids({.tenant = "nobody"}), (std::vector<core::JobId>{}));
+}
+
+TEST_P(StoreConformanceTest, ListJobsPaginatesInIdOrder) {
+  std::vector<core::JobId> all;
+  for (int i = 0; i < 7; ++i) all.push_back(Create(MakeJob("j" + std::to_string(i))));
+  // Pages of 3 walk all seven in order: 3 + 3 + 1, then an empty page.
+  std::vector<core::JobId> walked;
+  core::JobId after = 0;
+  for (int page = 0; page < 4; ++page) {
+    std::vector<core::JobId> ids = Ids({.after_id = after, .limit = 3});
+    EXPECT_EQ(ids.size(), page < 2 ? 3u : page == 2 ? 1u : 0u) << "page " << page;
+    if (ids.empty()) break;
+    walked.insert(walked.end(), ids.begin(), ids.end());
+    after = ids.back();
+  }
+  EXPECT_EQ(walked, all);
+  EXPECT_EQ(Ids({.after_id = all[4]}), (std::vector<core::JobId>{all[5], all[6]}));
+  EXPECT_TRUE(Ids({.limit = 0}).empty());
+}
+
+TEST_P(StoreConformanceTest, ListActiveJobsReturnsNonTerminalById) {
+  core::JobId pending = Create(MakeJob("a", JobState::kPending));
+  Create(MakeJob("b", JobState::kSucceeded));
+  core::JobId running = Create(MakeJob("c", JobState::kRunning));
+  Create(MakeJob("d", JobState::kFailed));
+  core::JobId scheduled = Create(MakeJob("e", JobState::kScheduled));
+  Create(MakeJob("f", JobState::kCancelled));
+  auto active = store_->ListActiveJobs();
+  ASSERT_TRUE(active.ok()) << active.error().ToString();
+  std::vector<core::JobId> ids;
+  for (const JobRecord& job : *active) ids.push_back(job.id);
+  EXPECT_EQ(ids, (std::vector<core::JobId>{pending, running, scheduled}));
+}
+
+TEST_P(StoreConformanceTest, NodesUpsertReplaceAndList) {
+  core::NodeRecord b;
+  b.spec.name = "node-b";
+  b.spec.devices = {{0, "GPU-1", "A100-80GB", 81920}, {1, "GPU-2", "A100-80GB", 81920}};
+  b.spec.cpu_milli = 64000;
+  b.spec.memory_mib = 512000;
+  b.spec.labels = {{"zone", "eu-1"}, {"rack", "7"}};
+  b.simulated = true;
+  b.registered_ms = 10;
+  b.last_seen_ms = 20;
+  core::NodeRecord a;
+  a.spec.name = "node-a";
+  ASSERT_TRUE(store_->UpsertNode(b).ok());
+  ASSERT_TRUE(store_->UpsertNode(a).ok());
+  auto nodes = store_->ListNodes();
+  ASSERT_TRUE(nodes.ok()) << nodes.error().ToString();
+  EXPECT_EQ(*nodes, (std::vector<core::NodeRecord>{a, b}));  // by name
+
+  b.spec.devices.pop_back();
+  b.spec.labels.erase("rack");
+  b.simulated = false;
+  b.last_seen_ms = 99;
+  ASSERT_TRUE(store_->UpsertNode(b).ok());
+  nodes = store_->ListNodes();
+  ASSERT_TRUE(nodes.ok());
+  EXPECT_EQ(*nodes, (std::vector<core::NodeRecord>{a, b}));
+}
+
+TEST_P(StoreConformanceTest, ApiKeysCreateGetListAndRejectDuplicates) {
+  ApiKeyRecord admin{"fgk_b", "ab12", "default", "admin", 5, false};
+  ApiKeyRecord viewer{"fgk_a", "cd34", "team-a", "viewer", 6, true};
+  ASSERT_TRUE(store_->CreateApiKey(admin).ok());
+  ASSERT_TRUE(store_->CreateApiKey(viewer).ok());
+
+  ApiKeyRecord clash = viewer;
+  clash.hash = "other";
+  Status status = store_->CreateApiKey(clash);
+  EXPECT_EQ(status.code(), StatusCode::kAlreadyExists) << status.ToString();
+
+  auto got = store_->GetApiKey("fgk_a");
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(*got, viewer);  // the duplicate changed nothing
+  auto missing = store_->GetApiKey("fgk_zzz");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), StatusCode::kNotFound);
+
+  auto keys = store_->ListApiKeys();
+  ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+  EXPECT_EQ(*keys, (std::vector<ApiKeyRecord>{viewer, admin}));  // by prefix
+}
+
+TEST_P(StoreConformanceTest, MetaGetPutOverwrite) {
+  auto unset = store_->GetMeta("join_token_hash");
+  ASSERT_TRUE(unset.ok());
+  EXPECT_EQ(*unset, std::nullopt);
+  ASSERT_TRUE(store_->PutMeta("join_token_hash", "v1").ok());
+  ASSERT_TRUE(store_->PutMeta("other", "").ok());
+  EXPECT_EQ(*store_->GetMeta("join_token_hash"), std::optional<std::string>("v1"));
+  ASSERT_TRUE(store_->PutMeta("join_token_hash", "v2").ok());
+  EXPECT_EQ(*store_->GetMeta("join_token_hash"), std::optional<std::string>("v2"));
+  EXPECT_EQ(*store_->GetMeta("other"), std::optional<std::string>(""));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentCreatesGetDistinctIds) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 200;
+  std::vector<std::vector<core::JobId>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto id = store_->CreateJob(MakeJob("t" + std::to_string(t)));
+        if (id.ok()) ids[t].push_back(*id);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::set<core::JobId> distinct;
+  for (const auto& per_thread : ids) {
+    EXPECT_EQ(per_thread.size(), static_cast<size_t>(kPerThread));
+    distinct.insert(per_thread.begin(), per_thread.end());
+  }
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(Ids({.limit = 10000}).size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(kBackends),
+                         [](const ::testing::TestParamInfo<Backend>& param) {
+                           return param.param.name;
+                         });
+
+}  // namespace
+}  // namespace fastgpu::store
