@@ -2,20 +2,27 @@
 // The node agent: discovers GPUs, registers with the server, long-polls its desired attempts,
 // runs each under a supervisor process, reports their state and ships their logs.
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
 namespace fastgpu::agent {
 
 struct AgentOptions {
-  std::string server_url;      // "http://127.0.0.1:8080"
-  std::string data_dir;        // attempts' folders, logs, exit files
-  std::string name;            // empty: the host name
-  std::string simulate;        // "4xA100-80GB" or "2xH100-80GB,1xT4-16GB"; empty: NVML
+  std::string server_url;  // "http://127.0.0.1:8080"
+  std::string data_dir;    // attempts' folders, logs, exit files
+  std::string name;        // empty: the host name
+  std::string simulate;    // "4xA100-80GB" or "2xH100-80GB,1xT4-16GB"; empty: NVML
   std::string join_token;
   int64_t kill_grace_ms = 10000;  // SIGTERM -> SIGKILL
+  // The command that runs a job's supervisor, the attempt folder appended. Empty: this binary,
+  // {readlink("/proc/self/exe"), "supervise"}. Tests point it at their own supervisor binary.
+  std::vector<std::string> supervisor_command;
+  int64_t desired_wait_ms = 10000;                 // long poll of GET /v1/agent/desired
+  std::string nvml_library = "libnvidia-ml.so.1";  // what dlopen loads when not simulating
 };
 
 // A running agent inside this process (threads). Stop() ends its threads; the job supervisors
@@ -23,12 +30,18 @@ struct AgentOptions {
 class AgentHandle {
  public:
   // Discovers devices (InvalidArgument, field "simulate", for a bad SPEC; with no SPEC and no
-  // NVML it falls back to... nothing: zero GPUs, and says so in the log) and starts the loops.
+  // NVML it falls back to... nothing: zero GPUs, and says so in the log), re-adopts the
+  // attempts found in data_dir and starts the loops. Returns at once: registration (retried
+  // with backoff until the server answers) happens on the agent's threads. InvalidArgument
+  // (field "server" or "data_dir") for an unusable server URL or an empty data_dir; Internal
+  // when data_dir cannot be created.
   static Result<std::unique_ptr<AgentHandle>> Start(const AgentOptions& options);
   virtual ~AgentHandle() = default;
   virtual std::string name() const = 0;
   virtual int gpu_count() const = 0;
   virtual bool simulated() const = 0;
+  // Ends the threads within about a second (an in-flight long poll is interrupted). Idempotent;
+  // the destructor calls it.
   virtual void Stop() = 0;
 };
 

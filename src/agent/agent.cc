@@ -1,0 +1,341 @@
+// AgentHandle::Start and the agent's two loops: the watcher (register, long-poll the desired
+// set, start and stop attempts) and the reporter (ship logs, report attempts, heartbeat).
+
+#include "agent/agent.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "agent/host_info.h"
+#include "agent/log_shipper.h"
+#include "agent/nvml_gpu_discovery.h"
+#include "agent/reconciler.h"
+#include "agent/runner/process_runner.h"
+#include "agent/server_client.h"
+#include "agent/simulated_gpus.h"
+
+namespace fastgpu::agent {
+namespace {
+
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr milliseconds kReportTick{200};
+constexpr milliseconds kMinBackoff{200};
+constexpr milliseconds kMaxBackoff{5000};
+
+milliseconds NextBackoff(milliseconds b) { return std::min(b * 2, kMaxBackoff); }
+
+class AgentImpl final : public AgentHandle {
+ public:
+  AgentImpl(AgentOptions options, Registration registration, HostEnv host_env,
+            std::unique_ptr<ProcessRunner> runner, std::unique_ptr<ServerClient> watch_client,
+            std::unique_ptr<ServerClient> report_client)
+      : options_(std::move(options)),
+        registration_(std::move(registration)),
+        host_env_(std::move(host_env)),
+        runner_(std::move(runner)),
+        watch_client_(std::move(watch_client)),
+        report_client_(std::move(report_client)) {
+    for (const AttemptKey& key : runner_->Tracked()) started_.insert(key);
+  }
+  ~AgentImpl() override { Stop(); }
+
+  void Run() {
+    watcher_ = std::thread([this] {
+      WatchLoop();
+      watcher_done_ = true;
+    });
+    reporter_ = std::thread([this] {
+      ReportLoop();
+      reporter_done_ = true;
+    });
+  }
+
+  std::string name() const override { return registration_.name; }
+  int gpu_count() const override { return static_cast<int>(registration_.devices.size()); }
+  bool simulated() const override { return registration_.simulated; }
+
+  void Stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_ && !watcher_.joinable() && !reporter_.joinable()) return;
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    // A long poll or report may be in flight: interrupt until both threads are out.
+    auto deadline = SteadyClock::now() + milliseconds(2000);
+    while ((!watcher_done_ || !reporter_done_) && SteadyClock::now() < deadline) {
+      watch_client_->Interrupt();
+      report_client_->Interrupt();
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    if (watcher_.joinable()) watcher_.join();
+    if (reporter_.joinable()) reporter_.join();
+  }
+
+ private:
+  bool stopping() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopping_;
+  }
+  // Sleeps up to `d` or until Stop() (or a Nudge()); returns false when stopping.
+  bool WaitFor(milliseconds d) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, d, [this] { return stopping_ || nudged_; });
+    nudged_ = false;
+    return !stopping_;
+  }
+  void Nudge() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      nudged_ = true;
+    }
+    cv_.notify_all();
+  }
+  void MarkUnregistered() {
+    std::lock_guard<std::mutex> lock(mu_);
+    registered_ = false;
+  }
+
+  bool EnsureRegistered(ServerClient& client);
+  void WatchLoop();
+  void ApplyDesired(const DesiredSet& desired);
+  void ReportLoop();
+  // One reporter round; returns false when the server could not be reached.
+  bool ReportOnce();
+
+  const AgentOptions options_;
+  const Registration registration_;
+  const HostEnv host_env_;
+  std::unique_ptr<ProcessRunner> runner_;
+  std::unique_ptr<ServerClient> watch_client_;
+  std::unique_ptr<ServerClient> report_client_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;        // guarded by mu_
+  bool nudged_ = false;          // guarded by mu_
+  bool registered_ = false;      // guarded by mu_
+  int64_t heartbeat_ms_ = 2000;  // guarded by mu_
+  std::mutex register_mu_;       // one registration at a time
+
+  std::atomic<bool> watcher_done_{false};
+  std::atomic<bool> reporter_done_{false};
+  std::thread watcher_;
+  std::thread reporter_;
+
+  std::set<AttemptKey> started_;             // watcher thread only (set before it starts)
+  LogShipper shipper_;                       // reporter thread only
+  std::vector<AttemptReport> last_reports_;  // reporter thread only
+  SteadyClock::time_point last_report_at_;   // reporter thread only
+};
+
+bool AgentImpl::EnsureRegistered(ServerClient& client) {
+  std::lock_guard<std::mutex> reg_lock(register_mu_);
+  milliseconds backoff = kMinBackoff;
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return false;
+      if (registered_) return true;
+    }
+    Result<int64_t> hb = client.Register(registration_);
+    if (hb.ok()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        registered_ = true;
+        heartbeat_ms_ = *hb;
+      }
+      spdlog::info("registered node '{}' with {} ({} GPUs{}), heartbeat {} ms", registration_.name,
+                   options_.server_url, registration_.devices.size(),
+                   registration_.simulated ? ", simulated" : "", *hb);
+      Nudge();
+      return true;
+    }
+    if (hb.error().code() == StatusCode::kUnauthenticated) {
+      spdlog::error("register: the server rejected the join token ({}); retrying",
+                    hb.error().message());
+    } else {
+      spdlog::warn("register: {}; retrying in {} ms", hb.error().ToString(), backoff.count());
+    }
+    if (!WaitFor(backoff)) return false;
+    backoff = NextBackoff(backoff);
+  }
+}
+
+void AgentImpl::WatchLoop() {
+  int64_t version = 0;
+  milliseconds backoff = kMinBackoff;
+  while (EnsureRegistered(*watch_client_)) {
+    Result<DesiredSet> desired =
+        watch_client_->GetDesired(registration_.name, version, options_.desired_wait_ms);
+    if (stopping()) return;
+    if (!desired.ok()) {
+      if (desired.error().code() == StatusCode::kNotFound) {
+        spdlog::warn("the server does not know this node; registering again");
+        MarkUnregistered();
+        version = 0;
+        continue;
+      }
+      spdlog::warn("desired: {}; retrying in {} ms", desired.error().ToString(), backoff.count());
+      if (!WaitFor(backoff)) return;
+      backoff = NextBackoff(backoff);
+      continue;
+    }
+    backoff = kMinBackoff;
+    version = desired->version;
+    ApplyDesired(*desired);
+  }
+}
+
+void AgentImpl::ApplyDesired(const DesiredSet& desired) {
+  std::set<AttemptKey> running;
+  for (const AttemptStatus& s : runner_->Poll()) {
+    if (s.phase != AttemptPhase::kExited && !s.stopping) running.insert(s.key);
+  }
+  ReconcilePlan plan = Reconcile(desired.attempts, started_, running);
+  for (const DesiredAttempt& a : plan.start) {
+    started_.insert(a.key);
+    Status st = runner_->Start(a.key, BuildLaunchSpec(a, host_env_));
+    if (st.ok()) {
+      spdlog::info("started attempt {} ({})", a.key.ToString(), a.argv.empty() ? "" : a.argv[0]);
+    } else if (st.code() == StatusCode::kAlreadyExists) {
+      spdlog::info("attempt {} was started before; not starting it again", a.key.ToString());
+    } else {
+      spdlog::error("attempt {}: {}", a.key.ToString(), st.ToString());
+    }
+  }
+  for (const AttemptKey& key : plan.stop) {
+    spdlog::info("stopping attempt {} (no longer desired)", key.ToString());
+    Status st = runner_->Signal(key, SIGTERM);
+    if (!st.ok()) spdlog::warn("stop attempt {}: {}", key.ToString(), st.ToString());
+  }
+  if (!plan.start.empty() || !plan.stop.empty()) Nudge();
+}
+
+void AgentImpl::ReportLoop() {
+  milliseconds wait = kReportTick;
+  while (WaitFor(wait)) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!registered_) continue;
+    }
+    wait = ReportOnce() ? kReportTick : NextBackoff(std::max(wait, kMinBackoff));
+  }
+}
+
+bool AgentImpl::ReportOnce() {
+  std::vector<AttemptReport> reports;
+  bool reachable = true;
+  for (const AttemptStatus& s : runner_->Poll()) {
+    if (s.phase == AttemptPhase::kStarting) continue;
+    bool logs_complete = false;
+    if (reachable) {
+      Result<bool> shipped = shipper_.Ship(*report_client_, registration_.name, s);
+      if (shipped.ok()) {
+        logs_complete = *shipped;
+      } else if (shipped.error().code() == StatusCode::kInternal) {
+        spdlog::warn("attempt {}: {}", s.key.ToString(), shipped.error().ToString());
+      } else {
+        if (shipped.error().code() == StatusCode::kNotFound) MarkUnregistered();
+        spdlog::warn("logs: {}", shipped.error().ToString());
+        reachable = false;
+      }
+    }
+    AttemptReport r;
+    r.key = s.key;
+    r.pid = s.pid;
+    r.started_ms = s.started_ms;
+    if (s.phase == AttemptPhase::kExited) {
+      if (!logs_complete) continue;  // report the end only once its logs are all shipped
+      r.exited = true;
+      r.pid = 0;
+      r.exit_code = s.exit.exit_code;
+      r.signal = s.exit.signal;
+      r.finished_ms = s.exit.finished_ms;
+      r.error = s.exit.error;
+    }
+    reports.push_back(std::move(r));
+  }
+  if (!reachable) return false;
+  int64_t heartbeat_ms;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    heartbeat_ms = heartbeat_ms_;
+  }
+  auto now = SteadyClock::now();
+  if (reports == last_reports_ && now - last_report_at_ < milliseconds(heartbeat_ms)) return true;
+  Result<std::vector<AttemptKey>> acked = report_client_->Report(registration_.name, reports);
+  if (!acked.ok()) {
+    if (acked.error().code() == StatusCode::kNotFound) MarkUnregistered();
+    spdlog::warn("report: {}", acked.error().ToString());
+    return false;
+  }
+  last_reports_ = std::move(reports);
+  last_report_at_ = now;
+  for (const AttemptKey& key : *acked) {
+    if (runner_->Forget(key).ok()) {
+      shipper_.Forget(key);
+      spdlog::info("attempt {} acknowledged by the server", key.ToString());
+    }
+  }
+  return true;
+}
+
+Result<std::vector<core::DeviceSpec>> DiscoverDevices(const AgentOptions& options,
+                                                      const std::string& name, bool* simulated) {
+  if (!options.simulate.empty()) {
+    *simulated = true;
+    return SimulatedGpuDiscovery(options.simulate, name).Discover();
+  }
+  *simulated = false;
+  Result<std::vector<core::DeviceSpec>> found = NvmlGpuDiscovery(options.nvml_library).Discover();
+  if (!found.ok()) {
+    spdlog::warn(
+        "no GPUs found ({}); this node offers zero GPUs (use --simulate SPEC to "
+        "pretend, e.g. 4xA100-80GB)",
+        found.error().message());
+    return std::vector<core::DeviceSpec>{};
+  }
+  return found;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AgentHandle>> AgentHandle::Start(const AgentOptions& options) {
+  if (options.server_url.empty()) return InvalidArgument("server URL is empty", "server");
+  if (options.data_dir.empty()) return InvalidArgument("data_dir is empty", "data_dir");
+  HostInfo host = ReadHostInfo();
+  Registration reg;
+  reg.name = options.name.empty() ? host.hostname : options.name;
+  reg.cpu_milli = host.cpu_milli;
+  reg.memory_mib = host.memory_mib;
+  FG_ASSIGN_OR_RETURN(reg.devices, DiscoverDevices(options, reg.name, &reg.simulated));
+  HostEnv env{host.home, host.user, {}};
+  for (const auto& d : reg.devices) env.device_memory_mib[d.index] = d.memory_mib;
+
+  FG_ASSIGN_OR_RETURN(
+      std::unique_ptr<ServerClient> watch_client,
+      ServerClient::Create(options.server_url, options.join_token, options.desired_wait_ms + 5000));
+  FG_ASSIGN_OR_RETURN(std::unique_ptr<ServerClient> report_client,
+                      ServerClient::Create(options.server_url, options.join_token, 10000));
+  RunnerOptions runner_options{options.data_dir, options.supervisor_command, options.kill_grace_ms};
+  FG_ASSIGN_OR_RETURN(std::unique_ptr<ProcessRunner> runner,
+                      ProcessRunner::Create(std::move(runner_options)));
+  auto agent =
+      std::make_unique<AgentImpl>(options, std::move(reg), std::move(env), std::move(runner),
+                                  std::move(watch_client), std::move(report_client));
+  agent->Run();
+  return std::unique_ptr<AgentHandle>(std::move(agent));
+}
+
+}  // namespace fastgpu::agent

@@ -1,0 +1,59 @@
+#pragma once
+// Plain values of the agent half of docs/api/protocol.md, as the agent's code sees them.
+// JSON encoding lives in server_client.cc only.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/runner/attempt_key.h"
+#include "core/model/resources.h"
+
+namespace fastgpu::agent {
+
+// POST /v1/agent/register body.
+struct Registration {
+  std::string name;
+  bool simulated = false;
+  int32_t cpu_milli = 0;
+  int64_t memory_mib = 0;
+  std::map<std::string, std::string> labels;
+  std::vector<core::DeviceSpec> devices;
+};
+
+// One entry of GET /v1/agent/desired: an attempt that should run on this node.
+struct DesiredAttempt {
+  AttemptKey key;
+  std::string name;
+  std::string tenant;
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string workdir;
+  std::vector<core::DeviceGrant> devices;
+  int32_t cpu_milli = 0;
+  int64_t memory_mib = 0;
+  int64_t time_limit_s = 0;
+  bool operator==(const DesiredAttempt&) const = default;
+};
+
+struct DesiredSet {
+  int64_t version = 0;
+  std::vector<DesiredAttempt> attempts;  // the whole set that should run here
+};
+
+// One entry of POST /v1/agent/report.
+struct AttemptReport {
+  AttemptKey key;
+  bool exited = false;
+  int32_t pid = 0;
+  int64_t started_ms = 0;
+  std::optional<int32_t> exit_code;  // exited only
+  std::optional<int32_t> signal;     // exited only
+  int64_t finished_ms = 0;           // exited only
+  std::string error;                 // exited only
+  bool operator==(const AttemptReport&) const = default;
+};
+
+}  // namespace fastgpu::agent

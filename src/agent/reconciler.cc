@@ -1,0 +1,65 @@
+#include "agent/reconciler.h"
+
+namespace fastgpu::agent {
+
+ReconcilePlan Reconcile(const std::vector<DesiredAttempt>& desired,
+                        const std::set<AttemptKey>& started, const std::set<AttemptKey>& running) {
+  ReconcilePlan plan;
+  std::set<AttemptKey> wanted;
+  for (const DesiredAttempt& a : desired) {
+    bool first = wanted.insert(a.key).second;
+    if (first && started.count(a.key) == 0) plan.start.push_back(a);
+  }
+  for (const AttemptKey& key : running) {
+    if (wanted.count(key) == 0) plan.stop.push_back(key);
+  }
+  return plan;
+}
+
+LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host) {
+  LaunchSpec spec;
+  spec.argv = attempt.argv;
+  spec.workdir = attempt.workdir;
+  auto& env = spec.env;
+  env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  env["HOME"] = host.home.empty() ? "/" : host.home;
+  if (!host.user.empty()) env["USER"] = host.user;
+  env["LANG"] = "C.UTF-8";
+  for (const auto& [k, v] : attempt.env) env[k] = v;
+
+  std::string indexes;
+  std::string uuids;
+  bool slice = false;
+  int64_t memory_mib = 0;
+  int32_t milli = core::kWholeGpuMilli;
+  for (const core::DeviceGrant& d : attempt.devices) {
+    if (!indexes.empty()) {
+      indexes += ",";
+      uuids += ",";
+    }
+    indexes += std::to_string(d.index);
+    uuids += d.uuid;
+    auto device = host.device_memory_mib.find(d.index);
+    bool memory_capped = d.slice.memory_mib > 0 && (device == host.device_memory_mib.end() ||
+                                                    d.slice.memory_mib < device->second);
+    if (d.slice.milli < core::kWholeGpuMilli || memory_capped) {
+      slice = true;
+      memory_mib = memory_capped ? d.slice.memory_mib : 0;
+      milli = d.slice.milli;
+    }
+  }
+  env["CUDA_VISIBLE_DEVICES"] = indexes;
+  env["FASTGPU_JOB_ID"] = std::to_string(attempt.key.job);
+  env["FASTGPU_ATTEMPT"] = std::to_string(attempt.key.attempt);
+  env["FASTGPU_GPUS"] = uuids;
+  if (slice) {
+    env["FASTGPU_VGPU_MEMORY_LIMIT"] = std::to_string(memory_mib * 1024 * 1024);
+    env["FASTGPU_VGPU_COMPUTE_SHARE"] = std::to_string(milli);
+  } else {
+    env.erase("FASTGPU_VGPU_MEMORY_LIMIT");
+    env.erase("FASTGPU_VGPU_COMPUTE_SHARE");
+  }
+  return spec;
+}
+
+}  // namespace fastgpu::agent

@@ -1,0 +1,43 @@
+#pragma once
+// The agent's pure decisions: which attempts to start and stop given the desired set and what
+// runs locally, and the exact environment of a job. No I/O, no clock.
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/agent_protocol.h"
+#include "agent/runner/attempt_files.h"
+
+namespace fastgpu::agent {
+
+struct ReconcilePlan {
+  std::vector<DesiredAttempt> start;  // in desired order
+  std::vector<AttemptKey> stop;       // ordered by key
+};
+
+// `started`: every attempt this node has ever started (running, exited or forgotten): those are
+// never started again. `running`: local attempts that have not exited and are not already being
+// stopped. Starts each desired attempt not in `started` (a key listed twice is started once);
+// stops each running attempt not desired.
+ReconcilePlan Reconcile(const std::vector<DesiredAttempt>& desired,
+                        const std::set<AttemptKey>& started, const std::set<AttemptKey>& running);
+
+// What the agent knows of its own host to build a job's environment.
+struct HostEnv {
+  std::string home;                              // empty: "/"
+  std::string user;                              // empty: not set
+  std::map<int32_t, int64_t> device_memory_mib;  // this node's devices: index -> memory
+};
+
+// The job's whole environment and launch spec: PATH, HOME, USER, LANG=C.UTF-8, then the job's
+// env (which may override those), then CUDA_VISIBLE_DEVICES (granted indexes, comma-separated;
+// "" for none), FASTGPU_JOB_ID, FASTGPU_ATTEMPT, FASTGPU_GPUS (uuids, comma-separated) and, for
+// a slice of a GPU (milli < 1000, or memory below the device's memory as listed in `host`),
+// FASTGPU_VGPU_MEMORY_LIMIT (bytes; 0 = no cap) and FASTGPU_VGPU_COMPUTE_SHARE (milli). The job
+// cannot override the FASTGPU_* and CUDA variables. Nothing from the agent's own environment leaks
+// in.
+LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host);
+
+}  // namespace fastgpu::agent

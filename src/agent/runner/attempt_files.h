@@ -1,0 +1,69 @@
+#pragma once
+// The files of one attempt folder (DATA/attempts/<job>-<attempt>/), shared by the runner (in
+// the agent) and the supervisor (its own process):
+//   spec.json       LaunchSpec, written by the runner before the supervisor starts
+//   supervisor.pid  the supervisor's pid, written by the runner
+//   pid             the job's pid (= its process group id), written by the supervisor
+//   stdout.log      the job's stdout; stderr.log its stderr
+//   exit.json       ExitRecord, written by the supervisor when the job has ended
+//   acked           empty marker: the server has committed the end; the agent forgets it
+// Every file that a reader may see half-written is written atomically (tmp, fsync, rename).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace fastgpu::agent {
+
+inline constexpr const char* kSpecFile = "spec.json";
+inline constexpr const char* kSupervisorPidFile = "supervisor.pid";
+inline constexpr const char* kPidFile = "pid";
+inline constexpr const char* kStdoutFile = "stdout.log";
+inline constexpr const char* kStderrFile = "stderr.log";
+inline constexpr const char* kExitFile = "exit.json";
+inline constexpr const char* kAckedFile = "acked";
+
+// What the supervisor runs: argv[0] looked up in the PATH of `env`, with exactly `env` as the
+// environment, in `workdir`. No shell.
+struct LaunchSpec {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string workdir;
+  bool operator==(const LaunchSpec&) const = default;
+};
+
+// How a job ended. Exactly one of exit_code / signal is set when the process ran; `error` is
+// non-empty when it could not be started (exit_code is then 127) or its end is unknown.
+struct ExitRecord {
+  std::optional<int32_t> exit_code;
+  std::optional<int32_t> signal;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+  std::string error;
+  bool operator==(const ExitRecord&) const = default;
+};
+
+std::string EncodeLaunchSpec(const LaunchSpec& spec);
+// InvalidArgument (field "spec.json") for bad JSON or a missing/ill-typed argv, env, workdir.
+Result<LaunchSpec> DecodeLaunchSpec(std::string_view text);
+
+std::string EncodeExitRecord(const ExitRecord& record);
+// InvalidArgument (field "exit.json") for bad JSON or ill-typed fields.
+Result<ExitRecord> DecodeExitRecord(std::string_view text);
+
+// Writes `content` to `path` so that readers see the old file or the whole new one: writes
+// path.tmp, fsyncs it, renames it over `path`, fsyncs the folder. Internal with errno text.
+Status WriteFileAtomic(const std::string& path, std::string_view content);
+
+// The whole file. NotFound when it does not exist, Internal for other errors.
+Result<std::string> ReadWholeFile(const std::string& path);
+
+// Wall-clock milliseconds since the Unix epoch.
+int64_t WallMs();
+
+}  // namespace fastgpu::agent

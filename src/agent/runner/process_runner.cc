@@ -1,0 +1,340 @@
+#include "agent/runner/process_runner.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cstring>
+#include <iterator>
+#include <optional>
+
+namespace fastgpu::agent {
+namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+bool ProcessAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+// Parses a positive decimal integer (surrounding whitespace allowed); 0 when malformed.
+int64_t ParsePositive(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v <= 0 || v > INT_MAX) return 0;
+  return v;
+}
+
+// "12-3" -> {12, 3}; nullopt for any other name.
+std::optional<AttemptKey> ParseFolderName(std::string_view name) {
+  size_t dash = name.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  int64_t job = ParsePositive(name.substr(0, dash));
+  int64_t attempt = ParsePositive(name.substr(dash + 1));
+  if (job == 0 || attempt == 0) return std::nullopt;
+  AttemptKey key{job, static_cast<int32_t>(attempt)};
+  if (key.ToString() != name) return std::nullopt;  // no leading zeros or spaces
+  return key;
+}
+
+int64_t MtimeMs(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+std::vector<std::string> DefaultSupervisorCommand() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return {"/proc/self/exe", "supervise"};
+  return {std::string(buf, static_cast<size_t>(n)), "supervise"};
+}
+
+}  // namespace
+
+struct ProcessRunner::Entry {
+  AttemptKey key;
+  std::string dir;
+  pid_t supervisor = 0;    // 0: unknown
+  bool own_child = false;  // started by this object, so reaped by it
+  bool supervisor_done = false;
+  int supervisor_status = 0;
+  pid_t job_pid = 0;
+  int64_t started_ms = 0;
+  std::optional<ExitRecord> exit;
+  int pending_signal = 0;  // to send once the job's pid is known
+  bool stopping = false;
+  bool escalation_armed = false;
+  bool killed = false;
+  SteadyTime kill_at;
+};
+
+ProcessRunner::ProcessRunner(RunnerOptions options)
+    : options_(std::move(options)), attempts_dir_(options_.data_dir + "/attempts") {}
+
+ProcessRunner::~ProcessRunner() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [key, e] : entries_) {
+    if (!e->supervisor_done && e->supervisor > 0) ::waitpid(e->supervisor, nullptr, WNOHANG);
+  }
+  for (pid_t pid : unreaped_) ::waitpid(pid, nullptr, WNOHANG);
+}
+
+Result<std::unique_ptr<ProcessRunner>> ProcessRunner::Create(RunnerOptions options) {
+  if (options.data_dir.empty()) return InvalidArgument("data_dir is empty", "data_dir");
+  if (options.supervisor_command.empty()) options.supervisor_command = DefaultSupervisorCommand();
+  for (const std::string& dir : {options.data_dir, options.data_dir + "/attempts"}) {
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      return Internal("mkdir '" + dir + "': " + ErrnoText(errno));
+    }
+  }
+  std::unique_ptr<ProcessRunner> runner(new ProcessRunner(std::move(options)));
+  FG_RETURN_IF_ERROR(runner->Adopt());
+  return runner;
+}
+
+std::string ProcessRunner::AttemptDir(const AttemptKey& key) const {
+  return attempts_dir_ + "/" + key.ToString();
+}
+
+Status ProcessRunner::Adopt() {
+  DIR* d = ::opendir(attempts_dir_.c_str());
+  if (d == nullptr) return Internal("opendir '" + attempts_dir_ + "': " + ErrnoText(errno));
+  std::lock_guard<std::mutex> lock(mu_);
+  while (struct dirent* ent = ::readdir(d)) {
+    std::optional<AttemptKey> key = ParseFolderName(ent->d_name);
+    if (!key) continue;
+    std::string dir = AttemptDir(*key);
+    if (::access((dir + "/" + kAckedFile).c_str(), F_OK) == 0) continue;
+    auto e = std::make_unique<Entry>();
+    e->key = *key;
+    e->dir = dir;
+    if (auto text = ReadWholeFile(dir + "/" + kSupervisorPidFile); text.ok()) {
+      e->supervisor = static_cast<pid_t>(ParsePositive(*text));
+    }
+    Refresh(*e);
+    spdlog::info("adopted attempt {} ({})", key->ToString(),
+                 e->exit ? "exited" : "pid " + std::to_string(e->job_pid));
+    entries_[*key] = std::move(e);
+  }
+  ::closedir(d);
+  return Status::Ok();
+}
+
+Status ProcessRunner::SpawnSupervisor(const std::string& dir, int* pid) {
+  std::vector<std::string> args = options_.supervisor_command;
+  args.push_back(dir);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string log_path = dir + "/supervisor.log";
+  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return Internal("open '" + log_path + "': " + ErrnoText(errno));
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    ::close(log_fd);
+    return Internal(std::string("open /dev/null: ") + ErrnoText(errno));
+  }
+  pid_t child = ::fork();
+  if (child == 0) {
+    // Only async-signal-safe calls from here: the agent is multi-threaded.
+    ::dup2(null_fd, 0);
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    ::close_range(3, ~0U, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD}) ::signal(sig, SIG_DFL);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int fork_errno = errno;
+  ::close(log_fd);
+  ::close(null_fd);
+  if (child < 0) return Internal("fork: " + ErrnoText(fork_errno));
+  *pid = child;
+  return Status::Ok();
+}
+
+Status ProcessRunner::Start(const AttemptKey& key, const LaunchSpec& spec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (entries_.count(key) != 0) return AlreadyExists("attempt " + key.ToString() + " exists");
+  std::string dir = AttemptDir(key);
+  Status status = Status::Ok();
+  if (::mkdir(dir.c_str(), 0755) != 0) {
+    if (errno == EEXIST) return AlreadyExists("attempt folder '" + dir + "' exists");
+    status = Internal("mkdir '" + dir + "': " + ErrnoText(errno));
+  }
+  auto e = std::make_unique<Entry>();
+  e->key = key;
+  e->dir = dir;
+  e->own_child = true;
+  LaunchSpec launch = spec;
+  if (status.ok() && launch.workdir.empty()) {
+    launch.workdir = dir + "/work";
+    if (::mkdir(launch.workdir.c_str(), 0755) != 0) {
+      status = Internal("mkdir '" + launch.workdir + "': " + ErrnoText(errno));
+    }
+  }
+  if (status.ok()) status = WriteFileAtomic(dir + "/" + kSpecFile, EncodeLaunchSpec(launch));
+  if (status.ok()) status = SpawnSupervisor(dir, &e->supervisor);
+  if (!status.ok()) {
+    ExitRecord failed;
+    failed.started_ms = failed.finished_ms = WallMs();
+    failed.error = "agent could not start the attempt: " + status.message();
+    WriteFileAtomic(dir + "/" + kExitFile, EncodeExitRecord(failed)).IgnoreError();
+    e->exit = failed;
+    entries_[key] = std::move(e);
+    return status;
+  }
+  Status pid_file =
+      WriteFileAtomic(dir + "/" + kSupervisorPidFile, std::to_string(e->supervisor) + "\n");
+  if (!pid_file.ok()) spdlog::warn("attempt {}: {}", key.ToString(), pid_file.ToString());
+  entries_[key] = std::move(e);
+  return Status::Ok();
+}
+
+void ProcessRunner::Refresh(Entry& e) {
+  // Reap first, even after exit.json was seen: the supervisor writes it just before it ends.
+  // An adopted supervisor is our child too when this process started it (agent restarted
+  // in-process); otherwise waitpid says ECHILD and liveness comes from kill(pid, 0).
+  if (!e.supervisor_done && e.supervisor > 0) {
+    int st = 0;
+    pid_t r = ::waitpid(e.supervisor, &st, WNOHANG);
+    if (r == e.supervisor || (r < 0 && errno == ECHILD && e.own_child)) {
+      e.supervisor_done = true;
+      e.supervisor_status = st;
+    }
+  }
+  if (e.exit) return;
+  auto read_exit = [&e]() {
+    auto text = ReadWholeFile(e.dir + "/" + kExitFile);
+    if (!text.ok()) return false;
+    Result<ExitRecord> record = DecodeExitRecord(*text);
+    if (record.ok()) {
+      e.exit = *record;
+    } else {
+      e.exit = ExitRecord{};
+      e.exit->error = "unreadable exit record: " + record.error().message();
+    }
+    return true;
+  };
+  if (read_exit()) return;
+  if (e.job_pid == 0) {
+    std::string pid_path = e.dir + "/" + kPidFile;
+    if (auto text = ReadWholeFile(pid_path); text.ok()) {
+      e.job_pid = static_cast<pid_t>(ParsePositive(*text));
+      e.started_ms = MtimeMs(pid_path);
+    }
+  }
+  bool supervisor_alive = !e.supervisor_done && (e.own_child || ProcessAlive(e.supervisor));
+  if (supervisor_alive) return;
+  if (read_exit()) return;              // written just before the supervisor ended
+  if (ProcessAlive(e.job_pid)) return;  // unsupervised, but still running
+  ExitRecord lost;
+  lost.started_ms = e.started_ms;
+  lost.finished_ms = WallMs();
+  lost.error = "the supervisor ended without recording the job's end";
+  if (e.own_child) {
+    lost.error += " (supervisor wait status " + std::to_string(e.supervisor_status) + "; see " +
+                  e.dir + "/supervisor.log)";
+  }
+  e.exit = lost;
+}
+
+void ProcessRunner::DeliverSignals(Entry& e) {
+  if (e.exit || e.job_pid == 0) return;
+  if (e.pending_signal != 0) {
+    ::kill(-e.job_pid, e.pending_signal);
+    e.pending_signal = 0;
+  }
+  if (e.escalation_armed && !e.killed && std::chrono::steady_clock::now() >= e.kill_at) {
+    spdlog::info("attempt {}: grace period over, sending SIGKILL", e.key.ToString());
+    ::kill(-e.job_pid, SIGKILL);
+    e.killed = true;
+  }
+}
+
+Status ProcessRunner::Signal(const AttemptKey& key, int sig) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return NotFound("unknown attempt " + key.ToString());
+  Entry& e = *it->second;
+  Refresh(e);
+  if (e.exit) return Status::Ok();
+  if (sig == SIGTERM || sig == SIGINT || sig == SIGKILL) e.stopping = true;
+  if (e.job_pid > 0) {
+    ::kill(-e.job_pid, sig);
+  } else if (e.pending_signal != SIGKILL) {
+    e.pending_signal = sig;
+  }
+  if ((sig == SIGTERM || sig == SIGINT) && !e.escalation_armed) {
+    e.escalation_armed = true;
+    e.kill_at =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.kill_grace_ms);
+  }
+  if (sig == SIGKILL) e.killed = true;
+  return Status::Ok();
+}
+
+std::vector<AttemptStatus> ProcessRunner::Poll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = unreaped_.begin(); it != unreaped_.end();) {
+    pid_t r = ::waitpid(*it, nullptr, WNOHANG);
+    it = (r == *it || r < 0) ? unreaped_.erase(it) : std::next(it);
+  }
+  std::vector<AttemptStatus> out;
+  out.reserve(entries_.size());
+  for (auto& [key, e] : entries_) {
+    Refresh(*e);
+    DeliverSignals(*e);
+    AttemptStatus s;
+    s.key = key;
+    s.dir = e->dir;
+    s.pid = e->job_pid;
+    s.started_ms = e->started_ms;
+    s.stopping = e->stopping;
+    if (e->exit) {
+      s.phase = AttemptPhase::kExited;
+      s.exit = *e->exit;
+      if (s.started_ms == 0) s.started_ms = s.exit.started_ms;
+    } else {
+      s.phase = e->job_pid > 0 ? AttemptPhase::kRunning : AttemptPhase::kStarting;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Status ProcessRunner::Forget(const AttemptKey& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return NotFound("unknown attempt " + key.ToString());
+  Refresh(*it->second);
+  if (!it->second->exit) return FailedPrecondition("attempt " + key.ToString() + " is running");
+  Status marked = WriteFileAtomic(it->second->dir + "/" + kAckedFile, "");
+  if (!marked.ok()) spdlog::warn("attempt {}: {}", key.ToString(), marked.ToString());
+  const Entry& e = *it->second;
+  if (!e.supervisor_done && e.supervisor > 0) unreaped_.push_back(e.supervisor);
+  entries_.erase(it);
+  return Status::Ok();
+}
+
+std::vector<AttemptKey> ProcessRunner::Tracked() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<AttemptKey> out;
+  for (const auto& [key, e] : entries_) out.push_back(key);
+  return out;
+}
+
+}  // namespace fastgpu::agent

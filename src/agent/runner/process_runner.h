@@ -1,0 +1,100 @@
+#pragma once
+// ProcessRunner: starts one supervisor process per attempt and tracks the attempts of this node
+// through their folders DATA/attempts/<job>-<attempt>/ (see attempt_files.h).
+//
+// Jobs outlive the agent: a new ProcessRunner on the same data folder re-adopts every attempt
+// folder not yet marked acked, as running (the job's pid is alive or its supervisor is) or
+// exited (exit.json exists). Supervisors this object started are reaped in Poll(), so none
+// stays a zombie. Destroying the runner leaves every job running.
+//
+// Safe for concurrent use (one mutex; Poll() does small file reads under it).
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "agent/runner/attempt_files.h"
+#include "agent/runner/attempt_key.h"
+#include "common/result.h"
+
+namespace fastgpu::agent {
+
+struct RunnerOptions {
+  std::string data_dir;  // attempts live in data_dir/attempts/
+  // The command that runs a supervisor; the attempt folder is appended. Empty: the current
+  // binary, {readlink("/proc/self/exe"), "supervise"}.
+  std::vector<std::string> supervisor_command;
+  int64_t kill_grace_ms = 10000;  // SIGTERM -> SIGKILL
+};
+
+enum class AttemptPhase {
+  kStarting,  // supervisor started, job pid not written yet
+  kRunning,   // job running (pid known)
+  kExited,    // ended, or could not be started; `exit` says how
+};
+
+struct AttemptStatus {
+  AttemptKey key;
+  AttemptPhase phase = AttemptPhase::kStarting;
+  int pid = 0;             // the job's pid (= its process group id); 0 while unknown
+  int64_t started_ms = 0;  // 0 while unknown
+  ExitRecord exit;         // meaningful when phase is kExited
+  bool stopping = false;   // Signal(SIGTERM/SIGINT/SIGKILL) was called
+  std::string dir;         // the attempt folder
+};
+
+class ProcessRunner {
+ public:
+  // Creates data_dir/attempts/ when missing and adopts the attempt folders found there.
+  // Returns InvalidArgument (field "data_dir") for an empty data_dir, Internal when the folder
+  // cannot be created or read.
+  static Result<std::unique_ptr<ProcessRunner>> Create(RunnerOptions options);
+
+  ~ProcessRunner();
+  ProcessRunner(const ProcessRunner&) = delete;
+  ProcessRunner& operator=(const ProcessRunner&) = delete;
+
+  // Creates the attempt folder, writes spec.json and starts a supervisor for it. An empty
+  // spec.workdir becomes a fresh folder DIR/work. Returns AlreadyExists when the folder exists
+  // (an attempt is never started twice, even across agent restarts). Other failures return
+  // Internal and also leave the attempt tracked as exited with that error, so it is reported.
+  Status Start(const AttemptKey& key, const LaunchSpec& spec);
+
+  // Sends `sig` to the job's process group (or, while its pid is unknown, as soon as it is).
+  // SIGTERM and SIGINT also arm the escalation: SIGKILL to the group once kill_grace_ms have
+  // passed (checked in Poll()); calling it again does not move that deadline. NotFound for an
+  // unknown attempt; OK and nothing sent for one that has exited.
+  Status Signal(const AttemptKey& key, int sig);
+
+  // Reaps supervisors, escalates overdue stops, reads pid and exit files; returns every tracked
+  // attempt, ordered by key.
+  std::vector<AttemptStatus> Poll();
+
+  // Stops tracking an exited attempt and marks its folder acked (nothing is deleted).
+  // FailedPrecondition when it has not exited; NotFound when unknown.
+  Status Forget(const AttemptKey& key);
+
+  // Every attempt tracked now (running or exited, not forgotten).
+  std::vector<AttemptKey> Tracked() const;
+
+  std::string AttemptDir(const AttemptKey& key) const;
+
+ private:
+  struct Entry;
+  explicit ProcessRunner(RunnerOptions options);
+  Status Adopt();
+  Status SpawnSupervisor(const std::string& dir, int* pid);
+  void Refresh(Entry& e);
+  void DeliverSignals(Entry& e);
+
+  const RunnerOptions options_;
+  const std::string attempts_dir_;
+  mutable std::mutex mu_;
+  std::map<AttemptKey, std::unique_ptr<Entry>> entries_;  // guarded by mu_
+  std::vector<int> unreaped_;  // supervisors of forgotten attempts to reap; guarded by mu_
+};
+
+}  // namespace fastgpu::agent

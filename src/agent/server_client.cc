@@ -1,0 +1,208 @@
+#include "agent/server_client.h"
+
+#include <httplib.h>
+
+#include <cctype>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace fastgpu::agent {
+namespace {
+
+using nlohmann::json;
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof(buf), "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// Maps a transport failure or a non-2xx reply to a Status; OK for 2xx.
+Status HttpStatus(const httplib::Result& res, const char* what) {
+  if (!res) {
+    return Unavailable(std::string(what) + ": " + httplib::to_string(res.error()));
+  }
+  int code = res->status;
+  if (code >= 200 && code < 300) return Status::Ok();
+  std::string message = std::string(what) + ": HTTP " + std::to_string(code);
+  json body = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+    const json& err = body["error"];
+    if (err.contains("message") && err["message"].is_string()) {
+      message += ": " + err["message"].get<std::string>();
+    }
+  }
+  if (code == 401) return Unauthenticated(message);
+  if (code == 404) return NotFound(message);
+  if (code == 409) return FailedPrecondition(message);
+  if (code >= 400 && code < 500) return InvalidArgument(message);
+  return Unavailable(message);
+}
+
+json DeviceJson(const core::DeviceSpec& d) {
+  return {{"index", d.index}, {"uuid", d.uuid}, {"model", d.model}, {"memory_mib", d.memory_mib}};
+}
+
+json ReportJson(const AttemptReport& r) {
+  json j = {{"job", r.key.job},
+            {"attempt", r.key.attempt},
+            {"state", r.exited ? "exited" : "running"},
+            {"started_ms", r.started_ms}};
+  if (!r.exited) {
+    j["pid"] = r.pid;
+    return j;
+  }
+  j["exit_code"] = r.exit_code ? json(*r.exit_code) : json(nullptr);
+  j["signal"] = r.signal ? json(*r.signal) : json(nullptr);
+  j["finished_ms"] = r.finished_ms;
+  j["error"] = r.error;
+  return j;
+}
+
+DesiredAttempt ParseDesiredAttempt(const json& j) {
+  DesiredAttempt a;
+  a.key.job = j.at("job").get<core::JobId>();
+  a.key.attempt = j.at("attempt").get<int32_t>();
+  a.name = j.value("name", "");
+  a.tenant = j.value("tenant", "");
+  a.argv = j.at("argv").get<std::vector<std::string>>();
+  if (j.contains("env") && !j["env"].is_null()) {
+    a.env = j["env"].get<std::map<std::string, std::string>>();
+  }
+  if (j.contains("workdir") && j["workdir"].is_string()) a.workdir = j["workdir"];
+  if (j.contains("devices") && j["devices"].is_array()) {
+    for (const json& d : j["devices"]) {
+      core::DeviceGrant g;
+      g.index = d.at("index").get<int32_t>();
+      g.uuid = d.value("uuid", "");
+      g.slice.milli = d.value("milli", core::kWholeGpuMilli);
+      g.slice.memory_mib = d.value("memory_mib", int64_t{0});
+      a.devices.push_back(std::move(g));
+    }
+  }
+  a.cpu_milli = j.value("cpu_milli", 0);
+  a.memory_mib = j.value("memory_mib", int64_t{0});
+  a.time_limit_s = j.value("time_limit_s", int64_t{0});
+  return a;
+}
+
+}  // namespace
+
+struct ServerClient::Impl {
+  explicit Impl(const std::string& url) : client(url) {}
+  httplib::Client client;
+};
+
+ServerClient::ServerClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ServerClient::~ServerClient() = default;
+
+Result<std::unique_ptr<ServerClient>> ServerClient::Create(const std::string& server_url,
+                                                           const std::string& join_token,
+                                                           int64_t read_timeout_ms) {
+  std::string url = server_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return InvalidArgument("server URL '" + server_url + "' must start with http:// or https://",
+                           "server");
+  }
+  auto impl = std::make_unique<Impl>(url);
+  if (!impl->client.is_valid()) {
+    return InvalidArgument("server URL '" + server_url + "' is not usable", "server");
+  }
+  httplib::Client& c = impl->client;
+  c.set_tcp_nodelay(true);
+  c.set_keep_alive(true);
+  c.set_connection_timeout(2, 0);
+  c.set_read_timeout(static_cast<time_t>(read_timeout_ms / 1000),
+                     static_cast<time_t>((read_timeout_ms % 1000) * 1000));
+  c.set_write_timeout(10, 0);
+  if (!join_token.empty()) c.set_bearer_token_auth(join_token);
+  return std::unique_ptr<ServerClient>(new ServerClient(std::move(impl)));
+}
+
+void ServerClient::Interrupt() { impl_->client.stop(); }
+
+Result<int64_t> ServerClient::Register(const Registration& r) {
+  json devices = json::array();
+  for (const auto& d : r.devices) devices.push_back(DeviceJson(d));
+  json body = {{"name", r.name},           {"simulated", r.simulated},
+               {"cpu_milli", r.cpu_milli}, {"memory_mib", r.memory_mib},
+               {"labels", r.labels},       {"devices", devices}};
+  auto res = impl_->client.Post("/v1/agent/register", body.dump(), "application/json");
+  FG_RETURN_IF_ERROR(HttpStatus(res, "register"));
+  json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (!reply.is_object()) return Internal("register: reply is not a JSON object");
+  auto hb = reply.find("heartbeat_ms");
+  if (hb == reply.end() || !hb->is_number_integer() || hb->get<int64_t>() <= 0) return 2000;
+  return hb->get<int64_t>();
+}
+
+Result<DesiredSet> ServerClient::GetDesired(const std::string& node, int64_t version,
+                                            int64_t wait_ms) {
+  std::string path = "/v1/agent/desired?node=" + Escape(node) +
+                     "&version=" + std::to_string(version) + "&wait_ms=" + std::to_string(wait_ms);
+  auto res = impl_->client.Get(path);
+  FG_RETURN_IF_ERROR(HttpStatus(res, "desired"));
+  json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (!reply.is_object()) return Internal("desired: reply is not a JSON object");
+  DesiredSet set;
+  try {
+    set.version = reply.at("version").get<int64_t>();
+    for (const json& a : reply.at("attempts")) set.attempts.push_back(ParseDesiredAttempt(a));
+  } catch (const json::exception& e) {
+    return Internal(std::string("desired: bad reply: ") + e.what());
+  }
+  return set;
+}
+
+Result<std::vector<AttemptKey>> ServerClient::Report(const std::string& node,
+                                                     const std::vector<AttemptReport>& attempts) {
+  json list = json::array();
+  for (const auto& a : attempts) list.push_back(ReportJson(a));
+  json body = {{"node", node}, {"attempts", list}};
+  auto res = impl_->client.Post("/v1/agent/report", body.dump(), "application/json");
+  FG_RETURN_IF_ERROR(HttpStatus(res, "report"));
+  json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (!reply.is_object()) return Internal("report: reply is not a JSON object");
+  std::vector<AttemptKey> acked;
+  try {
+    if (reply.contains("ack") && reply["ack"].is_array()) {
+      for (const json& a : reply["ack"]) {
+        acked.push_back({a.at("job").get<core::JobId>(), a.at("attempt").get<int32_t>()});
+      }
+    }
+  } catch (const json::exception& e) {
+    return Internal(std::string("report: bad reply: ") + e.what());
+  }
+  return acked;
+}
+
+Result<LogAck> ServerClient::PostLogs(const std::string& node, const AttemptKey& key,
+                                      const std::string& stream, int64_t offset,
+                                      std::string_view bytes) {
+  std::string path = "/v1/agent/logs?node=" + Escape(node) + "&job=" + std::to_string(key.job) +
+                     "&attempt=" + std::to_string(key.attempt) + "&stream=" + Escape(stream) +
+                     "&offset=" + std::to_string(offset);
+  auto res = impl_->client.Post(path, bytes.data(), bytes.size(), "application/octet-stream");
+  json reply = res ? json::parse(res->body, nullptr, /*allow_exceptions=*/false) : json();
+  auto size_of = [&reply]() -> int64_t {
+    if (!reply.is_object() || !reply.contains("size") || !reply["size"].is_number_integer()) {
+      return -1;
+    }
+    return reply["size"].get<int64_t>();
+  };
+  if (res && res->status == 409 && size_of() >= 0) return LogAck{size_of(), true};
+  FG_RETURN_IF_ERROR(HttpStatus(res, "logs"));
+  if (size_of() < 0) return Internal("logs: reply has no size");
+  return LogAck{size_of(), false};
+}
+
+}  // namespace fastgpu::agent

@@ -1,0 +1,58 @@
+#pragma once
+// ServerClient: the agent's HTTP calls to the server (docs/api/protocol.md, "Agent API"), with
+// the join token as Bearer key. One blocking call at a time per object (each agent thread has
+// its own); Interrupt() may be called from any thread.
+//
+// Errors map from HTTP as the protocol does: 401 Unauthenticated, 404 NotFound, 409
+// FailedPrecondition, other 4xx InvalidArgument, 5xx and transport errors Unavailable, an
+// unreadable reply Internal. Messages carry the server's error message when there is one.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/agent_protocol.h"
+#include "common/result.h"
+
+namespace fastgpu::agent {
+
+struct LogAck {
+  int64_t size = 0;  // the server's stored size of that stream
+  bool gap = false;  // the offset was past `size` (409): resend from `size`
+};
+
+class ServerClient {
+ public:
+  // `server_url` like "http://127.0.0.1:8080". InvalidArgument (field "server") for a URL
+  // cpp-httplib cannot use. `read_timeout_ms` bounds a reply's wait (make it exceed the long
+  // poll's wait_ms).
+  static Result<std::unique_ptr<ServerClient>> Create(const std::string& server_url,
+                                                      const std::string& join_token,
+                                                      int64_t read_timeout_ms);
+  ~ServerClient();
+
+  // POST /v1/agent/register; returns the heartbeat interval in ms from the reply.
+  Result<int64_t> Register(const Registration& registration);
+
+  // GET /v1/agent/desired (long poll up to wait_ms).
+  Result<DesiredSet> GetDesired(const std::string& node, int64_t version, int64_t wait_ms);
+
+  // POST /v1/agent/report; returns the acked attempts.
+  Result<std::vector<AttemptKey>> Report(const std::string& node,
+                                         const std::vector<AttemptReport>& attempts);
+
+  // POST /v1/agent/logs with `bytes` starting at `offset` of `stream` ("stdout"/"stderr").
+  // A 409 with a size is a value with gap = true, not an error.
+  Result<LogAck> PostLogs(const std::string& node, const AttemptKey& key, const std::string& stream,
+                          int64_t offset, std::string_view bytes);
+
+  // Aborts the call in flight, if any (it returns Unavailable). Safe from any thread.
+  void Interrupt();
+
+ private:
+  struct Impl;
+  explicit ServerClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fastgpu::agent

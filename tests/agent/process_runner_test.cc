@@ -1,0 +1,278 @@
+// The supervisor and the runner with real processes (sh, env, sleep). Waits poll with a
+// deadline; nothing relies on a fixed sleep.
+#include "agent/runner/process_runner.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace fastgpu::agent {
+namespace {
+
+using std::chrono::milliseconds;
+constexpr const char* kPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::string ReadOrEmpty(const std::string& path) {
+  auto text = ReadWholeFile(path);
+  return text.ok() ? *text : "";
+}
+
+// Polls `cond` every 10 ms for up to 10 s.
+bool Eventually(const std::function<bool()>& cond, milliseconds limit = milliseconds(10000)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return cond();
+}
+
+bool GroupGone(int pgid) { return ::kill(-pgid, 0) != 0 && errno == ESRCH; }
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "fg-runner-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    data_dir_ = tmpl;
+  }
+  void TearDown() override {
+    for (int pgid : groups_) ::kill(-pgid, SIGKILL);
+    std::filesystem::remove_all(data_dir_);
+  }
+
+  std::unique_ptr<ProcessRunner> NewRunner(int64_t grace_ms = 10000) {
+    auto runner = ProcessRunner::Create({data_dir_, {FG_TEST_SUPERVISOR}, grace_ms});
+    EXPECT_TRUE(runner.ok()) << runner.error().ToString();
+    return runner.ok() ? std::move(runner).value() : nullptr;
+  }
+
+  static LaunchSpec Spec(std::vector<std::string> argv) {
+    LaunchSpec spec;
+    spec.argv = std::move(argv);
+    spec.env = {{"PATH", kPath}};
+    return spec;
+  }
+
+  // Polls the runner until `key` satisfies `pred`; returns its last status.
+  AttemptStatus WaitUntil(ProcessRunner& runner, const AttemptKey& key,
+                          const std::function<bool(const AttemptStatus&)>& pred) {
+    AttemptStatus last;
+    bool ok = Eventually([&] {
+      for (const AttemptStatus& s : runner.Poll()) {
+        if (s.key == key) last = s;
+      }
+      if (last.pid > 0) groups_.insert(last.pid);
+      return last.key == key && pred(last);
+    });
+    EXPECT_TRUE(ok) << "attempt " << key.ToString() << " never reached the expected state";
+    return last;
+  }
+  AttemptStatus WaitExited(ProcessRunner& runner, const AttemptKey& key) {
+    return WaitUntil(runner, key,
+                     [](const AttemptStatus& s) { return s.phase == AttemptPhase::kExited; });
+  }
+  AttemptStatus WaitRunning(ProcessRunner& runner, const AttemptKey& key) {
+    return WaitUntil(runner, key,
+                     [](const AttemptStatus& s) { return s.phase == AttemptPhase::kRunning; });
+  }
+
+  std::string data_dir_;
+  std::set<int> groups_;
+};
+
+TEST_F(RunnerTest, RecordsExitCode) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({1, 1}, Spec({"sh", "-c", "exit 3"})).ok());
+  AttemptStatus s = WaitExited(*runner, {1, 1});
+  EXPECT_EQ(s.exit.exit_code, 3);
+  EXPECT_FALSE(s.exit.signal.has_value());
+  EXPECT_EQ(s.exit.error, "");
+  EXPECT_GT(s.exit.started_ms, 0);
+  EXPECT_GE(s.exit.finished_ms, s.exit.started_ms);
+}
+
+TEST_F(RunnerTest, RecordsKillingSignal) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({1, 1}, Spec({"sh", "-c", "kill -KILL $$"})).ok());
+  AttemptStatus s = WaitExited(*runner, {1, 1});
+  EXPECT_EQ(s.exit.signal, SIGKILL);
+  EXPECT_FALSE(s.exit.exit_code.has_value());
+}
+
+TEST_F(RunnerTest, CapturesStdoutAndStderr) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({2, 1}, Spec({"sh", "-c", "echo out; echo err >&2; cat"})).ok());
+  AttemptStatus s = WaitExited(*runner, {2, 1});
+  EXPECT_EQ(s.exit.exit_code, 0);  // stdin is /dev/null: cat ends at once
+  EXPECT_EQ(ReadOrEmpty(s.dir + "/stdout.log"), "out\n");
+  EXPECT_EQ(ReadOrEmpty(s.dir + "/stderr.log"), "err\n");
+}
+
+TEST_F(RunnerTest, EnvironmentIsExactlyTheSpecs) {
+  ::setenv("FG_AGENT_SECRET", "hunter2", 1);
+  auto runner = NewRunner();
+  LaunchSpec spec = Spec({"env"});
+  spec.env["A"] = "B C";
+  ASSERT_TRUE(runner->Start({3, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {3, 1});
+  ::unsetenv("FG_AGENT_SECRET");
+  std::set<std::string> lines;
+  std::istringstream in(ReadOrEmpty(s.dir + "/stdout.log"));
+  for (std::string line; std::getline(in, line);) lines.insert(line);
+  EXPECT_EQ(lines, (std::set<std::string>{std::string("PATH=") + kPath, "A=B C"}));
+}
+
+TEST_F(RunnerTest, DefaultWorkdirIsAFreshFolderAndAGivenOneIsUsed) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({4, 1}, Spec({"pwd"})).ok());
+  LaunchSpec in_tmp = Spec({"pwd"});
+  in_tmp.workdir = data_dir_;
+  ASSERT_TRUE(runner->Start({4, 2}, in_tmp).ok());
+  AttemptStatus a = WaitExited(*runner, {4, 1});
+  AttemptStatus b = WaitExited(*runner, {4, 2});
+  EXPECT_EQ(ReadOrEmpty(a.dir + "/stdout.log"), a.dir + "/work\n");
+  EXPECT_EQ(ReadOrEmpty(b.dir + "/stdout.log"), data_dir_ + "\n");
+}
+
+TEST_F(RunnerTest, MissingBinaryGivesExecError) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({5, 1}, Spec({"nosuchcmd-fastgpu"})).ok());
+  AttemptStatus s = WaitExited(*runner, {5, 1});
+  EXPECT_EQ(s.exit.error, "exec 'nosuchcmd-fastgpu': No such file or directory");
+  EXPECT_EQ(s.exit.exit_code, 127);
+}
+
+TEST_F(RunnerTest, MissingWorkdirGivesChdirError) {
+  auto runner = NewRunner();
+  LaunchSpec spec = Spec({"true"});
+  spec.workdir = "/nonexistent-fastgpu";
+  ASSERT_TRUE(runner->Start({5, 2}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {5, 2});
+  EXPECT_EQ(s.exit.error, "chdir '/nonexistent-fastgpu': No such file or directory");
+}
+
+TEST_F(RunnerTest, NeverStartsTheSameAttemptTwice) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({6, 1}, Spec({"true"})).ok());
+  EXPECT_EQ(runner->Start({6, 1}, Spec({"true"})).code(), StatusCode::kAlreadyExists);
+  WaitExited(*runner, {6, 1});
+  ASSERT_TRUE(runner->Forget({6, 1}).ok());
+  // Forgotten (acked) attempts keep their folder, so even a new runner will not rerun them.
+  EXPECT_EQ(NewRunner()->Start({6, 1}, Spec({"true"})).code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(RunnerTest, SigtermForwardedToTheJob) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({7, 1}, Spec({"sleep", "30"})).ok());
+  AttemptStatus running = WaitRunning(*runner, {7, 1});
+  ASSERT_TRUE(runner->Signal({7, 1}, SIGTERM).ok());
+  AttemptStatus s = WaitExited(*runner, {7, 1});
+  EXPECT_EQ(s.exit.signal, SIGTERM);
+  EXPECT_TRUE(Eventually([&] { return GroupGone(running.pid); }));
+}
+
+TEST_F(RunnerTest, EscalatesToSigkillAfterGrace) {
+  auto runner = NewRunner(/*grace_ms=*/300);
+  // `ready` is printed once the trap is set, so the SIGTERM cannot arrive before it.
+  ASSERT_TRUE(runner->Start({8, 1}, Spec({"sh", "-c", "trap '' TERM; echo ready; sleep 30"})).ok());
+  AttemptStatus running = WaitUntil(*runner, {8, 1}, [](const AttemptStatus& s) {
+    return s.phase == AttemptPhase::kRunning && ReadOrEmpty(s.dir + "/stdout.log") == "ready\n";
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runner->Signal({8, 1}, SIGTERM).ok());
+  AttemptStatus s = WaitExited(*runner, {8, 1});
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, milliseconds(300));
+  EXPECT_EQ(s.exit.signal, SIGKILL);
+  EXPECT_TRUE(s.stopping);
+  EXPECT_TRUE(Eventually([&] { return GroupGone(running.pid); }))
+      << "the job's process group (sleep included) should be gone";
+}
+
+TEST_F(RunnerTest, StragglersOfTheGroupAreKilledWhenTheJobEnds) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({9, 1}, Spec({"sh", "-c", "sleep 30 & echo started"})).ok());
+  AttemptStatus s = WaitExited(*runner, {9, 1});
+  EXPECT_EQ(s.exit.exit_code, 0);
+  ASSERT_GT(s.pid, 0);
+  EXPECT_TRUE(Eventually([&] { return GroupGone(s.pid); }));
+}
+
+TEST_F(RunnerTest, NewRunnerReadoptsRunningAndExitedAttempts) {
+  int running_pid = 0;
+  {
+    auto first = NewRunner();
+    ASSERT_TRUE(first->Start({10, 1}, Spec({"sleep", "30"})).ok());
+    ASSERT_TRUE(first->Start({11, 1}, Spec({"sh", "-c", "exit 5"})).ok());
+    running_pid = WaitRunning(*first, {10, 1}).pid;
+    WaitExited(*first, {11, 1});
+  }  // the agent "dies"; the jobs do not
+  auto second = NewRunner(/*grace_ms=*/10000);
+  std::vector<AttemptStatus> seen = second->Poll();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].key, (AttemptKey{10, 1}));
+  EXPECT_EQ(seen[0].phase, AttemptPhase::kRunning);
+  EXPECT_EQ(seen[0].pid, running_pid);
+  EXPECT_GT(seen[0].started_ms, 0);
+  EXPECT_EQ(seen[1].key, (AttemptKey{11, 1}));
+  EXPECT_EQ(seen[1].phase, AttemptPhase::kExited);
+  EXPECT_EQ(seen[1].exit.exit_code, 5);
+
+  // The adopted attempt can still be stopped, and its end is recorded by its supervisor.
+  ASSERT_TRUE(second->Signal({10, 1}, SIGTERM).ok());
+  AttemptStatus stopped = WaitExited(*second, {10, 1});
+  EXPECT_EQ(stopped.exit.signal, SIGTERM);
+
+  // Acked attempts are not adopted again.
+  ASSERT_TRUE(second->Forget({11, 1}).ok());
+  EXPECT_EQ(second->Forget({11, 1}).code(), StatusCode::kNotFound);
+  auto third = NewRunner();
+  std::vector<AttemptKey> tracked = third->Tracked();
+  EXPECT_EQ(tracked, (std::vector<AttemptKey>{{10, 1}}));
+}
+
+TEST_F(RunnerTest, ForgetRefusesARunningAttempt) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({12, 1}, Spec({"sleep", "30"})).ok());
+  WaitRunning(*runner, {12, 1});
+  EXPECT_EQ(runner->Forget({12, 1}).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(runner->Signal({12, 1}, SIGKILL).ok());
+  EXPECT_EQ(WaitExited(*runner, {12, 1}).exit.signal, SIGKILL);
+}
+
+TEST_F(RunnerTest, BrokenSupervisorCommandIsReportedAsAnError) {
+  auto runner = ProcessRunner::Create({data_dir_, {"/nonexistent/supervisor"}, 1000});
+  ASSERT_TRUE(runner.ok());
+  ASSERT_TRUE((*runner)->Start({13, 1}, Spec({"true"})).ok());
+  AttemptStatus s = WaitExited(**runner, {13, 1});
+  EXPECT_NE(s.exit.error.find("supervisor"), std::string::npos) << s.exit.error;
+}
+
+TEST(Supervisor, UnreadableSpecWritesAnExitError) {
+  std::string dir = ::testing::TempDir() + "fg-supervisor-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  ASSERT_TRUE(WriteFileAtomic(dir + "/spec.json", "{not json").ok());
+  pid_t pid = 0;
+  const char* argv[] = {FG_TEST_SUPERVISOR, dir.c_str(), nullptr};
+  ASSERT_EQ(::posix_spawn(&pid, argv[0], nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  auto record = DecodeExitRecord(ReadOrEmpty(dir + "/exit.json"));
+  ASSERT_TRUE(record.ok()) << record.error().ToString();
+  EXPECT_NE(record->error.find("spec.json"), std::string::npos) << record->error;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace fastgpu::agent

@@ -1,0 +1,122 @@
+#include "agent/reconciler.h"
+
+#include <gtest/gtest.h>
+
+namespace fastgpu::agent {
+namespace {
+
+DesiredAttempt Attempt(core::JobId job, int32_t attempt) {
+  DesiredAttempt a;
+  a.key = {job, attempt};
+  a.argv = {"echo", "hi"};
+  return a;
+}
+
+std::vector<AttemptKey> Keys(const std::vector<DesiredAttempt>& v) {
+  std::vector<AttemptKey> out;
+  for (const auto& a : v) out.push_back(a.key);
+  return out;
+}
+
+TEST(Reconcile, StartsWhatWasNeverStarted) {
+  auto plan = Reconcile({Attempt(1, 1), Attempt(2, 1)}, {}, {});
+  EXPECT_EQ(Keys(plan.start), (std::vector<AttemptKey>{{1, 1}, {2, 1}}));
+  EXPECT_TRUE(plan.stop.empty());
+}
+
+TEST(Reconcile, NeverStartsTheSameAttemptTwice) {
+  // 1-1 ran and exited already (started, not running): listed again, it is not restarted.
+  auto plan = Reconcile({Attempt(1, 1), Attempt(1, 2)}, {{1, 1}}, {});
+  EXPECT_EQ(Keys(plan.start), (std::vector<AttemptKey>{{1, 2}}));
+}
+
+TEST(Reconcile, DuplicatesInTheDesiredListStartOnce) {
+  auto plan = Reconcile({Attempt(3, 1), Attempt(3, 1)}, {}, {});
+  EXPECT_EQ(plan.start.size(), 1u);
+}
+
+TEST(Reconcile, StopsRunningAttemptsNoLongerDesired) {
+  auto plan = Reconcile({Attempt(1, 1)}, {{1, 1}, {2, 1}, {3, 1}}, {{1, 1}, {3, 1}});
+  EXPECT_TRUE(plan.start.empty());
+  EXPECT_EQ(plan.stop, (std::vector<AttemptKey>{{3, 1}}));
+}
+
+TEST(Reconcile, EmptyDesiredStopsEverything) {
+  auto plan = Reconcile({}, {{1, 1}, {2, 1}}, {{1, 1}, {2, 1}});
+  EXPECT_EQ(plan.stop, (std::vector<AttemptKey>{{1, 1}, {2, 1}}));
+}
+
+HostEnv Host() {
+  HostEnv host;
+  host.home = "/home/fg";
+  host.user = "fg";
+  host.device_memory_mib = {{0, 81920}, {1, 81920}};
+  return host;
+}
+
+TEST(BuildLaunchSpec, NoGpuJob) {
+  DesiredAttempt a = Attempt(12, 2);
+  a.env = {{"K", "V"}};
+  a.workdir = "/srv/w";
+  LaunchSpec spec = BuildLaunchSpec(a, Host());
+  EXPECT_EQ(spec.argv, a.argv);
+  EXPECT_EQ(spec.workdir, "/srv/w");
+  std::map<std::string, std::string> expected = {
+      {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+      {"HOME", "/home/fg"},
+      {"USER", "fg"},
+      {"LANG", "C.UTF-8"},
+      {"K", "V"},
+      {"CUDA_VISIBLE_DEVICES", ""},
+      {"FASTGPU_JOB_ID", "12"},
+      {"FASTGPU_ATTEMPT", "2"},
+      {"FASTGPU_GPUS", ""}};
+  EXPECT_EQ(spec.env, expected);
+}
+
+TEST(BuildLaunchSpec, WholeGpusHaveNoVgpuLimits) {
+  DesiredAttempt a = Attempt(1, 1);
+  a.devices = {{0, "GPU-a", {1000, 81920}}, {1, "GPU-b", {1000, 0}}};
+  LaunchSpec spec = BuildLaunchSpec(a, Host());
+  EXPECT_EQ(spec.env["CUDA_VISIBLE_DEVICES"], "0,1");
+  EXPECT_EQ(spec.env["FASTGPU_GPUS"], "GPU-a,GPU-b");
+  EXPECT_EQ(spec.env.count("FASTGPU_VGPU_MEMORY_LIMIT"), 0u);
+  EXPECT_EQ(spec.env.count("FASTGPU_VGPU_COMPUTE_SHARE"), 0u);
+}
+
+TEST(BuildLaunchSpec, SliceSetsVgpuLimits) {
+  DesiredAttempt a = Attempt(1, 1);
+  a.devices = {{1, "GPU-b", {250, 20480}}};
+  LaunchSpec spec = BuildLaunchSpec(a, Host());
+  EXPECT_EQ(spec.env["CUDA_VISIBLE_DEVICES"], "1");
+  EXPECT_EQ(spec.env["FASTGPU_VGPU_MEMORY_LIMIT"], std::to_string(20480LL * 1024 * 1024));
+  EXPECT_EQ(spec.env["FASTGPU_VGPU_COMPUTE_SHARE"], "250");
+}
+
+TEST(BuildLaunchSpec, MemoryOnlySliceOfAWholeComputeShare) {
+  DesiredAttempt a = Attempt(1, 1);
+  a.devices = {{0, "GPU-a", {1000, 10240}}};
+  LaunchSpec spec = BuildLaunchSpec(a, Host());
+  EXPECT_EQ(spec.env["FASTGPU_VGPU_MEMORY_LIMIT"], std::to_string(10240LL * 1024 * 1024));
+  EXPECT_EQ(spec.env["FASTGPU_VGPU_COMPUTE_SHARE"], "1000");
+}
+
+TEST(BuildLaunchSpec, JobCannotOverrideFastgpuVariables) {
+  DesiredAttempt a = Attempt(5, 1);
+  a.env = {{"CUDA_VISIBLE_DEVICES", "0,1,2,3"},
+           {"FASTGPU_JOB_ID", "999"},
+           {"FASTGPU_VGPU_MEMORY_LIMIT", "1"},
+           {"PATH", "/opt/bin"},
+           {"LANG", "en_US.UTF-8"}};
+  a.devices = {{1, "GPU-b", {1000, 0}}};
+  LaunchSpec spec = BuildLaunchSpec(a, Host());
+  EXPECT_EQ(spec.env["CUDA_VISIBLE_DEVICES"], "1");
+  EXPECT_EQ(spec.env["FASTGPU_JOB_ID"], "5");
+  EXPECT_EQ(spec.env.count("FASTGPU_VGPU_MEMORY_LIMIT"), 0u);
+  // Ordinary variables are the job's to choose.
+  EXPECT_EQ(spec.env["PATH"], "/opt/bin");
+  EXPECT_EQ(spec.env["LANG"], "en_US.UTF-8");
+}
+
+}  // namespace
+}  // namespace fastgpu::agent
