@@ -1,0 +1,117 @@
+#pragma once
+// ControllerImpl: the Controller (see controller.h) over a Store, a core::ClusterState and a
+// core::Scheduler. Private to src/control; others use Controller::Open().
+//
+// One mutex guards everything below it. Every change is committed to the store before the
+// in-memory state (ClusterState, the active-job cache, node entries) follows it, so a failed
+// commit leaves memory as it was. Callbacks (long polls, log follows) are collected in a
+// Deferred while the mutex is held and run after it is released.
+//
+// Split over controller_impl.cc (open, recovery, auth, scheduling), controller_jobs.cc (user
+// calls), controller_agents.cc (agent calls, ticks) and controller_views.cc (nodes, pool).
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/rng.h"
+#include "control/controller.h"
+#include "control/deferred.h"
+#include "control/log_store.h"
+#include "core/scheduler.h"
+#include "core/state.h"
+
+namespace fastgpu::control {
+
+class ControllerImpl final : public Controller {
+ public:
+  // `store` and `clock` must outlive the controller. Call Init() once before anything else.
+  ControllerImpl(const ControllerOptions& options, store::Store& store, const Clock& clock,
+                 std::unique_ptr<core::Scheduler> scheduler, std::unique_ptr<LogStore> logs);
+  // Creates the first secrets when missing and recovers nodes and jobs from the store.
+  Status Init();
+
+  Secrets FirstStartSecrets() const override;
+  Status SetJoinToken(const std::string& token) override;
+  Result<Caller> Authenticate(std::string_view bearer_key) override;
+  Status AuthenticateAgent(std::string_view bearer_token) override;
+
+  Result<JobView> Submit(const Caller& caller, core::JobSpec spec) override;
+  Result<JobPage> ListJobs(const Caller& caller, store::JobFilter filter) override;
+  Result<JobView> GetJob(const Caller& caller, core::JobId id) override;
+  Result<JobView> Cancel(const Caller& caller, core::JobId id) override;
+  Result<std::string> ReadLog(const Caller& caller, core::JobId id, LogStream stream,
+                              int64_t offset, int64_t max_bytes, bool* job_ended) override;
+  Status FollowLog(const Caller& caller, core::JobId id, LogStream stream, int64_t offset,
+                   LogSink sink) override;
+
+  std::vector<NodeView> ListNodes() override;
+  PoolView Pool() override;
+
+  Status RegisterNode(core::NodeRecord node) override;
+  Result<std::vector<AttemptKey>> Report(const std::string& node,
+                                         const std::vector<AttemptReport>& attempts) override;
+  Result<int64_t> AppendLog(const std::string& node, core::JobId job, int32_t attempt,
+                            LogStream stream, int64_t offset, std::string_view data,
+                            int64_t* size_out) override;
+  void WatchDesired(const std::string& node, int64_t version, int64_t wait_ms,
+                    DesiredCallback done) override;
+  void Tick() override;
+  void Shutdown() override;
+
+ private:
+  struct Waiter {
+    int64_t deadline_ms = 0;
+    DesiredCallback done;
+  };
+  struct NodeEntry {
+    core::NodeRecord record;  // last_seen_ms kept current in memory only
+    bool ready = true;
+    int64_t version = 0;          // desired-set version; bumped on every change
+    std::set<core::JobId> jobs;   // jobs bound here (scheduled/running, cancelled or not)
+    std::vector<Waiter> waiters;  // parked long polls
+  };
+
+  // --- helpers; all need mu_ held ---
+  Status EnsureSecretsLocked();
+  Status RecoverLocked();
+  // Runs the scheduler, commits the placements (and infeasible failures) in one UpdateJobs
+  // call, applies them, wakes the nodes that got jobs.
+  void ScheduleLocked(Deferred& post);
+  // Binds a committed scheduled/running record in ClusterState and its node entry.
+  Status BindLocked(const core::JobRecord& rec);
+  // Forgets a job that became terminal (already committed): releases it in ClusterState,
+  // drops it from its node (bumping the node's version) and ends its log followers.
+  void ReleaseLocked(core::JobId id, Deferred& post);
+  // Bumps the node's desired version and answers its parked long polls.
+  void BumpLocked(NodeEntry& node, Deferred& post);
+  DesiredSet DesiredLocked(const NodeEntry& node) const;
+  // The job from the active cache or the store; NotFound (field "id") when it does not exist
+  // or the caller may not see it.
+  Result<JobView> FindVisibleLocked(const Caller& caller, core::JobId id);
+  Result<JobView> ViewLocked(core::JobId id);
+
+  const ControllerOptions options_;
+  store::Store& store_;
+  const Clock& clock_;
+  const std::unique_ptr<core::Scheduler> scheduler_;
+  const std::unique_ptr<LogStore> logs_;  // has its own mutex; never calls back into us
+
+  mutable std::mutex mu_;
+  // --- guarded by mu_ ---
+  Rng rng_;
+  core::ClusterState state_;
+  std::map<core::JobId, JobView> active_;  // pending/scheduled/running, with pending reason
+  std::map<std::string, NodeEntry> nodes_;
+  int64_t version_base_ = 1;  // first version of a node; distinct across restarts
+  std::string join_hash_;
+  Secrets secrets_;
+  bool schedule_retry_ = false;  // a commit failed: Tick() schedules again
+  bool shutdown_ = false;
+};
+
+}  // namespace fastgpu::control

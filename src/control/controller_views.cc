@@ -1,0 +1,56 @@
+// Read-only views of ControllerImpl: nodes and the GPU pool.
+#include <map>
+#include <utility>
+
+#include "control/controller_impl.h"
+#include "core/capacity.h"
+
+namespace fastgpu::control {
+
+std::vector<NodeView> ControllerImpl::ListNodes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<NodeView> out;
+  out.reserve(nodes_.size());
+  for (const auto& [name, entry] : nodes_) out.push_back(NodeView{entry.record, entry.ready});
+  return out;
+}
+
+PoolView ControllerImpl::Pool() {
+  std::lock_guard<std::mutex> lock(mu_);
+  PoolView pool;
+  std::map<std::pair<std::string, int32_t>, size_t> where;  // (node, device index) -> gpus[i]
+  for (const auto& [name, node] : state_.nodes()) {
+    auto entry = nodes_.find(name);
+    const bool ready = entry != nodes_.end() ? entry->second.ready : node.ready;
+    pool.summary.nodes += 1;
+    for (size_t i = 0; i < node.spec.devices.size(); ++i) {
+      GpuView gpu;
+      gpu.node = name;
+      gpu.device = node.spec.devices[i];
+      gpu.node_ready = ready;
+      gpu.free_milli = core::FreeMilli(node, i);
+      gpu.free_memory_mib = core::FreeMemory(node, i);
+      pool.summary.gpus += 1;
+      if (core::IsIdle(node, i)) pool.summary.idle_gpus += 1;
+      pool.summary.total_milli += core::kWholeGpuMilli;
+      pool.summary.free_milli += gpu.free_milli;
+      pool.summary.total_memory_mib += gpu.device.memory_mib;
+      pool.summary.free_memory_mib += gpu.free_memory_mib;
+      where[{name, gpu.device.index}] = pool.gpus.size();
+      pool.gpus.push_back(std::move(gpu));
+    }
+  }
+  for (const auto& [id, placement] : state_.bound()) {
+    auto job = active_.find(id);
+    const std::string tenant = job != active_.end() ? job->second.record.tenant : std::string();
+    for (const core::DeviceGrant& grant : placement.devices) {
+      auto at = where.find({placement.node, grant.index});
+      if (at == where.end()) continue;
+      pool.gpus[at->second].allocations.push_back(Allocation{id, tenant, grant.slice});
+    }
+  }
+  pool.summary.pending_jobs = static_cast<int32_t>(state_.queued().size());
+  return pool;
+}
+
+}  // namespace fastgpu::control

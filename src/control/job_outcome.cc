@@ -1,0 +1,42 @@
+#include "control/job_outcome.h"
+
+#include <string>
+
+namespace fastgpu::control {
+
+bool ApplyStarted(const AttemptReport& report, int64_t now_ms, core::JobRecord& job) {
+  if (job.state != core::JobState::kScheduled) return false;
+  job.state = core::JobState::kRunning;
+  job.start_ms = report.started_ms > 0 ? report.started_ms : now_ms;
+  return true;
+}
+
+void ApplyExited(const AttemptReport& report, int64_t now_ms, core::JobRecord& job) {
+  job.exit_code = report.exit_code;
+  job.signal = report.signal;
+  job.end_ms = report.finished_ms > 0 ? report.finished_ms : now_ms;
+  if (job.start_ms == 0 && report.error.empty()) {
+    job.start_ms = report.started_ms > 0 ? report.started_ms : job.end_ms;
+  }
+  if (job.cancel_requested) {
+    job.state = core::JobState::kCancelled;
+    job.reason = "cancelled by user";
+  } else if (!report.error.empty()) {
+    job.state = core::JobState::kFailed;
+    job.reason = "could not start: " + report.error;
+  } else if (report.signal.has_value()) {
+    job.state = core::JobState::kFailed;
+    job.reason = "killed by signal " + std::to_string(*report.signal);
+  } else if (report.exit_code.has_value() && *report.exit_code == 0) {
+    job.state = core::JobState::kSucceeded;
+    job.reason.clear();
+  } else if (report.exit_code.has_value()) {
+    job.state = core::JobState::kFailed;
+    job.reason = "exit code " + std::to_string(*report.exit_code);
+  } else {
+    job.state = core::JobState::kFailed;
+    job.reason = "exited without a status";
+  }
+}
+
+}  // namespace fastgpu::control

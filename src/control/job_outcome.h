@@ -1,0 +1,25 @@
+#pragma once
+// How an agent's report of an attempt changes a job record. Pure functions, no I/O.
+
+#include <cstdint>
+
+#include "control/controller.h"
+#include "core/model/job.h"
+
+namespace fastgpu::control {
+
+// The attempt started: scheduled -> running with start_ms (the agent's started_ms, or now_ms
+// when it sent none). Other states are left as they are. Returns whether `job` changed.
+bool ApplyStarted(const AttemptReport& report, int64_t now_ms, core::JobRecord& job);
+
+// The attempt exited: the job becomes terminal.
+//  - cancel_requested: cancelled, reason "cancelled by user";
+//  - report.error non-empty: failed, "could not start: <error>";
+//  - a signal: failed, "killed by signal 9";
+//  - exit code 0: succeeded, no reason; another code: failed, "exit code 3";
+//  - neither code nor signal: failed, "exited without a status".
+// end_ms is the agent's finished_ms (now_ms when it sent none); start_ms is filled in when
+// the job was never seen running.
+void ApplyExited(const AttemptReport& report, int64_t now_ms, core::JobRecord& job);
+
+}  // namespace fastgpu::control
