@@ -1,0 +1,115 @@
+#include "cli/commands.h"
+
+#include <memory>
+#include <string>
+
+#include "cli/cmd.h"
+
+namespace fastgpu::cli {
+namespace {
+
+constexpr const char* kIdHelp = "Job ID";
+
+CLI::App* AddCommand(CLI::App& app, const char* name, const char* help) {
+  CLI::App* cmd = app.add_subcommand(name, help);
+  cmd->fallthrough();  // --url / --api-key may also come after the command name
+  return cmd;
+}
+
+void AddRun(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& exit_code) {
+  auto flags = std::make_shared<RunFlags>();
+  RunOptions& o = flags->options;
+  CLI::App* cmd = AddCommand(app, "run", "Run a command on the pool and stream its output");
+  cmd->footer(
+      "Examples:\n"
+      "  fastgpu run --gpus 1 -- python3 train.py --epochs 3\n"
+      "  fastgpu run --gpus 0.25 --gpu-memory 10GiB -- python3 infer.py\n"
+      "Without --detach the exit status is the job's; Ctrl-C cancels the job.");
+  cmd->add_option("--gpus", o.gpus, "GPUs: a whole count (2) or a fraction of one GPU (0.25)");
+  cmd->add_option("--gpu-memory", o.gpu_memory, "GPU memory per device, e.g. 10GiB");
+  // One value per occurrence, so that `--env A=1 cmd` does not swallow the command.
+  cmd->add_option("--gpu-model", o.gpu_models, "Acceptable GPU model (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--cpus", o.cpus, "CPU cores, e.g. 2 or 0.5");
+  cmd->add_option("--memory", o.memory, "Host memory, e.g. 16GiB");
+  cmd->add_option("--priority", o.priority, "Priority, -1000..1000 (higher first)");
+  cmd->add_option("--name", o.name, "Job name (default: the command's name)");
+  cmd->add_option("--env", o.env, "Environment variable NAME=VALUE (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--workdir", o.workdir, "Working folder of the job on its node");
+  cmd->add_option("--max-retries", o.max_retries, "Retries after a node loss, 0..100");
+  cmd->add_option("--time-limit", o.time_limit, "Time limit in seconds (0: none)");
+  cmd->add_flag("-d,--detach", flags->detach, "Print the job ID and return at once");
+  cmd->add_flag("-v,--verbose", flags->verbose,
+                "Print the job's progress on stderr even when it is not a terminal");
+  cmd->add_option("command", o.argv, "The command and its arguments, after --")->required();
+  cmd->callback([globals, flags, &exit_code] { exit_code = RunCommand(*globals, *flags); });
+}
+
+void AddPs(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& exit_code) {
+  auto all = std::make_shared<bool>(false);
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = AddCommand(app, "ps", "List active jobs (pending, scheduled, running)");
+  cmd->add_flag("-a,--all", *all, "List every job, ended ones too");
+  cmd->add_flag("--json", *json, "Print a JSON array of job objects");
+  cmd->callback([=, &exit_code] { exit_code = PsCommand(*globals, *all, *json); });
+}
+
+void AddShow(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& exit_code) {
+  auto id = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = AddCommand(app, "show", "Show one job: state, reason, node, devices, exit");
+  cmd->add_option("ID", *id, kIdHelp)->required();
+  cmd->add_flag("--json", *json, "Print the job object as JSON");
+  cmd->callback([=, &exit_code] { exit_code = ShowCommand(*globals, *id, *json); });
+}
+
+void AddLogs(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& exit_code) {
+  auto id = std::make_shared<std::string>();
+  auto follow = std::make_shared<bool>(false);
+  auto err = std::make_shared<bool>(false);
+  CLI::App* cmd = AddCommand(app, "logs", "Print a job's output");
+  cmd->add_option("ID", *id, kIdHelp)->required();
+  cmd->add_flag("-f,--follow", *follow, "Keep printing new output until the job ends");
+  cmd->add_flag("--stderr", *err, "The job's stderr instead of its stdout");
+  cmd->callback([=, &exit_code] { exit_code = LogsCommand(*globals, *id, *follow, *err); });
+}
+
+void AddCancel(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& exit_code) {
+  auto id = std::make_shared<std::string>();
+  CLI::App* cmd = AddCommand(app, "cancel", "Cancel a job (SIGTERM, then SIGKILL)");
+  cmd->add_option("ID", *id, kIdHelp)->required();
+  cmd->callback([=, &exit_code] { exit_code = CancelCommand(*globals, *id); });
+}
+
+void AddNodes(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& exit_code) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = AddCommand(app, "nodes", "List the nodes of the pool");
+  cmd->add_flag("--json", *json, "Print a JSON array of node objects");
+  cmd->callback([=, &exit_code] { exit_code = NodesCommand(*globals, *json); });
+}
+
+void AddGpus(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& exit_code) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = AddCommand(app, "gpus", "List every GPU with its free memory and compute");
+  cmd->add_flag("--json", *json, "Print the pool view as JSON");
+  cmd->callback([=, &exit_code] { exit_code = GpusCommand(*globals, *json); });
+}
+
+}  // namespace
+
+void RegisterClientCommands(CLI::App& app, int& exit_code) {
+  auto globals = std::make_shared<GlobalFlags>();
+  app.add_option("--url", globals->url, "Server URL (default: $FASTGPU_URL, then the config file)");
+  app.add_option("--api-key", globals->api_key,
+                 "API key (default: $FASTGPU_API_KEY, then the config file)");
+  AddRun(app, globals, exit_code);
+  AddPs(app, globals, exit_code);
+  AddShow(app, globals, exit_code);
+  AddLogs(app, globals, exit_code);
+  AddCancel(app, globals, exit_code);
+  AddNodes(app, globals, exit_code);
+  AddGpus(app, globals, exit_code);
+}
+
+}  // namespace fastgpu::cli
