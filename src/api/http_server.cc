@@ -1,0 +1,433 @@
+// The only RESTinio translation unit: listener, router, thread pool and the Responder that
+// writes answers (plain or chunked) from any thread. See http_server.h.
+#include "api/http_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <restinio/all.hpp>
+#include <thread>
+
+#include "api/route_util.h"
+
+namespace fastgpu::api {
+namespace {
+
+using Router = restinio::router::express_router_t<>;
+struct Traits : public restinio::default_traits_t {
+  using request_handler_t = Router;
+};
+using RestinioServer = restinio::http_server_t<Traits>;
+
+// Counts answers that were started but whose last write has not completed yet.
+class InFlight {
+ public:
+  void Add() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++count_;
+  }
+  void Done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--count_ == 0) cv_.notify_all();
+  }
+  void WaitForZero(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [this] { return count_ <= 0; });
+  }
+  // After the server stopped, answers are dropped instead of written.
+  void MarkStopped() { stopped_.store(true); }
+  bool stopped() const { return stopped_.load(); }
+
+ private:
+  std::atomic<bool> stopped_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int64_t count_ = 0;
+};
+
+std::string ReasonPhrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status < 400 ? "OK" : "Internal Server Error";
+  }
+}
+
+restinio::http_status_line_t StatusLine(int status) {
+  return restinio::http_status_line_t(restinio::http_status_code_t(static_cast<uint16_t>(status)),
+                                      ReasonPhrase(status));
+}
+
+class ResponderImpl final : public Responder {
+ public:
+  ResponderImpl(restinio::request_handle_t request, std::shared_ptr<InFlight> in_flight)
+      : request_(std::move(request)), in_flight_(std::move(in_flight)) {
+    in_flight_->Add();
+  }
+  ~ResponderImpl() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == State::kNew) {
+      SendLocked(ErrorResponse(Internal("the request handler gave no answer")));
+    } else if (state_ == State::kStreaming) {
+      EndLocked();
+    }
+  }
+
+  void Send(HttpResponse response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == State::kNew) SendLocked(std::move(response));
+  }
+
+  void StartStream(HttpResponse head) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ != State::kNew) return;
+    state_ = State::kStreaming;
+    if (in_flight_->stopped()) return Finish();
+    try {
+      stream_.emplace(
+          request_->create_response<restinio::chunked_output_t>(StatusLine(head.status)));
+      stream_->append_header(restinio::http_field::content_type, head.content_type);
+      for (auto& [name, value] : head.headers) stream_->append_header(name, value);
+      stream_->flush(WriteCallback());
+    } catch (const std::exception&) {
+      Finish();
+    }
+  }
+
+  bool Write(std::string chunk) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ != State::kStreaming || broken_->load() || in_flight_->stopped()) return false;
+    if (chunk.empty()) return true;
+    try {
+      stream_->append_chunk(std::move(chunk));
+      stream_->flush(WriteCallback());
+    } catch (const std::exception&) {
+      broken_->store(true);
+      return false;
+    }
+    return true;
+  }
+
+  void EndStream() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == State::kStreaming) EndLocked();
+  }
+
+ private:
+  enum class State { kNew, kStreaming, kDone };
+
+  void SendLocked(HttpResponse r) {
+    state_ = State::kDone;
+    if (in_flight_->stopped()) return in_flight_->Done();
+    try {
+      auto response = request_->create_response(StatusLine(r.status));
+      response.append_header(restinio::http_field::content_type, r.content_type);
+      for (auto& [name, value] : r.headers) response.append_header(name, value);
+      response.set_body(std::move(r.body));
+      response.done(CompletionCallback());
+    } catch (const std::exception&) {
+      in_flight_->Done();
+    }
+  }
+
+  void EndLocked() {
+    state_ = State::kDone;
+    if (in_flight_->stopped()) return in_flight_->Done();
+    try {
+      stream_->done(CompletionCallback());
+    } catch (const std::exception&) {
+      in_flight_->Done();
+    }
+  }
+
+  // A stream that failed to start: nothing more will be written.
+  void Finish() {
+    state_ = State::kDone;
+    in_flight_->Done();
+  }
+
+  restinio::write_status_cb_t WriteCallback() {
+    return [broken = broken_](const asio::error_code& ec) {
+      if (ec) broken->store(true);
+    };
+  }
+  restinio::write_status_cb_t CompletionCallback() {
+    return [in_flight = in_flight_](const asio::error_code&) { in_flight->Done(); };
+  }
+
+  const restinio::request_handle_t request_;
+  const std::shared_ptr<InFlight> in_flight_;
+  const std::shared_ptr<std::atomic<bool>> broken_ = std::make_shared<std::atomic<bool>>(false);
+  std::mutex mu_;
+  State state_ = State::kNew;
+  std::optional<restinio::response_builder_t<restinio::chunked_output_t>> stream_;
+};
+
+// Matches every method: the 405 fallback of a path (restinio's none_of_methods() with no
+// arguments trips g++ 12's -Wnonnull on a zero-length array copy).
+struct AnyMethod final : public restinio::router::method_matcher_t {
+  bool match(const restinio::http_method_id_t&) const noexcept override { return true; }
+};
+
+// ":id" names in an express path.
+std::vector<std::string> ParamNames(const std::string& path) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != ':') continue;
+    size_t j = i + 1;
+    while (j < path.size() && (std::isalnum(static_cast<unsigned char>(path[j])) || path[j] == '_'))
+      ++j;
+    names.push_back(path.substr(i + 1, j - i - 1));
+    i = j;
+  }
+  return names;
+}
+
+Result<restinio::http_method_id_t> MethodId(const std::string& method) {
+  if (method == "GET") return restinio::http_method_get();
+  if (method == "POST") return restinio::http_method_post();
+  if (method == "PUT") return restinio::http_method_put();
+  if (method == "DELETE") return restinio::http_method_delete();
+  if (method == "PATCH") return restinio::http_method_patch();
+  return Internal("unsupported route method " + method);
+}
+
+Result<asio::ip::address> ResolveHost(const std::string& host) {
+  asio::error_code ec;
+  asio::ip::address address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (!ec) return address;
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
+  auto results = resolver.resolve(host, "", ec);
+  if (ec || results.empty()) {
+    return InvalidArgument("cannot resolve listen host \"" + host + "\"", "listen");
+  }
+  return results.begin()->endpoint().address();
+}
+
+class HttpServerImpl final : public HttpServer {
+ public:
+  HttpServerImpl(const HttpServerOptions& options, std::vector<Route> routes)
+      : options_(options), routes_(std::move(routes)) {}
+  ~HttpServerImpl() override { Stop(); }
+
+  Status Open();
+  uint16_t port() const override { return port_.load(); }
+  void StopAccepting() override;
+  void Stop() override;
+
+ private:
+  std::unique_ptr<Router> BuildRouter();
+  restinio::request_handling_status_t Dispatch(const restinio::request_handle_t& req,
+                                               const restinio::router::route_params_t& params,
+                                               size_t route_index);
+  restinio::request_handling_status_t Reject(const restinio::request_handle_t& req,
+                                             HttpResponse response);
+
+  const HttpServerOptions options_;
+  const std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> param_names_;  // per route
+  std::shared_ptr<InFlight> in_flight_ = std::make_shared<InFlight>();
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::unique_ptr<RestinioServer> server_;
+  std::vector<std::thread> threads_;
+  std::atomic<uint16_t> port_{0};
+  std::mutex stop_mu_;
+  bool accepting_ = false;
+  bool stopped_ = false;
+};
+
+restinio::request_handling_status_t HttpServerImpl::Reject(const restinio::request_handle_t& req,
+                                                           HttpResponse response) {
+  std::make_shared<ResponderImpl>(req, in_flight_)->Send(std::move(response));
+  return restinio::request_accepted();
+}
+
+restinio::request_handling_status_t HttpServerImpl::Dispatch(
+    const restinio::request_handle_t& req, const restinio::router::route_params_t& params,
+    size_t route_index) {
+  const restinio::http_request_header_t& header = req->header();
+  if (req->body().size() > options_.max_body_bytes) {
+    return Reject(req, ErrorResponse(ResourceExhausted(
+                           "the request body is " + std::to_string(req->body().size()) +
+                               " bytes; the limit is " + std::to_string(options_.max_body_bytes),
+                           "body")));
+  }
+  auto query = restinio::try_parse_query<restinio::parse_query_traits::javascript_compatible>(
+      header.query());
+  if (!query) return Reject(req, ErrorResponse(InvalidArgument("malformed query string", "query")));
+
+  HttpRequest request;
+  request.method = header.method().c_str();
+  request.path = header.path();
+  if (const std::string* auth = header.try_get_field(restinio::http_field::authorization)) {
+    request.authorization = *auth;
+  }
+  request.body = req->body();
+  for (const auto& [k, v] : *query) request.query.emplace_back(std::string(k), std::string(v));
+  for (const std::string& name : param_names_[route_index]) {
+    if (auto v = params.get_param(name)) request.route_params.emplace_back(name, std::string(*v));
+  }
+  auto responder = std::make_shared<ResponderImpl>(req, in_flight_);
+  try {
+    routes_[route_index].handler(request, responder);
+  } catch (const std::exception& e) {
+    responder->Send(ErrorResponse(Internal(std::string("request handler failed: ") + e.what())));
+  }
+  return restinio::request_accepted();
+}
+
+std::unique_ptr<Router> HttpServerImpl::BuildRouter() {
+  auto router = std::make_unique<Router>();
+  std::map<std::string, std::string> allowed;  // path -> "GET, POST"
+  std::vector<std::string> paths;              // in first-seen order
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    const Route& route = routes_[i];
+    param_names_.push_back(ParamNames(route.path));
+    Result<restinio::http_method_id_t> method = MethodId(route.method);
+    FG_CHECK(method.ok());  // our own route table
+    router->add_handler(
+        *method, route.path,
+        [this, i](restinio::request_handle_t req, restinio::router::route_params_t params) {
+          return Dispatch(req, params, i);
+        });
+    std::string& allow = allowed[route.path];
+    if (allow.empty()) paths.push_back(route.path);
+    allow += allow.empty() ? route.method : ", " + route.method;
+  }
+  // Any other method on a known path: 405. Added after every real route.
+  for (const std::string& path : paths) {
+    std::string allow = allowed[path];
+    router->add_handler(
+        AnyMethod{}, path,
+        [this, allow](restinio::request_handle_t req, restinio::router::route_params_t) {
+          // 405 has no Status code of its own: invalid_argument body.
+          HttpResponse response = ErrorResponse(
+              InvalidArgument("method " + std::string(req->header().method().c_str()) +
+                              " is not allowed on this path; allowed: " + allow));
+          response.status = 405;
+          response.headers.emplace_back("Allow", allow);
+          return Reject(req, std::move(response));
+        });
+  }
+  router->non_matched_request_handler([this](restinio::request_handle_t req) {
+    return Reject(
+        req, ErrorResponse(NotFound("no route for " + std::string(req->header().method().c_str()) +
+                                    " " + std::string(req->header().path()))));
+  });
+  return router;
+}
+
+Status HttpServerImpl::Open() {
+  FG_ASSIGN_OR_RETURN(asio::ip::address address, ResolveHost(options_.host));
+  restinio::server_settings_t<Traits> settings;
+  settings.address(address)
+      .port(options_.port)
+      .request_handler(BuildRouter())
+      .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                    .max_url_size(64 * 1024)
+                                    .max_field_name_size(1024)
+                                    .max_field_value_size(64 * 1024)
+                                    .max_field_count(256)
+                                    .max_body_size(options_.read_limit_bytes))
+      // Long polls and log follows answer late; their own deadlines live in the Controller.
+      .handle_request_timeout(std::chrono::hours(24 * 365))
+      .read_next_http_message_timelimit(std::chrono::seconds(60))
+      .write_http_response_timelimit(std::chrono::seconds(60))
+      .acceptor_post_bind_hook([this](asio::ip::tcp::acceptor& acceptor) {
+        port_.store(acceptor.local_endpoint().port());
+      });
+  server_ =
+      std::make_unique<RestinioServer>(restinio::external_io_context(io_), std::move(settings));
+  work_.emplace(asio::make_work_guard(io_));
+  const int threads = std::max(1, options_.threads);
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+
+  std::promise<Status> opened;
+  server_->open_async(
+      [&opened]() noexcept { opened.set_value(Status::Ok()); },
+      [&opened, this](std::exception_ptr error) noexcept {
+        std::string what = "unknown error";
+        bool in_use = false;
+        try {
+          std::rethrow_exception(error);
+        } catch (const asio::system_error& e) {
+          what = e.what();
+          in_use = e.code() == asio::error::address_in_use;
+        } catch (const std::exception& e) {
+          what = e.what();
+        }
+        const std::string where = options_.host + ":" + std::to_string(options_.port);
+        opened.set_value(Unavailable(in_use ? "cannot listen on " + where + ": port in use"
+                                            : "cannot listen on " + where + ": " + what));
+      });
+  Status status = opened.get_future().get();
+  if (!status.ok()) {
+    Stop();
+    return status;
+  }
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  accepting_ = true;
+  return Status::Ok();
+}
+
+void HttpServerImpl::StopAccepting() {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  if (!accepting_) return;
+  accepting_ = false;
+  std::promise<void> closed;
+  server_->close_async([&closed]() noexcept { closed.set_value(); },
+                       [&closed](std::exception_ptr) noexcept { closed.set_value(); });
+  closed.get_future().wait();
+}
+
+void HttpServerImpl::Stop() {
+  StopAccepting();
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  in_flight_->WaitForZero(std::chrono::milliseconds(options_.graceful_stop_ms));
+  in_flight_->MarkStopped();
+  work_.reset();
+  io_.stop();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                      std::vector<Route> routes) {
+  auto server = std::make_unique<HttpServerImpl>(options, std::move(routes));
+  FG_RETURN_IF_ERROR(server->Open());
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace fastgpu::api

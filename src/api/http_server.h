@@ -1,0 +1,50 @@
+#pragma once
+// HttpServer: the RESTinio listener that serves a list of Routes on a thread pool.
+//
+// Every request first passes the server's own checks: a body larger than max_body_bytes gets
+// 413 resource_exhausted (field "body"); a malformed query string 400 (field "query"); an
+// unknown path 404 not_found; a known path with another method 405 (with an Allow header).
+// Bodies up to read_limit_bytes are read before that 413 is sent; RESTinio drops the
+// connection of a request whose body exceeds read_limit_bytes.
+//
+// Handlers run on the pool's threads and may answer later from any thread through their
+// Responder (long polls, chunked log follows hold no thread). Thread-safe.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/http_types.h"
+#include "common/result.h"
+
+namespace fastgpu::api {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0: the OS picks a free port; see port()
+  int threads = 4;
+  uint64_t max_body_bytes = 1 << 20;     // larger bodies: 413 JSON
+  uint64_t read_limit_bytes = 16 << 20;  // larger bodies: connection dropped
+  int64_t graceful_stop_ms = 2000;       // Stop() waits this long for answers to drain
+};
+
+class HttpServer {
+ public:
+  // Binds host:port and starts `options.threads` threads. Unavailable ("port in use") when the
+  // address is taken; InvalidArgument (field "listen") when the host does not resolve.
+  static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
+                                                   std::vector<Route> routes);
+  // Stops (see Stop()).
+  virtual ~HttpServer() = default;
+
+  // The bound port (the real one when options.port was 0).
+  virtual uint16_t port() const = 0;
+  // Closes the listener; requests on open connections are still served. Idempotent.
+  virtual void StopAccepting() = 0;
+  // Closes the listener, waits up to graceful_stop_ms for started answers to be written, then
+  // stops and joins the threads. Idempotent. Responders alive after Stop() answer nothing.
+  virtual void Stop() = 0;
+};
+
+}  // namespace fastgpu::api

@@ -1,0 +1,27 @@
+#pragma once
+// The routes of docs/api/protocol.md, as handlers over a Controller. Handlers only translate:
+// authenticate, parse, call the controller, encode; they never hold a lock or block beyond the
+// controller call, and long polls and log follows answer later from the controller's callback.
+
+#include <cstdint>
+#include <vector>
+
+#include "api/http_types.h"
+#include "control/controller.h"
+
+namespace fastgpu::api {
+
+struct RouteOptions {
+  int64_t heartbeat_ms = 2000;            // told to agents at register
+  int64_t max_log_read_bytes = 64 << 20;  // one non-follow log read
+  int64_t max_desired_wait_ms = 30000;    // long poll cap
+};
+
+// User API (Bearer API key), /healthz and /gpu/resource. `controller` must outlive the routes.
+std::vector<Route> UserRoutes(control::Controller& controller, const RouteOptions& options);
+// Agent API (Bearer join token) under /v1/agent. `controller` must outlive the routes.
+std::vector<Route> AgentRoutes(control::Controller& controller, const RouteOptions& options);
+// Both lists.
+std::vector<Route> AllRoutes(control::Controller& controller, const RouteOptions& options);
+
+}  // namespace fastgpu::api
