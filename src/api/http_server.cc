@@ -280,7 +280,7 @@ restinio::request_handling_status_t HttpServerImpl::Dispatch(
                                " bytes; the limit is " + std::to_string(options_.max_body_bytes),
                            "body")));
   }
-  auto query = restinio::try_parse_query<restinio::parse_query_traits::javascript_compatible>(
+  auto query = restinio::try_parse_query<restinio::parse_query_traits::relaxed>(
       header.query());
   if (!query) return Reject(req, ErrorResponse(InvalidArgument("malformed query string", "query")));
 
