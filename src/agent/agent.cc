@@ -112,6 +112,13 @@ class AgentImpl final : public AgentHandle {
   void ReportLoop();
   // One reporter round; returns false when the server could not be reached.
   bool ReportOnce();
+  // Whether some attempt was never in a report the server accepted.
+  bool HasUnannounced(const std::vector<AttemptStatus>& statuses) const;
+  static std::vector<AttemptReport> RunningReports(const std::vector<AttemptStatus>& statuses);
+  static AttemptReport ToReport(const AttemptStatus& s);
+  // Sends `reports` unless they equal the last accepted ones and a heartbeat is not due (or
+  // `force`); forgets the attempts the server acknowledges. False when the server is away.
+  bool SendReport(std::vector<AttemptReport> reports, bool force);
 
   const AgentOptions options_;
   const Registration registration_;
@@ -234,46 +241,81 @@ void AgentImpl::ReportLoop() {
 }
 
 bool AgentImpl::ReportOnce() {
+  std::vector<AttemptStatus> statuses;
+  for (AttemptStatus& s : runner_->Poll()) {
+    if (s.phase != AttemptPhase::kStarting) statuses.push_back(std::move(s));
+  }
+  // Announce new attempts as running before shipping any of their bytes, so that nobody can
+  // read a job's output while the server still shows it as scheduled.
+  if (HasUnannounced(statuses) && !SendReport(RunningReports(statuses), /*force=*/true)) {
+    return false;
+  }
   std::vector<AttemptReport> reports;
-  bool reachable = true;
-  for (const AttemptStatus& s : runner_->Poll()) {
-    if (s.phase == AttemptPhase::kStarting) continue;
+  for (const AttemptStatus& s : statuses) {
+    Result<bool> shipped = shipper_.Ship(*report_client_, registration_.name, s);
     bool logs_complete = false;
-    if (reachable) {
-      Result<bool> shipped = shipper_.Ship(*report_client_, registration_.name, s);
-      if (shipped.ok()) {
-        logs_complete = *shipped;
-      } else if (shipped.error().code() == StatusCode::kInternal) {
-        spdlog::warn("attempt {}: {}", s.key.ToString(), shipped.error().ToString());
-      } else {
-        if (shipped.error().code() == StatusCode::kNotFound) MarkUnregistered();
-        spdlog::warn("logs: {}", shipped.error().ToString());
-        reachable = false;
-      }
+    if (shipped.ok()) {
+      logs_complete = *shipped;
+    } else if (shipped.error().code() == StatusCode::kInternal) {
+      spdlog::warn("attempt {}: {}", s.key.ToString(), shipped.error().ToString());
+    } else {
+      if (shipped.error().code() == StatusCode::kNotFound) MarkUnregistered();
+      spdlog::warn("logs: {}", shipped.error().ToString());
+      return false;
     }
+    // Report an end only once its logs are all shipped.
+    if (s.phase == AttemptPhase::kExited && !logs_complete) continue;
+    reports.push_back(ToReport(s));
+  }
+  return SendReport(std::move(reports), /*force=*/false);
+}
+
+bool AgentImpl::HasUnannounced(const std::vector<AttemptStatus>& statuses) const {
+  for (const AttemptStatus& s : statuses) {
+    bool known = std::any_of(last_reports_.begin(), last_reports_.end(),
+                             [&](const AttemptReport& r) { return r.key == s.key; });
+    if (!known) return true;
+  }
+  return false;
+}
+
+std::vector<AttemptReport> AgentImpl::RunningReports(const std::vector<AttemptStatus>& statuses) {
+  std::vector<AttemptReport> reports;
+  for (const AttemptStatus& s : statuses) {
     AttemptReport r;
     r.key = s.key;
     r.pid = s.pid;
     r.started_ms = s.started_ms;
-    if (s.phase == AttemptPhase::kExited) {
-      if (!logs_complete) continue;  // report the end only once its logs are all shipped
-      r.exited = true;
-      r.pid = 0;
-      r.exit_code = s.exit.exit_code;
-      r.signal = s.exit.signal;
-      r.finished_ms = s.exit.finished_ms;
-      r.error = s.exit.error;
-    }
     reports.push_back(std::move(r));
   }
-  if (!reachable) return false;
+  return reports;
+}
+
+AttemptReport AgentImpl::ToReport(const AttemptStatus& s) {
+  AttemptReport r;
+  r.key = s.key;
+  r.pid = s.pid;
+  r.started_ms = s.started_ms;
+  if (s.phase == AttemptPhase::kExited) {
+    r.exited = true;
+    r.pid = 0;
+    r.exit_code = s.exit.exit_code;
+    r.signal = s.exit.signal;
+    r.finished_ms = s.exit.finished_ms;
+    r.error = s.exit.error;
+  }
+  return r;
+}
+
+bool AgentImpl::SendReport(std::vector<AttemptReport> reports, bool force) {
   int64_t heartbeat_ms;
   {
     std::lock_guard<std::mutex> lock(mu_);
     heartbeat_ms = heartbeat_ms_;
   }
   auto now = SteadyClock::now();
-  if (reports == last_reports_ && now - last_report_at_ < milliseconds(heartbeat_ms)) return true;
+  bool fresh = now - last_report_at_ < milliseconds(heartbeat_ms);
+  if (!force && reports == last_reports_ && fresh) return true;
   Result<std::vector<AttemptKey>> acked = report_client_->Report(registration_.name, reports);
   if (!acked.ok()) {
     if (acked.error().code() == StatusCode::kNotFound) MarkUnregistered();

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "fake_agent_server.h"
+#include "fakes/temp_dir.h"
 
 namespace fastgpu::agent {
 namespace {
@@ -34,14 +35,8 @@ DesiredAttempt Job(core::JobId job, std::vector<std::string> argv) {
 
 class AgentTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "fg-agent-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    data_dir_ = tmpl;
-  }
   void TearDown() override {
     if (agent_) agent_->Stop();
-    std::filesystem::remove_all(data_dir_);
   }
   AgentOptions Options() {
     AgentOptions o;
@@ -69,7 +64,8 @@ class AgentTest : public ::testing::Test {
   }
 
   FakeAgentServer server_{"tok"};
-  std::string data_dir_;
+  ::fastgpu::test::TempDir temp_;
+  std::string data_dir_ = temp_.path();
   std::unique_ptr<AgentHandle> agent_;
 };
 

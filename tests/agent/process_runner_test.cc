@@ -1,6 +1,7 @@
 // The supervisor and the runner with real processes (sh, env, sleep). Waits poll with a
 // deadline; nothing relies on a fixed sleep.
 #include "agent/runner/process_runner.h"
+#include "fakes/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -41,14 +42,8 @@ bool GroupGone(int pgid) { return ::kill(-pgid, 0) != 0 && errno == ESRCH; }
 
 class RunnerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "fg-runner-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    data_dir_ = tmpl;
-  }
   void TearDown() override {
     for (int pgid : groups_) ::kill(-pgid, SIGKILL);
-    std::filesystem::remove_all(data_dir_);
   }
 
   std::unique_ptr<ProcessRunner> NewRunner(int64_t grace_ms = 10000) {
@@ -87,7 +82,8 @@ class RunnerTest : public ::testing::Test {
                      [](const AttemptStatus& s) { return s.phase == AttemptPhase::kRunning; });
   }
 
-  std::string data_dir_;
+  ::fastgpu::test::TempDir temp_;
+  std::string data_dir_ = temp_.path();
   std::set<int> groups_;
 };
 
@@ -259,8 +255,8 @@ TEST_F(RunnerTest, BrokenSupervisorCommandIsReportedAsAnError) {
 }
 
 TEST(Supervisor, UnreadableSpecWritesAnExitError) {
-  std::string dir = ::testing::TempDir() + "fg-supervisor-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  ::fastgpu::test::TempDir temp;
+  const std::string& dir = temp.path();
   ASSERT_TRUE(WriteFileAtomic(dir + "/spec.json", "{not json").ok());
   pid_t pid = 0;
   const char* argv[] = {FG_TEST_SUPERVISOR, dir.c_str(), nullptr};
@@ -271,7 +267,6 @@ TEST(Supervisor, UnreadableSpecWritesAnExitError) {
   auto record = DecodeExitRecord(ReadOrEmpty(dir + "/exit.json"));
   ASSERT_TRUE(record.ok()) << record.error().ToString();
   EXPECT_NE(record->error.find("spec.json"), std::string::npos) << record->error;
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

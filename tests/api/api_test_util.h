@@ -15,30 +15,14 @@
 #include <system_error>
 
 #include "common/check.h"
+#include "fakes/temp_dir.h"
 #include "server/server.h"
 
 namespace fastgpu::api::testing {
 
 using Json = nlohmann::json;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fg-api-XXXXXX").string();
-    FG_CHECK(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::fastgpu::test::TempDir;
 
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path);

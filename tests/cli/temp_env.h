@@ -10,24 +10,11 @@
 #include <optional>
 #include <string>
 
+#include "fakes/temp_dir.h"
+
 namespace fastgpu::cli {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/fastgpu-cli-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::string cmd = "rm -rf '" + path_ + "'";
-    int ignored = std::system(cmd.c_str());
-    (void)ignored;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::fastgpu::test::TempDir;
 
 class ScopedEnv {
  public:

@@ -13,27 +13,13 @@
 
 #include "common/clock.h"
 #include "control/controller.h"
+#include "fakes/temp_dir.h"
 #include "store/store.h"
 
 namespace fastgpu::control::testing {
 
 // A fresh directory under the system temp dir, removed at destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fg-control-XXXXXX").string();
-    FG_CHECK(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::fastgpu::test::TempDir;
 
 inline core::NodeRecord MakeNode(const std::string& name, int gpus, int64_t memory_mib = 81920) {
   core::NodeRecord node;

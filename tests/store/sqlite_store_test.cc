@@ -13,12 +13,12 @@
 
 #include "store/schema_migrations.h"
 #include "store/sqlite_util.h"
-#include "store/temp_dir.h"
+#include "fakes/temp_dir.h"
 
 namespace fastgpu::store {
 namespace {
 
-using testutil::TempDir;
+using fastgpu::test::TempDir;
 
 // A second, raw connection to the same file, for looking and tampering.
 class RawDb {

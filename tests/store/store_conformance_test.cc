@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "store/store.h"
-#include "store/temp_dir.h"
+#include "fakes/temp_dir.h"
 
 namespace fastgpu::store {
 namespace {
@@ -22,15 +22,15 @@ using core::JobState;
 struct Backend {
   std::string name;
   // Opens a fresh, empty store; `dir` is a private directory that lives as long as the test.
-  std::function<Result<std::unique_ptr<Store>>(const testutil::TempDir& dir)> open;
+  std::function<Result<std::unique_ptr<Store>>(const fastgpu::test::TempDir& dir)> open;
 };
 
 // gtest prints the parameter of a failed test with this.
 void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 const Backend kBackends[] = {
-    {"SqliteFile", [](const testutil::TempDir& dir) { return OpenSqliteStore(dir.File("s.db")); }},
-    {"SqliteMemory", [](const testutil::TempDir&) { return OpenSqliteStore(":memory:"); }},
+    {"SqliteFile", [](const fastgpu::test::TempDir& dir) { return OpenSqliteStore(dir.File("s.db")); }},
+    {"SqliteMemory", [](const fastgpu::test::TempDir&) { return OpenSqliteStore(":memory:"); }},
 };
 
 JobRecord MakeJob(const std::string& name, JobState state = JobState::kPending,
@@ -103,7 +103,7 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
     return ids;
   }
 
-  testutil::TempDir dir_;
+  fastgpu::test::TempDir dir_;
   std::unique_ptr<Store> store_;
 };
 

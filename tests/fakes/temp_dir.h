@@ -1,6 +1,7 @@
 #pragma once
 // TempDir: a fresh private directory for one test, removed with everything in it when the
 // object is destroyed. Aborts the test binary (FG_CHECK) if the directory cannot be made.
+// Shared by every C++ test folder (include as "fakes/temp_dir.h").
 
 #include <stdlib.h>
 
@@ -10,12 +11,12 @@
 
 #include "common/check.h"
 
-namespace fastgpu::store::testutil {
+namespace fastgpu::test {
 
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "fg_store_XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "fg-test-XXXXXX").string();
     FG_CHECK(mkdtemp(pattern.data()) != nullptr);
     path_ = pattern;
   }
@@ -26,12 +27,12 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
-  const std::filesystem::path& path() const { return path_; }
-  // A path inside the directory, as a string.
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
+  const std::string& path() const { return path_; }
+  // A path inside the directory.
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
 
  private:
-  std::filesystem::path path_;
+  std::string path_;
 };
 
-}  // namespace fastgpu::store::testutil
+}  // namespace fastgpu::test
