@@ -1,0 +1,66 @@
+#pragma once
+// cgroups for jobs: one group per attempt with CPU, memory and pids limits, on cgroup v2 (the
+// unified hierarchy) or, where only v1 controllers are mounted, on v1. Free functions returning
+// Status, in the manner of Mesos' linux/cgroups2.hpp. Paths are explicit so tests can point
+// them at a scratch tree. Not thread-safe for the same group; distinct groups are independent.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace fastgpu::agent::cgroup {
+
+enum class Mode { kV1, kV2 };
+
+// Where this process may create job groups: below its own cgroup in each hierarchy.
+struct Hierarchy {
+  Mode mode = Mode::kV1;
+  std::string v2_base;                  // kV2: our own cgroup's folder in the unified mount
+  std::string memory, cpu, pids;        // kV1: our own cgroup's folder per controller
+};
+
+// Reads `proc_self_cgroup` (format of /proc/self/cgroup) and the mounts under `mount_root`.
+// Picks v2 when the unified hierarchy offers the memory and cpu controllers, else v1 when the
+// memory and cpu controllers are mounted. Unavailable (with what is missing) when neither is.
+Result<Hierarchy> Detect(const std::string& proc_self_cgroup = "/proc/self/cgroup",
+                         const std::string& mount_root = "/sys/fs/cgroup");
+
+struct Limits {
+  int32_t cpu_milli = 0;     // 0: no CPU limit; 1000 = one core (CFS quota over a 100 ms period)
+  int64_t memory_bytes = 0;  // 0: no memory limit
+  int64_t pids_max = 0;      // 0: no pids limit
+};
+
+// One attempt's group: the folders that make it up (one on v2, one per controller on v1).
+struct Group {
+  Mode mode = Mode::kV1;
+  std::vector<std::string> dirs;  // dirs[0] holds cgroup.procs for membership and kill
+  std::string memory_dir;         // where the memory limit and OOM counters live
+};
+
+// Creates (or reuses) the group `name` (e.g. "fastgpu/12-1") and writes `limits`. On v2 it
+// enables the controllers on the way down, moving this process into a leaf first if its own
+// cgroup holds processes (the "no internal processes" rule). Internal naming the file on error.
+Result<Group> Create(const Hierarchy& hierarchy, const std::string& name, const Limits& limits);
+
+// Moves process `pid` into the group.
+Status AddProcess(const Group& group, pid_t pid);
+
+// The processes in the group now.
+Result<std::vector<pid_t>> Processes(const Group& group);
+
+// Whether the kernel's OOM killer killed a process of this group.
+Result<bool> OomKilled(const Group& group);
+
+// SIGKILLs every process in the group until none is left (bounded: gives up after ~2 s with
+// Unavailable listing the survivors).
+Status KillAll(const Group& group);
+
+// Removes the group's folders; the group must be empty. OK when already gone.
+Status Remove(const Group& group);
+
+}  // namespace fastgpu::agent::cgroup
