@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -351,6 +352,30 @@ Result<std::vector<core::DeviceSpec>> DiscoverDevices(const AgentOptions& option
   return found;
 }
 
+// The absolute path of libfastgpu-vgpu.so (see AgentOptions::vgpu_library), or "" with a
+// warning when there is none: fractional jobs then run without enforcement.
+std::string FindVgpuLibrary(const std::string& configured) {
+  std::vector<std::string> candidates;
+  if (!configured.empty()) {
+    candidates.push_back(configured);
+  } else {
+    std::error_code ec;
+    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    std::filesystem::path dir = exe.parent_path();
+    candidates.push_back((dir / "../vgpu/libfastgpu-vgpu.so").string());
+    candidates.push_back((dir / "../lib/fastgpu/libfastgpu-vgpu.so").string());
+  }
+  for (const std::string& c : candidates) {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::canonical(c, ec);
+    if (!ec && std::filesystem::is_regular_file(p, ec)) return p.string();
+  }
+  spdlog::warn("libfastgpu-vgpu.so not found ({}); fractional GPU jobs will run without "
+               "memory or compute limits",
+               configured.empty() ? "looked next to this binary" : configured);
+  return "";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AgentHandle>> AgentHandle::Start(const AgentOptions& options) {
@@ -362,7 +387,8 @@ Result<std::unique_ptr<AgentHandle>> AgentHandle::Start(const AgentOptions& opti
   reg.cpu_milli = host.cpu_milli;
   reg.memory_mib = host.memory_mib;
   FG_ASSIGN_OR_RETURN(reg.devices, DiscoverDevices(options, reg.name, &reg.simulated));
-  HostEnv env{host.home, host.user, {}};
+  HostEnv env{host.home, host.user, {}, FindVgpuLibrary(options.vgpu_library),
+              std::filesystem::absolute(options.data_dir).string() + "/attempts"};
   for (const auto& d : reg.devices) env.device_memory_mib[d.index] = d.memory_mib;
 
   FG_ASSIGN_OR_RETURN(

@@ -23,6 +23,10 @@ struct AgentOptions {
   std::vector<std::string> supervisor_command;
   int64_t desired_wait_ms = 10000;                 // long poll of GET /v1/agent/desired
   std::string nvml_library = "libnvidia-ml.so.1";  // what dlopen loads when not simulating
+  // libfastgpu-vgpu.so, preloaded into fractional jobs (docs/vgpu.md). Empty: found next to
+  // this binary (<exe dir>/../vgpu/ in a build tree, <exe dir>/../lib/fastgpu/ when
+  // installed); when it is not found, fractional jobs run unenforced and the agent warns once.
+  std::string vgpu_library;
 };
 
 // A running agent inside this process (threads). Stop() ends its threads; the job supervisors

@@ -16,6 +16,27 @@ ReconcilePlan Reconcile(const std::vector<DesiredAttempt>& desired,
   return plan;
 }
 
+namespace {
+
+void AddVgpuEnv(const AttemptKey& key, int64_t memory_mib, int32_t milli, const HostEnv& host,
+                std::map<std::string, std::string>* env) {
+  (*env)["FASTGPU_VGPU_MEMORY_LIMIT"] = std::to_string(memory_mib * 1024 * 1024);
+  (*env)["FASTGPU_VGPU_COMPUTE_SHARE"] = std::to_string(milli);
+  if (!host.attempts_dir.empty()) {
+    (*env)["FASTGPU_VGPU_SHM"] = host.attempts_dir + "/" + key.ToString() + "/vgpu.shm";
+  }
+  if (!host.vgpu_library.empty()) {
+    auto job_preload = env->find("LD_PRELOAD");
+    std::string preload = host.vgpu_library;
+    if (job_preload != env->end() && !job_preload->second.empty()) {
+      preload += ":" + job_preload->second;
+    }
+    (*env)["LD_PRELOAD"] = preload;
+  }
+}
+
+}  // namespace
+
 LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host) {
   LaunchSpec spec;
   spec.argv = attempt.argv;
@@ -52,13 +73,10 @@ LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host) {
   env["FASTGPU_JOB_ID"] = std::to_string(attempt.key.job);
   env["FASTGPU_ATTEMPT"] = std::to_string(attempt.key.attempt);
   env["FASTGPU_GPUS"] = uuids;
-  if (slice) {
-    env["FASTGPU_VGPU_MEMORY_LIMIT"] = std::to_string(memory_mib * 1024 * 1024);
-    env["FASTGPU_VGPU_COMPUTE_SHARE"] = std::to_string(milli);
-  } else {
-    env.erase("FASTGPU_VGPU_MEMORY_LIMIT");
-    env.erase("FASTGPU_VGPU_COMPUTE_SHARE");
-  }
+  env.erase("FASTGPU_VGPU_MEMORY_LIMIT");
+  env.erase("FASTGPU_VGPU_COMPUTE_SHARE");
+  env.erase("FASTGPU_VGPU_SHM");
+  if (slice) AddVgpuEnv(attempt.key, memory_mib, milli, host, &env);
   return spec;
 }
 

@@ -29,15 +29,19 @@ struct HostEnv {
   std::string home;                              // empty: "/"
   std::string user;                              // empty: not set
   std::map<int32_t, int64_t> device_memory_mib;  // this node's devices: index -> memory
+  std::string vgpu_library;  // absolute path of libfastgpu-vgpu.so; empty: not available
+  std::string attempts_dir;  // DATA/attempts: the job's vGPU ledger goes in its attempt folder
 };
 
 // The job's whole environment and launch spec: PATH, HOME, USER, LANG=C.UTF-8, then the job's
 // env (which may override those), then CUDA_VISIBLE_DEVICES (granted indexes, comma-separated;
 // "" for none), FASTGPU_JOB_ID, FASTGPU_ATTEMPT, FASTGPU_GPUS (uuids, comma-separated) and, for
 // a slice of a GPU (milli < 1000, or memory below the device's memory as listed in `host`),
-// FASTGPU_VGPU_MEMORY_LIMIT (bytes; 0 = no cap) and FASTGPU_VGPU_COMPUTE_SHARE (milli). The job
-// cannot override the FASTGPU_* and CUDA variables. Nothing from the agent's own environment leaks
-// in.
+// FASTGPU_VGPU_MEMORY_LIMIT (bytes; 0 = no cap), FASTGPU_VGPU_COMPUTE_SHARE (milli),
+// FASTGPU_VGPU_SHM (attempts_dir/<job>-<attempt>/vgpu.shm, when attempts_dir is set) and
+// LD_PRELOAD=host.vgpu_library (before the job's own LD_PRELOAD, when the library is known).
+// Whole-GPU jobs get none of these (their own LD_PRELOAD is kept). The job cannot override the
+// FASTGPU_* and CUDA variables. Nothing from the agent's own environment leaks in.
 LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host);
 
 }  // namespace fastgpu::agent

@@ -37,7 +37,10 @@ void AddServer(CLI::App& app, int& exit_code) {
   cmd->add_option("--data", opts->data_dir, "Folder for the database, logs and secrets")
       ->required();
   cmd->add_option("--join-token", opts->join_token, "Token agents must present (default: generated)");
-  cmd->add_option("--policy", opts->policy, "Placement policy")->capture_default_str();
+  cmd->add_option("--policy", opts->policy,
+                  "Placement policy (default: the config file's, else the best one)");
+  cmd->add_option("--config", opts->config_file,
+                  "Scheduler config (YAML): tenants' weights and quotas, backfill, preemption");
   cmd->add_option("--node-grace-ms", opts->node_grace_ms,
                   "Heartbeat silence after which a node is not ready")
       ->capture_default_str();
@@ -57,6 +60,8 @@ void AddAgent(CLI::App& app, int& exit_code) {
       ->envname("FASTGPU_JOIN_TOKEN");
   cmd->add_option("--kill-grace-ms", opts->kill_grace_ms, "SIGTERM to SIGKILL delay")
       ->capture_default_str();
+  cmd->add_option("--vgpu-library", opts->vgpu_library,
+                  "libfastgpu-vgpu.so preloaded into fractional jobs (default: next to this binary)");
   cmd->callback([opts, &exit_code] { exit_code = RunAgentDaemon(*opts); });
 }
 

@@ -118,5 +118,42 @@ TEST(BuildLaunchSpec, JobCannotOverrideFastgpuVariables) {
   EXPECT_EQ(spec.env["LANG"], "en_US.UTF-8");
 }
 
+TEST(BuildLaunchSpec, SlicePreloadsTheVgpuLibraryWithItsLedger) {
+  HostEnv host = Host();
+  host.vgpu_library = "/opt/fastgpu/lib/fastgpu/libfastgpu-vgpu.so";
+  host.attempts_dir = "/var/lib/fastgpu/attempts";
+  DesiredAttempt a = Attempt(7, 2);
+  a.env = {{"LD_PRELOAD", "libjob.so"}, {"FASTGPU_VGPU_SHM", "/tmp/mine"}};
+  a.devices = {{0, "GPU-a", {250, 0}}};
+  LaunchSpec spec = BuildLaunchSpec(a, host);
+  // Ours first, then the job's own; the ledger in the attempt's folder; no memory cap (0).
+  EXPECT_EQ(spec.env["LD_PRELOAD"], "/opt/fastgpu/lib/fastgpu/libfastgpu-vgpu.so:libjob.so");
+  const std::string folder = "/var/lib/fastgpu/attempts/" + AttemptKey{7, 2}.ToString();
+  EXPECT_EQ(spec.env["FASTGPU_VGPU_SHM"], folder + "/vgpu.shm");
+  EXPECT_EQ(spec.env["FASTGPU_VGPU_MEMORY_LIMIT"], "0");
+  EXPECT_EQ(spec.env["FASTGPU_VGPU_COMPUTE_SHARE"], "250");
+}
+
+TEST(BuildLaunchSpec, WholeGpuKeepsTheJobsPreloadOnly) {
+  HostEnv host = Host();
+  host.vgpu_library = "/opt/libfastgpu-vgpu.so";
+  host.attempts_dir = "/data/attempts";
+  DesiredAttempt a = Attempt(8, 1);
+  a.env = {{"LD_PRELOAD", "libjob.so"}, {"FASTGPU_VGPU_SHM", "/tmp/mine"}};
+  a.devices = {{0, "GPU-a", {1000, 0}}};
+  LaunchSpec spec = BuildLaunchSpec(a, host);
+  EXPECT_EQ(spec.env["LD_PRELOAD"], "libjob.so");
+  EXPECT_EQ(spec.env.count("FASTGPU_VGPU_SHM"), 0u);
+}
+
+TEST(BuildLaunchSpec, SliceWithoutTheLibraryStillGetsItsLimits) {
+  DesiredAttempt a = Attempt(9, 1);
+  a.devices = {{0, "GPU-a", {500, 0}}};
+  LaunchSpec spec = BuildLaunchSpec(a, Host());  // no library found, no attempts dir
+  EXPECT_EQ(spec.env.count("LD_PRELOAD"), 0u);
+  EXPECT_EQ(spec.env.count("FASTGPU_VGPU_SHM"), 0u);
+  EXPECT_EQ(spec.env["FASTGPU_VGPU_COMPUTE_SHARE"], "500");
+}
+
 }  // namespace
 }  // namespace fastgpu::agent

@@ -1,0 +1,144 @@
+#include "vgpu/limits.h"
+
+namespace fastgpu::vgpu {
+namespace {
+
+bool SameText(const char* a, const char* b) {
+  while (*a != '\0' && *a == *b) {
+    ++a;
+    ++b;
+  }
+  return *a == *b;
+}
+
+// The multiplier of a size suffix, or 0 when `s` is not one.
+uint64_t SuffixMultiplier(const char* s) {
+  struct Suffix {
+    const char* text;
+    uint64_t multiplier;
+  };
+  static const Suffix kSuffixes[] = {
+      {"", 1},           {"B", 1},           {"KiB", 1ULL << 10}, {"MiB", 1ULL << 20},
+      {"GiB", 1ULL << 30}, {"TiB", 1ULL << 40}, {"K", 1ULL << 10},   {"M", 1ULL << 20},
+      {"G", 1ULL << 30},   {"T", 1ULL << 40},   {"KB", 1000ULL},     {"MB", 1000000ULL},
+      {"GB", 1000000000ULL}, {"TB", 1000000000000ULL},
+  };
+  for (const Suffix& suffix : kSuffixes) {
+    if (SameText(s, suffix.text)) return suffix.multiplier;
+  }
+  return 0;
+}
+
+// Parses leading decimal digits; false when there are none or they overflow.
+bool ParseDigits(const char** text, uint64_t* value) {
+  const char* p = *text;
+  uint64_t v = 0;
+  if (*p < '0' || *p > '9') return false;
+  for (; *p >= '0' && *p <= '9'; ++p) {
+    uint64_t digit = static_cast<uint64_t>(*p - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *text = p;
+  *value = v;
+  return true;
+}
+
+}  // namespace
+
+bool ParseBytes(const char* text, uint64_t* bytes) {
+  if (text == nullptr) return false;
+  uint64_t value = 0;
+  if (!ParseDigits(&text, &value)) return false;
+  while (*text == ' ') ++text;
+  uint64_t multiplier = SuffixMultiplier(text);
+  if (multiplier == 0) return false;
+  if (value != 0 && multiplier > UINT64_MAX / value) return false;
+  *bytes = value * multiplier;
+  return true;
+}
+
+bool ParseMilli(const char* text, int32_t* milli) {
+  if (text == nullptr) return false;
+  uint64_t value = 0;
+  if (!ParseDigits(&text, &value) || *text != '\0') return false;
+  if (value < 1 || value > 1000) return false;
+  *milli = static_cast<int32_t>(value);
+  return true;
+}
+
+bool WouldExceed(uint64_t used, uint64_t request, uint64_t limit) {
+  if (limit == 0) return false;
+  return request > limit || used > limit - request;
+}
+
+MemView ReportedView(uint64_t limit, uint64_t job_used, uint64_t device_total,
+                     uint64_t device_free) {
+  MemView view;
+  if (limit == 0) {
+    view.total = device_total;
+    view.free = device_free < device_total ? device_free : device_total;
+    view.used = view.total - view.free;
+    return view;
+  }
+  view.total = (device_total != 0 && device_total < limit) ? device_total : limit;
+  view.used = job_used < view.total ? job_used : view.total;
+  view.free = view.total - view.used;
+  return view;
+}
+
+uint32_t ArrayFormatBytes(int format) {
+  switch (format) {
+    case 0x01:  // CU_AD_FORMAT_UNSIGNED_INT8
+    case 0x08:  // CU_AD_FORMAT_SIGNED_INT8
+      return 1;
+    case 0x02:  // CU_AD_FORMAT_UNSIGNED_INT16
+    case 0x09:  // CU_AD_FORMAT_SIGNED_INT16
+    case 0x10:  // CU_AD_FORMAT_HALF
+      return 2;
+    case 0x03:  // CU_AD_FORMAT_UNSIGNED_INT32
+    case 0x0a:  // CU_AD_FORMAT_SIGNED_INT32
+    case 0x20:  // CU_AD_FORMAT_FLOAT
+      return 4;
+    default:
+      return 4;
+  }
+}
+
+uint64_t ArrayBytes(uint64_t width, uint64_t height, uint64_t depth, uint32_t channels,
+                    int format) {
+  uint64_t factors[] = {width, height == 0 ? 1 : height, depth == 0 ? 1 : depth,
+                        channels == 0 ? 1 : channels, ArrayFormatBytes(format)};
+  uint64_t bytes = 1;
+  for (uint64_t f : factors) {
+    if (f != 0 && bytes > UINT64_MAX / f) return UINT64_MAX;
+    bytes *= f;
+  }
+  return bytes;
+}
+
+void Refill(ComputeBucket* bucket, int64_t now_ns) {
+  if (!bucket->started) {
+    bucket->started = true;
+    bucket->last_ns = now_ns;
+    return;
+  }
+  int64_t elapsed = now_ns - bucket->last_ns;
+  if (elapsed <= 0) return;
+  bucket->last_ns = now_ns;
+  // elapsed * milli / 1000 without overflow for any realistic elapsed (< 292 years / 1000).
+  bucket->tokens_ns += elapsed / 1000 * bucket->milli + elapsed % 1000 * bucket->milli / 1000;
+  if (bucket->tokens_ns > bucket->burst_ns) bucket->tokens_ns = bucket->burst_ns;
+}
+
+int64_t Charge(ComputeBucket* bucket, int64_t now_ns, int64_t busy_ns) {
+  if (bucket->milli >= 1000) return 0;
+  Refill(bucket, now_ns);
+  bucket->tokens_ns -= busy_ns;
+  if (bucket->tokens_ns >= 0) return 0;
+  int64_t debt = -bucket->tokens_ns;
+  int64_t wait = debt / bucket->milli * 1000 + debt % bucket->milli * 1000 / bucket->milli;
+  return wait < bucket->min_wait_ns ? 0 : wait;
+}
+
+}  // namespace fastgpu::vgpu

@@ -1,0 +1,165 @@
+// The library in real processes: vgpu_probe under LD_PRELOAD against the fake driver.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "fakes/temp_dir.h"
+#include "probe_process.h"
+
+namespace fastgpu::vgpu::test {
+namespace {
+
+constexpr uint64_t kLimit = 64ULL << 20;  // 64 MiB, a multiple of the fake pitch (512)
+
+std::map<std::string, std::string> LimitEnv(const fastgpu::test::TempDir& dir) {
+  return {{"FASTGPU_VGPU_MEMORY_LIMIT", "64MiB"}, {"FASTGPU_VGPU_SHM", dir.path() + "/vgpu.shm"}};
+}
+
+class ExactLimit : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+// At every entry point and through every lookup path: limit+1 is refused with
+// CUDA_ERROR_OUT_OF_MEMORY, the limit itself is granted, one more byte is refused, and a free
+// gives everything back.
+TEST_P(ExactLimit, OverAtAndAfterTheLimit) {
+  auto [mode, entry] = GetParam();
+  fastgpu::test::TempDir dir;
+  int status = -1;
+  std::string out = RunProbe({"exact", mode, entry, std::to_string(kLimit)}, LimitEnv(dir), &status);
+  EXPECT_EQ(out, "ok\n");
+  EXPECT_EQ(status, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EntryPointsAndPaths, ExactLimit,
+    ::testing::Combine(::testing::Values("link", "dlsym", "proc", "proc1"),
+                       ::testing::Values("alloc", "pitch", "managed", "async", "pool", "create",
+                                         "array", "array3d")),
+    [](const auto& p) {
+      return std::get<0>(p.param) + "_" + std::get<1>(p.param);
+    });
+
+// Without the variables the library changes nothing: the fake's 8 GiB device grants 1 GiB and
+// reports its own figures (8 GiB total, 1 GiB used).
+TEST(VgpuPassThrough, NoVariablesNoLimit) {
+  int status = -1;
+  std::string out = RunProbe({"info", "proc", std::to_string(1ULL << 30)}, {}, &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("cuMemGetInfo 8589934592 1073741824 7516192768\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("cuDeviceTotalMem 8589934592\n"), std::string::npos) << out;
+  // The fake NVML says 1 GiB is used by others.
+  EXPECT_NE(out.find("nvmlDeviceGetMemoryInfo 8589934592 1073741824 7516192768\n"),
+            std::string::npos)
+      << out;
+  // Same output as without the library at all.
+  EXPECT_EQ(out, RunProbe({"info", "proc", std::to_string(1ULL << 30)}, {}, nullptr, false));
+}
+
+// Every query shows the slice: total 64 MiB, used 16 MiB (what the job holds), free 48 MiB.
+TEST(VgpuReporting, EveryQueryShowsTheSlice) {
+  fastgpu::test::TempDir dir;
+  auto env = LimitEnv(dir);
+  env["CUDA_VISIBLE_DEVICES"] = "0";
+  for (const char* mode : {"link", "dlsym", "proc"}) {
+    std::string out = RunProbe({"info", mode, std::to_string(16ULL << 20)}, env);
+    EXPECT_EQ(out,
+              "cuMemGetInfo 67108864 16777216 50331648\n"
+              "cuDeviceTotalMem 67108864\n"
+              "nvmlDeviceGetMemoryInfo 67108864 16777216 50331648\n"
+              "nvmlDeviceGetMemoryInfo_v2 67108864 16777216 50331648\n")
+        << mode;
+  }
+}
+
+// A device the job cannot see (CUDA_VISIBLE_DEVICES=1, NVML device 0) keeps NVML's figures.
+TEST(VgpuReporting, InvisibleNvmlDevicePassesThrough) {
+  fastgpu::test::TempDir dir;
+  auto env = LimitEnv(dir);
+  env["CUDA_VISIBLE_DEVICES"] = "1";
+  std::string out = RunProbe({"info", "link", "0"}, env);
+  EXPECT_NE(out.find("nvmlDeviceGetMemoryInfo 8589934592 1073741824 7516192768\n"),
+            std::string::npos)
+      << out;
+}
+
+// 8 processes race for 20 chunks of limit/20 each (160 tries for 20 places): together they
+// are granted exactly 20, never more, while all of them still hold their memory.
+TEST(VgpuRace, EightProcessesNeverExceedTheLimit) {
+  fastgpu::test::TempDir dir;
+  const uint64_t chunk = kLimit / 16;
+  std::vector<std::unique_ptr<ProbeProcess>> probes;
+  for (int i = 0; i < 8; ++i) {
+    probes.push_back(std::make_unique<ProbeProcess>(
+        std::vector<std::string>{"race", "link", std::to_string(chunk), "16"}, LimitEnv(dir)));
+  }
+  int total = 0;
+  for (auto& p : probes) {
+    std::string line = p->ReadLine();
+    ASSERT_EQ(line.rfind("granted=", 0), 0u) << line;
+    total += std::stoi(line.substr(8));
+  }
+  EXPECT_EQ(total, 16);  // 16 chunks of limit/16: exactly the limit
+  for (auto& p : probes) {
+    p->CloseStdin();
+    EXPECT_EQ(p->Wait(), 0);
+  }
+}
+
+// A SIGKILLed process gives its share back: while it holds the whole slice another process of
+// the job gets nothing; once it is dead (and reaped), the next allocation gets the whole slice.
+TEST(VgpuReclaim, KilledProcessGivesItsShareBack) {
+  fastgpu::test::TempDir dir;
+  ProbeProcess holder({"hold", "link", std::to_string(kLimit)}, LimitEnv(dir));
+  ASSERT_EQ(holder.ReadLine(), "held rc=0");
+  EXPECT_EQ(RunProbe({"alloc", "link", "1"}, LimitEnv(dir)), "rc=2\n");  // OUT_OF_MEMORY
+  holder.Kill(SIGKILL);
+  holder.Wait();
+  EXPECT_EQ(RunProbe({"alloc", "link", std::to_string(kLimit)}, LimitEnv(dir)), "rc=0\n");
+}
+
+// Processes that exit normally leave the slice free for the next one as well.
+TEST(VgpuReclaim, ExitedProcessesLeaveNothingBehind) {
+  fastgpu::test::TempDir dir;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(RunProbe({"alloc", "link", std::to_string(kLimit)}, LimitEnv(dir)), "rc=0\n");
+  }
+}
+
+// A malformed limit is ignored (said on stderr), never fatal: the call passes through.
+TEST(VgpuConfig, BadLimitPassesThrough) {
+  std::string out = RunProbe({"alloc", "link", std::to_string(1ULL << 30)},
+                             {{"FASTGPU_VGPU_MEMORY_LIMIT", "lots"}});
+  EXPECT_EQ(out, "rc=0\n");
+}
+
+int Share(const std::string& kind, const std::string& milli) {
+  std::map<std::string, std::string> env = {{"FASTGPU_VGPU_COMPUTE_SHARE", milli},
+                                            {"FAKE_CUDA_KERNEL_NS", "100000"}};
+  std::string out = RunProbe({"compute", "proc", kind, "600"}, env);
+  EXPECT_EQ(out.rfind("share=", 0), 0u) << out;
+  return out.size() > 6 ? std::stoi(out.substr(6)) : -1;
+}
+
+// A job at 250 milli keeps the (fake) device busy 25 % of the time, ±10 % of the target
+// (225..275 per mille), whichever launch it uses; 500 milli: 450..550. Each run takes 0.6 s.
+TEST(VgpuCompute, ShareWithinTenPercent) {
+  for (const char* kind : {"kernel", "ex", "coop", "graph"}) {
+    int share = Share(kind, "250");
+    EXPECT_GE(share, 225) << kind;
+    EXPECT_LE(share, 275) << kind;
+  }
+  int half = Share("kernel", "500");
+  EXPECT_GE(half, 450);
+  EXPECT_LE(half, 550);
+}
+
+// Without a share the device is busy nearly all the time (the loop does nothing else).
+TEST(VgpuCompute, NoShareNoThrottle) {
+  std::string out = RunProbe({"compute", "link", "kernel", "200"}, {{"FAKE_CUDA_KERNEL_NS", "100000"}});
+  ASSERT_EQ(out.rfind("share=", 0), 0u) << out;
+  EXPECT_GE(std::stoi(out.substr(6)), 900);
+}
+
+}  // namespace
+}  // namespace fastgpu::vgpu::test
