@@ -177,6 +177,8 @@ Out EncodeJobJson(const control::JobView& view) {
   j["exit_code"] = OptionalInt(r.exit_code);
   j["signal"] = OptionalInt(r.signal);
   j["cancel_requested"] = r.cancel_requested;
+  j["preemptions"] = r.preemptions;
+  j["preempting_for"] = r.preempting_for > 0 ? Out(r.preempting_for) : Out(nullptr);
   j["submitted_ms"] = r.submit_ms;
   j["started_ms"] = r.start_ms;
   j["finished_ms"] = r.end_ms;
@@ -191,7 +193,8 @@ Result<core::JobSpec> ParseSubmitRequest(std::string_view body) {
   FG_ASSIGN_OR_RETURN(Json obj, json_util::ParseObject(body));
   FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(
       obj,
-      {"name", "argv", "env", "workdir", "resources", "priority", "max_retries", "time_limit_s"},
+      {"name", "argv", "env", "workdir", "resources", "priority", "max_retries", "time_limit_s",
+       "tenant"},
       ""));
   core::JobSpec spec;
   if (!Present(obj, "argv")) return InvalidArgument("argv is required", "argv");
@@ -205,6 +208,9 @@ Result<core::JobSpec> ParseSubmitRequest(std::string_view body) {
   }
   if (Present(obj, "workdir")) {
     FG_ASSIGN_OR_RETURN(spec.workdir, GetString(obj["workdir"], "workdir"));
+  }
+  if (Present(obj, "tenant")) {
+    FG_ASSIGN_OR_RETURN(spec.tenant, GetString(obj["tenant"], "tenant"));
   }
   if (Present(obj, "resources")) {
     FG_ASSIGN_OR_RETURN(spec.resources, ParseResources(obj["resources"]));

@@ -21,13 +21,15 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "core/model/job.h"
+#include "core/queue/queue_options.h"
 #include "store/store.h"
 
 namespace fastgpu::control {
 
 struct ControllerOptions {
   std::string data_dir;             // logs go to data_dir/logs
-  std::string policy = "bestfit";   // placement policy name
+  std::string policy;               // placement policy name; "": the default (the best one)
+  core::QueueOptions queue;         // tenants' weights and quotas, sorter, backfill, preemption
   int64_t node_grace_ms = 10000;    // heartbeat silence after which a node is not ready
   int64_t heartbeat_ms = 2000;      // told to agents at register
 };
@@ -125,6 +127,7 @@ class Controller {
 
   // --- jobs (tenant-scoped: non-admins see only their tenant's jobs; others are NotFound) ---
   // Validates, checks feasibility, commits, then schedules. InvalidArgument naming the field.
+  // spec.tenant (when set) runs the job as that tenant: admins only, PermissionDenied else.
   virtual Result<JobView> Submit(const Caller& caller, core::JobSpec spec) = 0;
   virtual Result<JobPage> ListJobs(const Caller& caller, store::JobFilter filter) = 0;
   virtual Result<JobView> GetJob(const Caller& caller, core::JobId id) = 0;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "control/controller_impl.h"
@@ -87,6 +88,7 @@ Result<std::vector<AttemptKey>> ControllerImpl::Report(const std::string& node,
   // Work on copies; memory follows only after the commit.
   std::map<core::JobId, core::JobRecord> changed;
   std::vector<AttemptKey> acks;
+  std::set<core::JobId> reported;
   for (const AttemptReport& r : attempts) {
     auto it = active_.find(r.job);
     const bool expected = it != active_.end() && it->second.record.attempt == r.attempt &&
@@ -96,11 +98,25 @@ Result<std::vector<AttemptKey>> ControllerImpl::Report(const std::string& node,
       continue;
     }
     core::JobRecord& rec = changed.try_emplace(r.job, it->second.record).first->second;
+    reported.insert(r.job);
     if (r.exited) {
-      if (!core::IsTerminal(rec.state)) ApplyExited(r, now, rec);
+      if (rec.preempting_for != 0 && !rec.cancel_requested) {
+        ApplyPreempted(rec);
+      } else if (!core::IsTerminal(rec.state)) {
+        ApplyExited(r, now, rec);
+      }
       acks.push_back(AttemptKey{r.job, r.attempt});
     } else {
       ApplyStarted(r, now, rec);
+    }
+  }
+  // A victim the agent never started (still scheduled, absent from its full report) has
+  // nothing to stop: it goes back to the queue at once.
+  for (core::JobId id : entry.jobs) {
+    const core::JobRecord& rec = active_.at(id).record;
+    if (rec.preempting_for != 0 && !rec.cancel_requested &&
+        rec.state == core::JobState::kScheduled && !reported.contains(id)) {
+      ApplyPreempted(changed.try_emplace(id, rec).first->second);
     }
   }
   std::vector<core::JobRecord> updates;
@@ -117,9 +133,13 @@ Result<std::vector<AttemptKey>> ControllerImpl::Report(const std::string& node,
   for (core::JobRecord& rec : updates) {
     const core::JobId id = rec.id;
     const bool ended = core::IsTerminal(rec.state);
+    const bool requeued = rec.state == core::JobState::kPending;
     active_.at(id).record = std::move(rec);
     if (ended) {
       ReleaseLocked(id, post);
+      reschedule = true;
+    } else if (requeued) {
+      RequeueLocked(id, post);
       reschedule = true;
     }
   }

@@ -22,6 +22,7 @@ core::QueuedJob ToQueued(const core::JobRecord& rec) {
   q.priority = rec.spec.priority;
   q.submit_ms = rec.submit_ms;
   q.request = rec.spec.resources;
+  q.time_limit_s = rec.spec.time_limit_s;
   return q;
 }
 
@@ -35,9 +36,13 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerOptions& op
   }
   FG_ASSIGN_OR_RETURN(std::unique_ptr<core::PlacementPolicy> policy,
                       core::MakePlacementPolicy(options.policy));
+  FG_ASSIGN_OR_RETURN(std::unique_ptr<core::QueueSorter> sorter,
+                      core::MakeQueueSorter(options.queue.sorter));
   FG_ASSIGN_OR_RETURN(std::unique_ptr<LogStore> logs, LogStore::Open(options.data_dir + "/logs"));
-  auto impl = std::make_unique<ControllerImpl>(
-      options, store, clock, std::make_unique<core::Scheduler>(std::move(policy)), std::move(logs));
+  auto scheduler =
+      std::make_unique<core::Scheduler>(std::move(policy), std::move(sorter), options.queue);
+  auto impl = std::make_unique<ControllerImpl>(options, store, clock, std::move(scheduler),
+                                               std::move(logs));
   FG_RETURN_IF_ERROR(impl->Init());
   return std::unique_ptr<Controller>(std::move(impl));
 }
@@ -103,7 +108,7 @@ Status ControllerImpl::RecoverLocked() {
     FG_RETURN_IF_ERROR(state_.Apply(core::JobQueued{ToQueued(rec)}));
     const core::JobId id = rec.id;
     if (rec.state != core::JobState::kPending) {
-      if (rec.placement && BindLocked(rec).ok()) continue;
+      if (rec.placement && BindLocked(rec, now).ok()) continue;
       spdlog::warn("job {}: its node {} is gone; {}", id,
                    rec.placement ? rec.placement->node : "(none)",
                    rec.cancel_requested ? "cancelled" : "requeued");
@@ -116,6 +121,7 @@ Status ControllerImpl::RecoverLocked() {
         continue;
       }
       rec.state = core::JobState::kPending;
+      rec.preempting_for = 0;
       rec.placement.reset();
       rec.start_ms = 0;
       rec.reason.clear();
@@ -184,6 +190,9 @@ void ControllerImpl::ScheduleLocked(Deferred& post) {
       rec.attempt += 1;
       rec.placement = std::move(d.placement);
       rec.reason.clear();
+    } else if (d.verdict == core::Verdict::kPreempt) {
+      rec.preempting_for = d.for_job;
+      rec.reason = std::move(d.reason);
     } else {
       rec.state = core::JobState::kFailed;
       rec.reason = std::move(d.reason);
@@ -197,6 +206,11 @@ void ControllerImpl::ScheduleLocked(Deferred& post) {
     schedule_retry_ = true;
     return;
   }
+  ApplyDecisionsLocked(std::move(updates), now.ms, post);
+}
+
+void ControllerImpl::ApplyDecisionsLocked(std::vector<core::JobRecord> updates, int64_t now_ms,
+                                          Deferred& post) {
   std::set<std::string> woken;
   for (core::JobRecord& rec : updates) {
     const core::JobId id = rec.id;
@@ -205,11 +219,19 @@ void ControllerImpl::ScheduleLocked(Deferred& post) {
       ReleaseLocked(id, post);
       continue;
     }
+    woken.insert(rec.placement->node);
+    if (rec.preempting_for != 0) {  // a victim: out of its node's desired set, so it stops
+      spdlog::info("job {}: preempted for job {}", id, rec.preempting_for);
+      if (Status st = state_.Apply(core::JobPreempting{id, rec.preempting_for}); !st.ok()) {
+        spdlog::error("job {}: preemption not applied: {}", id, st.ToString());
+      }
+      active_[id].record = std::move(rec);
+      continue;
+    }
     // Leave the queue first: JobBound moves a queued job to bound.
-    if (Status st = BindLocked(rec); !st.ok()) {
+    if (Status st = BindLocked(rec, now_ms); !st.ok()) {
       spdlog::error("scheduling: job {} committed but not bound: {}", id, st.ToString());
     }
-    woken.insert(rec.placement->node);
     active_[id] = JobView{std::move(rec), 0};
   }
   for (const std::string& name : woken) {
@@ -218,10 +240,14 @@ void ControllerImpl::ScheduleLocked(Deferred& post) {
   }
 }
 
-Status ControllerImpl::BindLocked(const core::JobRecord& rec) {
+Status ControllerImpl::BindLocked(const core::JobRecord& rec, int64_t now_ms) {
   auto node = nodes_.find(rec.placement->node);
   if (node == nodes_.end()) return NotFound("node " + rec.placement->node + " is not registered");
-  FG_RETURN_IF_ERROR(state_.Apply(core::JobBound{rec.id, *rec.placement}));
+  const int64_t bound_ms = rec.start_ms > 0 ? rec.start_ms : now_ms;
+  FG_RETURN_IF_ERROR(state_.Apply(core::JobBound{rec.id, *rec.placement, bound_ms}));
+  if (rec.preempting_for != 0) {
+    FG_RETURN_IF_ERROR(state_.Apply(core::JobPreempting{rec.id, rec.preempting_for}));
+  }
   node->second.jobs.insert(rec.id);
   active_[rec.id] = JobView{rec, 0};
   return Status::Ok();
@@ -245,6 +271,22 @@ void ControllerImpl::ReleaseLocked(core::JobId id, Deferred& post) {
   post.AddAll(logs_->MarkEnded(id));
 }
 
+void ControllerImpl::RequeueLocked(core::JobId id, Deferred& post) {
+  auto bound = state_.bound().find(id);
+  const std::string node = bound != state_.bound().end() ? bound->second.node : std::string();
+  if (Status st = state_.Apply(core::JobReleased{id}); !st.ok()) {
+    spdlog::error("job {}: release for requeue failed: {}", id, st.ToString());
+  }
+  auto entry = nodes_.find(node);
+  if (entry != nodes_.end() && entry->second.jobs.erase(id) > 0) BumpLocked(entry->second, post);
+  JobView& view = active_.at(id);
+  view.queue_position = 0;
+  if (Status st = state_.Apply(core::JobQueued{ToQueued(view.record)}); !st.ok()) {
+    spdlog::error("job {}: requeue failed: {}", id, st.ToString());
+  }
+  spdlog::info("job {}: preempted attempt stopped; back in the queue", id);
+}
+
 void ControllerImpl::BumpLocked(NodeEntry& node, Deferred& post) {
   node.version += 1;
   if (node.waiters.empty()) return;
@@ -264,7 +306,7 @@ DesiredSet ControllerImpl::DesiredLocked(const NodeEntry& node) const {
     const core::JobRecord& rec = it->second.record;
     const bool live =
         rec.state == core::JobState::kScheduled || rec.state == core::JobState::kRunning;
-    if (!live || rec.cancel_requested || !rec.placement) continue;
+    if (!live || rec.cancel_requested || rec.preempting_for != 0 || !rec.placement) continue;
     set.attempts.push_back(
         DesiredAttempt{rec.id, rec.attempt, rec.tenant, rec.spec, *rec.placement});
   }

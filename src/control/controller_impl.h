@@ -82,8 +82,15 @@ class ControllerImpl final : public Controller {
   // Runs the scheduler, commits the placements (and infeasible failures) in one UpdateJobs
   // call, applies them, wakes the nodes that got jobs.
   void ScheduleLocked(Deferred& post);
-  // Binds a committed scheduled/running record in ClusterState and its node entry.
-  Status BindLocked(const core::JobRecord& rec);
+  // Applies committed decisions: binds placed jobs, marks victims preempting (which drops
+  // them from their node's desired set), releases failed jobs; wakes the nodes concerned.
+  void ApplyDecisionsLocked(std::vector<core::JobRecord> updates, int64_t now_ms, Deferred& post);
+  // Binds a committed scheduled/running record in ClusterState and its node entry (and marks
+  // it preempting when its record says so). now_ms is its bind time when it never started.
+  Status BindLocked(const core::JobRecord& rec, int64_t now_ms);
+  // A preempted job whose attempt has stopped (already committed as pending): leaves its node
+  // and goes back to the queue in ClusterState.
+  void RequeueLocked(core::JobId id, Deferred& post);
   // Forgets a job that became terminal (already committed): releases it in ClusterState,
   // drops it from its node (bumping the node's version) and ends its log followers.
   void ReleaseLocked(core::JobId id, Deferred& post);

@@ -19,12 +19,16 @@ std::string JobName(core::JobId id) { return "job " + std::to_string(id); }
 Result<JobView> ControllerImpl::Submit(const Caller& caller, core::JobSpec spec) {
   if (!CanWrite(caller)) return PermissionDenied("role " + caller.role + " cannot submit jobs");
   FG_RETURN_IF_ERROR(ValidateSpec(spec));
+  if (!spec.tenant.empty() && spec.tenant != caller.tenant && caller.role != "admin") {
+    return PermissionDenied("only admins may submit jobs for another tenant");
+  }
   Deferred post;
   std::lock_guard<std::mutex> lock(mu_);
   if (shutdown_) return Unavailable("the server is shutting down");
   FG_RETURN_IF_ERROR(scheduler_->CheckFeasible(state_, spec.resources));
   core::JobRecord rec;
-  rec.tenant = caller.tenant;
+  rec.tenant = spec.tenant.empty() ? caller.tenant : spec.tenant;
+  spec.tenant.clear();
   rec.spec = std::move(spec);
   rec.state = core::JobState::kPending;
   rec.submit_ms = clock_.Now().ms;
@@ -36,6 +40,7 @@ Result<JobView> ControllerImpl::Submit(const Caller& caller, core::JobSpec spec)
   queued.priority = rec.spec.priority;
   queued.submit_ms = rec.submit_ms;
   queued.request = rec.spec.resources;
+  queued.time_limit_s = rec.spec.time_limit_s;
   if (Status st = state_.Apply(core::JobQueued{std::move(queued)}); !st.ok()) {
     return Internal(JobName(id) + " was stored but not queued: " + st.ToString());
   }

@@ -39,4 +39,16 @@ void ApplyExited(const AttemptReport& report, int64_t now_ms, core::JobRecord& j
   }
 }
 
+void ApplyPreempted(core::JobRecord& job) {
+  job.reason = "preempted for job " + std::to_string(job.preempting_for) + "; back in the queue";
+  job.state = core::JobState::kPending;
+  job.preempting_for = 0;
+  job.preemptions += 1;
+  job.placement.reset();
+  job.start_ms = 0;
+  job.end_ms = 0;
+  job.exit_code.reset();
+  job.signal.reset();
+}
+
 }  // namespace fastgpu::control

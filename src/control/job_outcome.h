@@ -22,4 +22,10 @@ bool ApplyStarted(const AttemptReport& report, int64_t now_ms, core::JobRecord& 
 // the job was never seen running.
 void ApplyExited(const AttemptReport& report, int64_t now_ms, core::JobRecord& job);
 
+// The attempt of a preempted job (preempting_for > 0, no cancel) stopped, or never started:
+// the job goes back to the queue as pending, keeping its submit time and attempt count
+// (a preemption does not use up max_retries), with preemptions + 1 and the reason
+// "preempted for job 7; back in the queue". Placement, start/end and exit status are cleared.
+void ApplyPreempted(core::JobRecord& job);
+
 }  // namespace fastgpu::control

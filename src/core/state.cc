@@ -66,6 +66,7 @@ Status ClusterState::Apply(const Event& event) {
         if constexpr (std::is_same_v<T, NodeReadiness>) return ApplyNodeReadiness(e);
         if constexpr (std::is_same_v<T, JobQueued>) return ApplyJobQueued(e);
         if constexpr (std::is_same_v<T, JobBound>) return ApplyJobBound(e);
+        if constexpr (std::is_same_v<T, JobPreempting>) return ApplyJobPreempting(e);
         if constexpr (std::is_same_v<T, JobReleased>) return ApplyJobReleased(e);
       },
       event);
@@ -119,8 +120,18 @@ Status ClusterState::ApplyJobBound(const JobBound& e) {
   }
   FG_RETURN_IF_ERROR(ValidateBind(e.placement, node->second));
   AddUsage(e.placement, +1, node->second);
-  queued_.erase(e.id);
+  auto queued = queued_.find(e.id);
+  running_.emplace(e.id, BoundJob{std::move(queued->second), e.placement, e.bound_ms, 0, false});
+  queued_.erase(queued);
   bound_.emplace(e.id, e.placement);
+  return Status::Ok();
+}
+
+Status ClusterState::ApplyJobPreempting(const JobPreempting& e) {
+  auto it = running_.find(e.id);
+  if (it == running_.end()) return NotFound("job " + std::to_string(e.id) + " is not bound", "id");
+  it->second.preempting = true;
+  it->second.preempted_for = e.for_job;
   return Status::Ok();
 }
 
@@ -131,6 +142,7 @@ Status ClusterState::ApplyJobReleased(const JobReleased& e) {
   auto node = nodes_.find(it->second.node);
   if (node != nodes_.end()) AddUsage(it->second, -1, node->second);
   bound_.erase(it);
+  running_.erase(e.id);
   return Status::Ok();
 }
 

@@ -24,19 +24,32 @@ struct NodeState {
   bool operator==(const NodeState&) const = default;
 };
 
+// A bound job as the scheduler sees it: what it asked for and where it runs.
+struct BoundJob {
+  QueuedJob job;          // as it was queued (tenant, priority, request, time limit)
+  Placement placement;
+  int64_t bound_ms = 0;
+  JobId preempted_for = 0;  // set by JobPreempting: it is stopping for this job
+  bool preempting = false;
+  bool operator==(const BoundJob&) const = default;
+};
+
 class ClusterState {
  public:
   // Applies one event. Returns OK, or:
   //  - InvalidArgument for a bind to an unknown node/device or one that would exceed capacity;
   //  - NotFound when binding/releasing a job the state does not know (releasing an unknown job
   //    is OK and a no-op, so duplicate events are harmless);
-  //  - AlreadyExists when queueing a job id that is already queued or bound.
+  //  - AlreadyExists when queueing a job id that is already queued or bound;
+  //  - NotFound when marking a job preempting that is not bound.
   // On error the state is unchanged.
   Status Apply(const Event& event);
 
   const std::map<std::string, NodeState>& nodes() const { return nodes_; }
   const std::map<JobId, QueuedJob>& queued() const { return queued_; }
   const std::map<JobId, Placement>& bound() const { return bound_; }
+  // The bound jobs with what they asked for (same keys as bound()).
+  const std::map<JobId, BoundJob>& running() const { return running_; }
 
   // Queued jobs in scheduling order: priority desc, submit_ms asc, id asc.
   std::vector<const QueuedJob*> QueueOrder() const;
@@ -46,11 +59,13 @@ class ClusterState {
   Status ApplyNodeReadiness(const NodeReadiness& e);
   Status ApplyJobQueued(const JobQueued& e);
   Status ApplyJobBound(const JobBound& e);
+  Status ApplyJobPreempting(const JobPreempting& e);
   Status ApplyJobReleased(const JobReleased& e);
 
   std::map<std::string, NodeState> nodes_;
   std::map<JobId, QueuedJob> queued_;
   std::map<JobId, Placement> bound_;
+  std::map<JobId, BoundJob> running_;
 };
 
 }  // namespace fastgpu::core

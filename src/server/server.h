@@ -12,7 +12,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
   std::string data_dir;                   // database, logs, admin-key, join-token, server-url
   std::string join_token;                 // empty: DATA/join-token (created on first start)
-  std::string policy = "bestfit";
+  std::string policy;                     // placement policy; "": the config's, else the default
+  std::string config_file;                // scheduler config (YAML, see scheduler_config.h)
   int64_t node_grace_ms = 10000;
   int http_threads = 4;
 };
@@ -22,7 +23,8 @@ class ServerHandle {
  public:
   // Opens the store, starts the HTTP listener and the ticker thread. Writes DATA/admin-key and
   // DATA/join-token (0600) on first start and DATA/server-url on every start.
-  // InvalidArgument (field "listen") for a bad address; Unavailable when the port is taken.
+  // InvalidArgument (field "listen") for a bad address, or naming the key of a bad config
+  // file; NotFound for an unreadable config file; Unavailable when the port is taken.
   static Result<std::unique_ptr<ServerHandle>> Start(const ServerOptions& options);
   virtual ~ServerHandle() = default;
   virtual std::string url() const = 0;          // "http://127.0.0.1:PORT"

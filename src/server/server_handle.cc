@@ -8,6 +8,7 @@
 #include "api/routes.h"
 #include "common/clock.h"
 #include "control/controller.h"
+#include "server/scheduler_config.h"
 #include "server/server.h"
 #include "server/wiring.h"
 #include "store/store.h"
@@ -74,7 +75,12 @@ Status ServerHandleImpl::Init(const ServerOptions& options) {
 
   control::ControllerOptions controller_options;
   controller_options.data_dir = options.data_dir;
-  controller_options.policy = options.policy;
+  if (!options.config_file.empty()) {
+    FG_ASSIGN_OR_RETURN(SchedulerConfig config, LoadSchedulerConfig(options.config_file));
+    controller_options.policy = config.policy;
+    controller_options.queue = std::move(config.queue);
+  }
+  if (!options.policy.empty()) controller_options.policy = options.policy;
   controller_options.node_grace_ms = options.node_grace_ms;
   FG_ASSIGN_OR_RETURN(controller_, control::Controller::Open(controller_options, *store_, clock_));
   if (!options.join_token.empty()) {

@@ -20,7 +20,7 @@ using sqlite::ScopedStatement;
 // Columns read back for a job, in the order JobFromRow expects.
 constexpr char kJobColumns[] =
     "id, tenant, state, submit_ms, start_ms, end_ms, attempt, exit_code, signal, "
-    "cancel_requested, reason, spec_json, placement_json";
+    "cancel_requested, reason, spec_json, placement_json, preempting_for, preemptions";
 
 constexpr char kActiveStates[] = "('pending', 'scheduled', 'running')";
 
@@ -52,6 +52,8 @@ Result<core::JobRecord> JobFromRow(const ScopedStatement& row) {
     }
     job.placement = std::move(placement).value();
   }
+  job.preempting_for = row.ColumnInt(13);
+  job.preemptions = static_cast<int32_t>(row.ColumnInt(14));
   return job;
 }
 
@@ -170,6 +172,8 @@ Status SqliteStore::BindJob(ScopedStatement& stmt, const core::JobRecord& job) {
   stmt.BindText(12, job.reason);
   stmt.BindText(13, spec_json);
   stmt.BindOptionalText(14, placement_json);
+  stmt.BindInt(15, job.preempting_for);
+  stmt.BindInt(16, job.preemptions);
   return Status::Ok();
 }
 
@@ -188,8 +192,9 @@ Result<core::JobId> SqliteStore::CreateJob(const core::JobRecord& job) {
   FG_ASSIGN_OR_RETURN(
       ScopedStatement insert,
       Prepare("INSERT INTO jobs (tenant, name, state, priority, submit_ms, start_ms, end_ms, "
-              "attempt, exit_code, signal, cancel_requested, reason, spec_json, placement_json) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+              "attempt, exit_code, signal, cancel_requested, reason, spec_json, placement_json, "
+              "preempting_for, preemptions) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
   FG_RETURN_IF_ERROR(BindJob(insert, job));
   FG_RETURN_IF_ERROR(insert.Run());
   return insert.LastInsertRowId();
@@ -205,9 +210,9 @@ Status SqliteStore::UpdateJobs(const std::vector<core::JobRecord>& jobs) {
           Prepare("UPDATE jobs SET tenant = ?1, name = ?2, state = ?3, priority = ?4, "
                   "submit_ms = ?5, start_ms = ?6, end_ms = ?7, attempt = ?8, exit_code = ?9, "
                   "signal = ?10, cancel_requested = ?11, reason = ?12, spec_json = ?13, "
-                  "placement_json = ?14 WHERE id = ?15"));
+                  "placement_json = ?14, preempting_for = ?15, preemptions = ?16 WHERE id = ?17"));
       FG_RETURN_IF_ERROR(BindJob(update, job));
-      update.BindInt(15, job.id);
+      update.BindInt(17, job.id);
       FG_RETURN_IF_ERROR(update.Run());
       if (update.Changes() != 1) {
         return NotFound("job " + std::to_string(job.id) + " not found", "id");

@@ -230,7 +230,7 @@ TEST_F(SchedulerTest, HostResourcesReasons) {
             "512GiB");
   EXPECT_EQ(d[2].reason,
             "waiting for host resources: no node with 1 GPU idle has 8 CPUs and 0MiB of memory "
-            "free");
+            "free; behind higher-priority job 2");
 }
 
 TEST_F(SchedulerTest, WholeGpuJobNeverLandsOnASlicedDevice) {

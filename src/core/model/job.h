@@ -38,6 +38,9 @@ struct JobSpec {
   int32_t priority = 0;
   int32_t max_retries = 0;
   int64_t time_limit_s = 0;                 // 0: none
+  // Submit only: the tenant to run the job as; "" = the caller's. Only admins may name
+  // another tenant. The controller moves it into JobRecord::tenant, so stored specs have "".
+  std::string tenant;
   bool operator==(const JobSpec&) const = default;
 };
 
@@ -55,6 +58,8 @@ struct JobRecord {
   std::optional<int32_t> exit_code;
   std::optional<int32_t> signal;
   bool cancel_requested = false;
+  JobId preempting_for = 0;  // >0 while the attempt is being stopped to make room for this job
+  int32_t preemptions = 0;   // how many times it was preempted and went back to the queue
   bool operator==(const JobRecord&) const = default;
 };
 

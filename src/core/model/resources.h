@@ -81,6 +81,7 @@ struct QueuedJob {
   int32_t priority = 0;   // higher runs first
   int64_t submit_ms = 0;  // tie-break after priority, then id
   ResourceRequest request;
+  int64_t time_limit_s = 0;  // the job's limit: its runtime estimate for backfill; 0: none
   bool operator==(const QueuedJob&) const = default;
 };
 
