@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "main/daemon_commands.h"
+#include "sim/sim_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fastgpu: a shared, metered GPU pool"};
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   fastgpu::main::RegisterDaemonCommands(app, exit_code);
   fastgpu::cli::RegisterClientCommands(app, exit_code);
+  fastgpu::sim::RegisterSimCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

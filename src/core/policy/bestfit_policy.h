@@ -1,14 +1,15 @@
 #pragma once
-// BestFitPolicy ("bestfit"): packs jobs tightly so that large requests find room later.
-//  - Whole GPUs: among ready nodes with enough fully idle devices of an allowed model and the
-//    host cpu/memory free, the node that is left with the fewest idle devices (ties: node
-//    name); on it, the lowest-index idle devices.
-//  - A slice: among all devices of ready nodes with the compute and memory free, the one left
-//    with the least free compute, then the least free memory (ties: node name, device index).
-//  - No GPU: the ready node with the most free cpu that has the cpu/memory (ties: node name);
-//    the first ready node by name when nothing is requested.
+// BestFitPolicy ("bestfit"): the FGD paper's BestFit baseline. Among ready nodes that can
+// hold the job now, the one left with the least free cpu and GPU, scored as the paper's
+// simulator does:
+//   score = trunc(100 * (1 - (0.5 * cpu_left / 128 CPUs + 0.5 * gpu_left_milli / 8 GPUs)))
+// where *_left is what the node would have free after placing the job; the highest score
+// wins and ties go to the first node by name. Inside the node: a slice goes to the tightest
+// device (least free compute after placing, then least free memory; ties: lowest index),
+// whole GPUs to the lowest-index idle devices of an allowed model.
 // Deterministic; does not use the Rng. Stateless, so safe for concurrent use.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,5 +28,9 @@ class BestFitPolicy final : public PlacementPolicy {
                                  const std::map<std::string, NodeState>& nodes,
                                  Rng& rng) const override;
 };
+
+// The score above for a node with `cpu_left` milli-CPUs and `gpu_left` milli-GPUs free after
+// placing (may be negative for nodes larger than 128 CPUs / 8 GPUs).
+int64_t BestFitScore(int64_t cpu_left, int64_t gpu_left);
 
 }  // namespace fastgpu::core

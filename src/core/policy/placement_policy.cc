@@ -6,22 +6,44 @@
 #include "common/units.h"
 #include "core/capacity.h"
 #include "core/policy/bestfit_policy.h"
+#include "core/policy/fgd_policy.h"
+#include "core/policy/pack_policy.h"
+#include "core/policy/random_policy.h"
+#include "core/policy/spread_policy.h"
 
 namespace fastgpu::core {
 namespace {
 
 // The registry. A new policy is one file pair plus one line here.
+using Made = std::unique_ptr<PlacementPolicy>;
 struct PolicyEntry {
   std::string_view name;
-  std::unique_ptr<PlacementPolicy> (*make)();
+  Made (*make)(const PolicyOptions&);
 };
+
+WorkloadProfile ProfileOf(const PolicyOptions& o) {
+  return o.workload ? *o.workload : GenericWorkloadProfile();
+}
 
 constexpr PolicyEntry kPolicies[] = {
+    {FgdPolicy::kPlusName,
+     [](const PolicyOptions& o) -> Made {
+       return std::make_unique<FgdPolicy>(ProfileOf(o), FgdPolicy::Variant::kPlus);
+     }},
+    {FgdPolicy::kPaperName,
+     [](const PolicyOptions& o) -> Made {
+       return std::make_unique<FgdPolicy>(ProfileOf(o), FgdPolicy::Variant::kPaper);
+     }},
     {BestFitPolicy::kName,
-     []() -> std::unique_ptr<PlacementPolicy> { return std::make_unique<BestFitPolicy>(); }},
+     [](const PolicyOptions&) -> Made { return std::make_unique<BestFitPolicy>(); }},
+    {PackPolicy::kName, [](const PolicyOptions&) -> Made { return std::make_unique<PackPolicy>(); }},
+    {SpreadPolicy::kName,
+     [](const PolicyOptions&) -> Made { return std::make_unique<SpreadPolicy>(); }},
+    {RandomPolicy::kName,
+     [](const PolicyOptions&) -> Made { return std::make_unique<RandomPolicy>(); }},
 };
 
-constexpr std::string_view kDefaultPolicy = BestFitPolicy::kName;
+constexpr std::string_view kDefaultPolicy = FgdPolicy::kPlusName;
 
 // Why the node's devices can never hold r's GPUs, or "" when they can.
 std::string GpuMisfit(const ResourceRequest& r, const NodeSpec& node) {
@@ -48,11 +70,14 @@ std::string GpuMisfit(const ResourceRequest& r, const NodeSpec& node) {
 
 }  // namespace
 
-Result<std::unique_ptr<PlacementPolicy>> MakePlacementPolicy(std::string_view name) {
+std::string_view DefaultPlacementPolicyName() { return kDefaultPolicy; }
+
+Result<std::unique_ptr<PlacementPolicy>> MakePlacementPolicy(std::string_view name,
+                                                             const PolicyOptions& options) {
   if (name.empty()) name = kDefaultPolicy;
   std::string known;
   for (const PolicyEntry& entry : kPolicies) {
-    if (entry.name == name) return entry.make();
+    if (entry.name == name) return entry.make(options);
     known += (known.empty() ? "" : ", ") + std::string(entry.name);
   }
   return InvalidArgument("unknown placement policy '" + std::string(name) + "' (known: " +

@@ -11,6 +11,7 @@
 #include "common/result.h"
 #include "common/rng.h"
 #include "core/model/resources.h"
+#include "core/policy/workload_profile.h"
 #include "core/state.h"
 
 namespace fastgpu::core {
@@ -28,8 +29,22 @@ class PlacementPolicy {
                                          Rng& rng) const = 0;
 };
 
-// "bestfit" (default). Returns InvalidArgument naming field "policy" for an unknown name.
-Result<std::unique_ptr<PlacementPolicy>> MakePlacementPolicy(std::string_view name);
+// What a policy may be told about its environment when it is made.
+struct PolicyOptions {
+  // The typical tasks that fragmentation-aware policies ("fgd", "fgd+") plan for; when
+  // unset they use GenericWorkloadProfile(). The simulator builds it from the trace
+  // (BuildWorkloadProfile); a server can build it from recent submissions.
+  std::optional<WorkloadProfile> workload;
+};
+
+// Makes the policy called `name`: "bestfit", "pack", "spread", "fgd", "random", or "fgd+"
+// (the default, also for ""). Returns InvalidArgument naming field "policy" for an unknown
+// name.
+Result<std::unique_ptr<PlacementPolicy>> MakePlacementPolicy(std::string_view name,
+                                                             const PolicyOptions& options = {});
+
+// The name "" stands for.
+std::string_view DefaultPlacementPolicyName();
 
 // The names MakePlacementPolicy accepts (besides "" for the default), in a fixed order.
 std::vector<std::string_view> PlacementPolicyNames();

@@ -72,7 +72,7 @@ TEST_F(BestFitTest, SkipsNotReadyNodesAndNodesWithoutHostRoom) {
   MustApply(state_, NodeReadiness{"a", false});
   QueuedJob job = WholeJob(1, 2);
   job.request.cpu_milli = 60000;
-  Bind(HostJob(9, 10000, 0));  // most free cpu: a is not ready -> b (64 CPUs ties c; name)
+  Bind(HostJob(9, 10000, 0));  // a is not ready; b has fewer free GPUs than c -> b
   // b has 54 CPUs free now, c 64: the job needing 60 CPUs goes to c although b fits tighter.
   EXPECT_EQ(Place(job)->node, "c");
 }
@@ -88,22 +88,24 @@ TEST_F(BestFitTest, HonoursGpuModels) {
   EXPECT_FALSE(Place(slice).has_value());
 }
 
-TEST_F(BestFitTest, SlicesPackOntoTheFullestDevice) {
+TEST_F(BestFitTest, SlicesPackOntoTheFullestNodeAndDevice) {
   MustApply(state_, NodeUpserted{GpuNode("a", 2)});
   MustApply(state_, NodeUpserted{GpuNode("b", 1)});
-  // First slice: every device is empty -> ties by node name then index: a/0.
+  // First slice: b would be left with 0.75 GPU free, a with 1.75 (same cpu) -> b, device 0.
+  // Score: (256000 - 64000 - 16 * 750) / 2560 = 70 for b, 60 for a.
   const Placement p = Bind(SliceJob(1, 250));
-  EXPECT_EQ(p.node, "a");
+  EXPECT_EQ(p.node, "b");
   EXPECT_EQ(Indexes(p), (std::vector<int32_t>{0}));
   // Proportional memory: 250 milli of 80GiB = 20GiB.
   EXPECT_EQ(p.devices[0].slice, (Slice{250, 20 * kGiB}));
-  // Next three go to a/0 as well (it is left with the least free compute).
-  for (JobId id = 2; id <= 4; ++id) EXPECT_EQ(Indexes(Bind(SliceJob(id, 250))).at(0), 0);
-  EXPECT_EQ(state_.nodes().at("a").used[0], (Slice{1000, 80 * kGiB}));
-  // a/0 is full: the fifth goes to a/1.
-  const Placement q = Bind(SliceJob(5, 250));
+  // Next three go to b/0 as well (the node left with the least free GPU).
+  for (JobId id = 2; id <= 4; ++id) EXPECT_EQ(Bind(SliceJob(id, 250)).node, "b");
+  EXPECT_EQ(state_.nodes().at("b").used[0], (Slice{1000, 80 * kGiB}));
+  // b is full: the fifth goes to a/0, the sixth to a/0 too (the tightest device of a).
+  EXPECT_EQ(Indexes(Bind(SliceJob(5, 250))), (std::vector<int32_t>{0}));
+  const Placement q = Bind(SliceJob(6, 250));
   EXPECT_EQ(q.node, "a");
-  EXPECT_EQ(Indexes(q), (std::vector<int32_t>{1}));
+  EXPECT_EQ(Indexes(q), (std::vector<int32_t>{0}));
 }
 
 TEST_F(BestFitTest, SliceWithExplicitMemoryNeedsThatMemoryFree) {
@@ -120,18 +122,26 @@ TEST_F(BestFitTest, SliceWithExplicitMemoryNeedsThatMemoryFree) {
   EXPECT_EQ(Bind(SliceJob(3, 0, 10 * kGiB)).node, "a");
 }
 
-TEST_F(BestFitTest, HostOnlyJobsGoToMostFreeCpu) {
+TEST_F(BestFitTest, HostOnlyJobsGoToLeastFreeCpu) {
   MustApply(state_, NodeUpserted{GpuNode("b", 0)});
   MustApply(state_, NodeUpserted{GpuNode("a", 0)});
-  // Nothing requested: first ready node by name.
+  // Nothing requested: equal scores, first ready node by name.
   EXPECT_EQ(Place(HostJob(1, 0, 0))->node, "a");
-  // Equal free cpu: tie by name -> a; then b has more free cpu -> b.
+  // Equal free cpu: tie by name -> a; then a has less free cpu -> a again.
   EXPECT_EQ(Bind(HostJob(2, 8000, kGiB)).node, "a");
-  EXPECT_EQ(Bind(HostJob(3, 1000, kGiB)).node, "b");
+  EXPECT_EQ(Bind(HostJob(3, 1000, kGiB)).node, "a");
   // Nobody has 100 CPUs.
   EXPECT_FALSE(Place(HostJob(4, 100000, 0)).has_value());
   // Nobody has 1TiB of memory.
   EXPECT_FALSE(Place(HostJob(5, 0, 1024 * kGiB)).has_value());
+}
+
+TEST(BestFitScoreTest, PaperFormula) {
+  // trunc(100 * (1 - (0.5 * cpu / 128000 + 0.5 * gpu / 8000))).
+  EXPECT_EQ(BestFitScore(0, 0), 100);
+  EXPECT_EQ(BestFitScore(128000, 8000), 0);
+  EXPECT_EQ(BestFitScore(64000, 4000), 50);
+  EXPECT_EQ(BestFitScore(1000, 0), 99);  // 99.6 truncated
 }
 
 TEST_F(BestFitTest, MalformedRequestsAreNeverPlaced) {
@@ -143,10 +153,11 @@ TEST_F(BestFitTest, MalformedRequestsAreNeverPlaced) {
 }
 
 TEST(PlacementPolicyFactoryTest, ByName) {
-  // "" and "bestfit" give the best-fit policy; an unknown name is InvalidArgument on "policy".
+  // "" gives the default (fgd+); an unknown name is InvalidArgument on "policy".
   auto by_default = MakePlacementPolicy("");
   ASSERT_TRUE(by_default.ok());
-  EXPECT_EQ((*by_default)->name(), "bestfit");
+  EXPECT_EQ((*by_default)->name(), "fgd+");
+  EXPECT_EQ(DefaultPlacementPolicyName(), "fgd+");
   ASSERT_TRUE(MakePlacementPolicy("bestfit").ok());
   auto unknown = MakePlacementPolicy("roundrobin");
   ASSERT_FALSE(unknown.ok());

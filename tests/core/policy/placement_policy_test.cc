@@ -102,7 +102,11 @@ TEST_P(PlacementPolicyContractTest, RandomWorkloadStaysWithinCapacity) {
 }
 
 std::string PolicyTestName(const ::testing::TestParamInfo<std::string_view>& p) {
-  return std::string(p.param);
+  std::string name(p.param);
+  for (char& c : name) {
+    if (c == '+') c = 'P';  // gtest names are alphanumeric: "fgd+" -> "fgdP"
+  }
+  return name;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPolicies, PlacementPolicyContractTest,

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The FGD paper's fill experiment on every shipped workload: 10 seeds, 130 % inflation, all
+# policies; results under OUT/<workload>/ (alloc.csv, summary.csv, alloc.svg) and a table each.
+# Usage: bench/sim_fgd.sh [BUILD_DIR] [OUT] [TRACES]
+set -euo pipefail
+build="${1:-build}"
+out="${2:-/tmp/fastgpu-sim-fgd}"
+traces="${3:-$(cd "$(dirname "$0")/../.." && pwd)/shared/traces/alibaba-gpu-v2023}"
+sim="$build/src/sim/fastgpu-sim"
+policies="${POLICIES:-random,bestfit,pack,spread,fgd,fgd+}"
+for w in ${WORKLOADS:-default cpu050 cpu250 gpushare40 gpuspec33 multigpu30}; do
+  /usr/bin/time -f "$w: %e s wall" "$sim" sim fill \
+    --nodes "$traces/openb_node_list_gpu_node.csv" \
+    --pods "$traces/openb_pod_list_$w.csv" \
+    --policy "$policies" --seeds 42-51 --inflate 1.3 --out "$out/$w"
+done

@@ -1,0 +1,24 @@
+#pragma once
+// The fragmentation measure of FGD (ATC '23, pkg/utils/frag.go), generalised to nodes whose
+// devices may differ in model. For one node and a workload profile:
+//   F_n = sum over typical tasks m of p_m * f_n(m), where
+//   f_n(m) = all idle GPU milli of n      if m asks for no GPU, or m cannot run on n now
+//                                          (cpu, or too few devices of an allowed model with
+//                                          m's per-GPU milli free);
+//          = the idle milli of the devices that cannot serve m (wrong model, or less free
+//            than m's per-GPU milli)       otherwise.
+// Memory is in no term, as in FGD. Pure; doubles are scores only.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/model/resources.h"
+#include "core/policy/workload_profile.h"
+
+namespace fastgpu::core {
+
+// `free_milli[i]` is the free compute of spec.devices[i]; `cpu_free` the node's free cpu.
+double NodeFragmentation(const NodeSpec& spec, int32_t cpu_free,
+                         const std::vector<int32_t>& free_milli, const WorkloadProfile& profile);
+
+}  // namespace fastgpu::core

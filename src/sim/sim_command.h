@@ -1,0 +1,13 @@
+#pragma once
+// `fastgpu sim ...`: the trace simulator's command line. `sim fill` runs the FGD paper's fill
+// experiment (sim/fill.h) for one or more policies and seeds and writes DIR/alloc.csv,
+// DIR/summary.csv and DIR/alloc.svg, printing a table of medians.
+
+#include <CLI/CLI.hpp>
+
+namespace fastgpu::sim {
+
+// Adds the `sim` subcommand to `app`; its callback sets `exit_code` (0 ok, 1 error).
+void RegisterSimCommand(CLI::App& app, int& exit_code);
+
+}  // namespace fastgpu::sim
