@@ -76,6 +76,9 @@ Job DecodeJob(const json& j) {
     job.gpu_memory_mib = Int(*r, "gpu_memory_mib");
     job.cpu_milli = Int(*r, "cpu_milli");
     job.memory_mib = Int(*r, "memory_mib");
+    for (const json& m : Array(*r, "gpu_models")) {
+      if (m.is_string()) job.gpu_models.push_back(m.get<std::string>());
+    }
   }
   job.priority = Int(j, "priority");
   job.max_retries = Int(j, "max_retries");

@@ -30,6 +30,7 @@ struct Job {
   int64_t gpu_memory_mib = 0;
   int64_t cpu_milli = 0;
   int64_t memory_mib = 0;
+  std::vector<std::string> gpu_models;  // acceptable models; empty: any
   int64_t priority = 0;
   int64_t max_retries = 0;
   int64_t time_limit_s = 0;

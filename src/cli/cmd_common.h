@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/api_client.h"
 #include "cli/cmd.h"
@@ -25,6 +26,10 @@ int ReportError(const Status& status);
 
 // Prints UsageErrorLine(status) to stderr and returns kExitUsage.
 int ReportUsageError(const Status& status);
+
+// Every active job (pending, scheduled, running), or every job with `all`, by ID, following
+// the pages of GET /v1/jobs.
+Result<std::vector<Job>> FetchJobs(ApiClient& client, bool all);
 
 // Wall-clock time in Unix milliseconds, to show ages.
 int64_t NowMs();

@@ -1,4 +1,6 @@
 // `fastgpu ps`: the active jobs (or all) as a table or JSON.
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -7,11 +9,15 @@
 #include "cli/cmd.h"
 #include "cli/cmd_common.h"
 #include "cli/format.h"
+#include "cli/term.h"
+#include "cli/views.h"
 
 namespace fastgpu::cli {
 namespace {
 
 constexpr int kPageSize = 1000;
+
+}  // namespace
 
 Result<std::vector<Job>> FetchJobs(ApiClient& client, bool all) {
   std::vector<Job> jobs;
@@ -25,8 +31,6 @@ Result<std::vector<Job>> FetchJobs(ApiClient& client, bool all) {
   return jobs;
 }
 
-}  // namespace
-
 int PsCommand(const GlobalFlags& globals, bool all, bool json) {
   std::unique_ptr<ApiClient> client = Connect(globals);
   if (client == nullptr) return kExitError;
@@ -38,13 +42,10 @@ int PsCommand(const GlobalFlags& globals, bool all, bool json) {
     std::printf("%s\n", JsonArray(objects).c_str());
     return kExitOk;
   }
-  Table table({"ID", "NAME", "STATE", "GPUS", "NODE", "AGE", "REASON"});
-  for (const Job& job : *jobs) {
-    table.AddRow({std::to_string(job.id), job.name.empty() ? "-" : job.name, job.state,
-                  FormatGpuRequest(job.gpu_count, job.gpu_milli, job.gpu_memory_mib),
-                  job.node.empty() ? "-" : job.node, Age(job.submitted_ms), job.reason});
-  }
-  std::fputs(table.Render().c_str(), stdout);
+  // Fits the terminal (or an exported $COLUMNS); a pipe gets whole lines and no colors.
+  Table table = JobTable(*jobs, NowMs());
+  size_t width = static_cast<size_t>(GetTerminalSize(STDOUT_FILENO).columns);
+  std::fputs(table.Render(width, UseColor(STDOUT_FILENO)).c_str(), stdout);
   return kExitOk;
 }
 

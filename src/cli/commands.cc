@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/cmd.h"
+#include "cli/commands_extra.h"
 
 namespace fastgpu::cli {
 namespace {
@@ -25,20 +26,7 @@ void AddRun(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& exi
       "  fastgpu run --gpus 1 -- python3 train.py --epochs 3\n"
       "  fastgpu run --gpus 0.25 --gpu-memory 10GiB -- python3 infer.py\n"
       "Without --detach the exit status is the job's; Ctrl-C cancels the job.");
-  cmd->add_option("--gpus", o.gpus, "GPUs: a whole count (2) or a fraction of one GPU (0.25)");
-  cmd->add_option("--gpu-memory", o.gpu_memory, "GPU memory per device, e.g. 10GiB");
-  // One value per occurrence, so that `--env A=1 cmd` does not swallow the command.
-  cmd->add_option("--gpu-model", o.gpu_models, "Acceptable GPU model (repeatable)")
-      ->allow_extra_args(false);
-  cmd->add_option("--cpus", o.cpus, "CPU cores, e.g. 2 or 0.5");
-  cmd->add_option("--memory", o.memory, "Host memory, e.g. 16GiB");
-  cmd->add_option("--priority", o.priority, "Priority, -1000..1000 (higher first)");
-  cmd->add_option("--name", o.name, "Job name (default: the command's name)");
-  cmd->add_option("--env", o.env, "Environment variable NAME=VALUE (repeatable)")
-      ->allow_extra_args(false);
-  cmd->add_option("--workdir", o.workdir, "Working folder of the job on its node");
-  cmd->add_option("--max-retries", o.max_retries, "Retries after a node loss, 0..100");
-  cmd->add_option("--time-limit", o.time_limit, "Time limit in seconds (0: none)");
+  AddJobOptions(cmd, o);
   cmd->add_flag("-d,--detach", flags->detach, "Print the job ID and return at once");
   cmd->add_flag("-v,--verbose", flags->verbose,
                 "Print the job's progress on stderr even when it is not a terminal");
@@ -52,6 +40,8 @@ void AddPs(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& exit
   CLI::App* cmd = AddCommand(app, "ps", "List active jobs (pending, scheduled, running)");
   cmd->add_flag("-a,--all", *all, "List every job, ended ones too");
   cmd->add_flag("--json", *json, "Print a JSON array of job objects");
+  cmd->footer(
+      "The table fits the terminal; colors only on a terminal (NO_COLOR=1 turns them off).");
   cmd->callback([=, &exit_code] { exit_code = PsCommand(*globals, *all, *json); });
 }
 
@@ -110,6 +100,8 @@ void RegisterClientCommands(CLI::App& app, int& exit_code) {
   AddCancel(app, globals, exit_code);
   AddNodes(app, globals, exit_code);
   AddGpus(app, globals, exit_code);
+  RegisterMoreCommands(app, globals, exit_code);
+  InstallFailureHints(app);
 }
 
 }  // namespace fastgpu::cli

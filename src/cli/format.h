@@ -3,6 +3,7 @@
 // Pure functions, no I/O.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,14 +16,32 @@ namespace fastgpu::cli {
 // in spaces. Rows shorter than the header are padded with empty cells. Not thread-safe.
 class Table {
  public:
+  // Maps a cell's text to an ANSI SGR code such as "32" (green), or "" for no color.
+  using ColorFn = std::function<std::string(const std::string& cell)>;
+
   explicit Table(std::vector<std::string> header);
   void AddRow(std::vector<std::string> row);
+  // Colors the data cells of `column` with color_for(cell) when Render is asked for color.
+  // The escape codes wrap the text only, never the padding, so alignment is unchanged.
+  void SetColumnColor(size_t column, ColorFn color_for);
+  size_t rows() const { return rows_.size() - 1; }
+
   // Every line ends with '\n'; the header is always printed, even with no rows.
-  std::string Render() const;
+  std::string Render() const { return Render(0, false); }
+  // Like Render(), but no line is wider than `max_width` characters (0: no limit): first the
+  // widest of the other columns are cut down to 16 characters, then the last column down to
+  // 4, then the others down to 4; a cut cell ends in "~". Colors only when `color` is true.
+  std::string Render(size_t max_width, bool color) const;
 
  private:
+  std::vector<size_t> Widths(size_t max_width) const;
+
   std::vector<std::vector<std::string>> rows_;  // rows_[0] is the header
+  std::vector<ColorFn> colors_;                 // by column; empty functions for none
 };
+
+// `text` cut to at most `width` characters, the last one replaced by "~" when cut.
+std::string Truncate(const std::string& text, size_t width);
 
 // A duration for humans, kubectl style: "0s", "45s", "3m12s", "17m", "2h5m", "13h", "3d4h",
 // "12d". Negative durations print as "0s".

@@ -6,6 +6,7 @@
 
 #include "cli/cmd.h"
 #include "cli/fake_api_server.h"
+#include "cli/temp_env.h"
 
 namespace fastgpu::cli {
 namespace {
@@ -196,7 +197,9 @@ TEST_F(CommandsTest, UnreachableServerIsAnError) {
   EXPECT_EQ(err.rfind("error: cannot reach fastgpu server at http://127.0.0.1:1: ", 0), 0u) << err;
 }
 
-TEST_F(CommandsTest, GpusPrintsTableAndSummary) {
+TEST_F(CommandsTest, GpusDrawsBarsAndSummary) {
+  ScopedEnv env;
+  env.Set("COLUMNS", "60");  // stdout is not a terminal here: $COLUMNS gives the width
   fake_.server().Get("/v1/gpus", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"gpus": [
         {"node": "n1", "index": 0, "model": "A100-80GB", "memory_mib": 81920,
@@ -212,10 +215,11 @@ TEST_F(CommandsTest, GpusPrintsTableAndSummary) {
   fake_.Start();
   CaptureStdout();
   EXPECT_EQ(GpusCommand(Flags(), false), 0);
+  // 60 columns: a 18-cell bar; job 12 holds a quarter of GPU 0 (5 cells of 18, rounded).
   EXPECT_EQ(GetCapturedStdout(),
-            "NODE   IDX   MODEL       MEMORY   FREE-MEM   FREE-COMPUTE   JOBS\n"
-            "n1     0     A100-80GB   80GiB    60GiB      75%            12\n"
-            "n1     1     A100-80GB   80GiB    80GiB      100%           -\n"
+            "n1/0  A100-80GB  [AAAAA.............]  free 0.75 60GiB/80GiB\n"
+            "n1/1  A100-80GB  [..................]  free 1 80GiB/80GiB\n"
+            "A : jobs 12 (0.25)\n"
             "1 node, 2 GPUs (1 idle); free compute 1.75 of 2 GPUs; free memory 140GiB of "
             "160GiB; 0 pending jobs\n");
 }

@@ -63,5 +63,36 @@ TEST(UsageErrorLineTest, FlagsLeadTheLine) {
             "error: no command given");
 }
 
+TEST(TableTest, FitsAWidthByCuttingTheLastColumnFirst) {
+  Table table({"ID", "NAME", "REASON"});
+  table.AddRow({"7", "train-resnet-50", "waiting for 10 GPUs on one node"});
+  // Full width is 2+3+15+3+31 = 54; at 40 the reason is cut to 17 with "~".
+  EXPECT_EQ(table.Render(40, false),
+            "ID   NAME              REASON\n"
+            "7    train-resnet-50   waiting for 10 G~\n");
+  // At 20 the reason stops at 4 characters and the name (the widest left) is cut to 8.
+  std::string narrow = table.Render(20, false);
+  EXPECT_EQ(narrow, "ID   NAME       REA~\n7    train-r~   wai~\n") << narrow;
+}
+
+TEST(TableTest, LongNamesGiveWayBeforeTheLastColumn) {
+  Table table({"ID", "NAME", "REASON"});
+  table.AddRow({"7", std::string(30, 'n'), "waiting for 10 GPUs"});
+  // Full width 2+3+30+3+19 = 57; at 45 the name goes down to 18 and the reason stays whole.
+  EXPECT_EQ(table.Render(45, false), "ID   NAME                 REASON\n7    " +
+                                         std::string(17, 'n') + "~   waiting for 10 GPUs\n");
+  // At 30 the name stops at 16 and the reason is cut to 6.
+  EXPECT_EQ(table.Render(30, false),
+            "ID   NAME               REASON\n7    " + std::string(15, 'n') + "~   waiti~\n");
+}
+
+TEST(TableTest, ColorWrapsTheTextNotThePadding) {
+  Table table({"STATE", "X"});
+  table.AddRow({"run", "1"});
+  table.SetColumnColor(0, [](const std::string& cell) { return cell == "run" ? "32" : ""; });
+  EXPECT_EQ(table.Render(0, true), "STATE   X\n\033[32mrun\033[0m     1\n");
+  EXPECT_EQ(table.Render(), "STATE   X\nrun     1\n");
+}
+
 }  // namespace
 }  // namespace fastgpu::cli

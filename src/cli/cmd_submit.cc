@@ -1,0 +1,54 @@
+// `fastgpu submit [-f job.yaml] [run flags] [-- command]`: submit and print the job ID.
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "cli/cmd.h"
+#include "cli/cmd_common.h"
+#include "cli/job_spec.h"
+
+namespace fastgpu::cli {
+namespace {
+
+Result<RunOptions> LoadOptions(const SubmitFlags& flags) {
+  if (flags.file.empty()) {
+    if (flags.options.argv.empty()) {
+      return InvalidArgument(
+          "no job given: pass -f job.yaml, or a command after --, e.g. fastgpu submit -- "
+          "nvidia-smi",
+          "-f");
+    }
+    return flags.options;
+  }
+  std::ifstream in(flags.file == "-" ? "/dev/stdin" : flags.file);
+  if (!in) {
+    return InvalidArgument(flags.file + ": cannot read the file; check the path", "-f");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  FG_ASSIGN_OR_RETURN(RunOptions spec, ParseJobSpec(text.str(), flags.file));
+  return MergeRunOptions(std::move(spec), flags.options);
+}
+
+}  // namespace
+
+int SubmitCommand(const GlobalFlags& globals, const SubmitFlags& flags) {
+  Result<RunOptions> options = LoadOptions(flags);
+  if (!options.ok()) return ReportUsageError(options.error());
+  Result<std::string> body = BuildSubmitBody(*options);
+  if (!body.ok()) return ReportUsageError(body.error());
+  std::unique_ptr<ApiClient> client = Connect(globals);
+  if (client == nullptr) return kExitError;
+  Result<Job> job = client->Submit(*body);
+  if (!job.ok()) return ReportError(job.error());
+  if (flags.json) {
+    std::printf("%s\n", job->json.c_str());
+  } else {
+    std::printf("%" PRId64 "\n", job->id);
+  }
+  return kExitOk;
+}
+
+}  // namespace fastgpu::cli
