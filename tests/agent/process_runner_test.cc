@@ -1,6 +1,7 @@
 // The supervisor and the runner with real processes (sh, env, sleep). Waits poll with a
 // deadline; nothing relies on a fixed sleep.
 #include "agent/runner/process_runner.h"
+#include "agent/cgroup/cgroup.h"
 #include "fakes/temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -267,6 +268,36 @@ TEST(Supervisor, UnreadableSpecWritesAnExitError) {
   auto record = DecodeExitRecord(ReadOrEmpty(dir + "/exit.json"));
   ASSERT_TRUE(record.ok()) << record.error().ToString();
   EXPECT_NE(record->error.find("spec.json"), std::string::npos) << record->error;
+}
+
+}  // namespace
+}  // namespace fastgpu::agent
+
+namespace fastgpu::agent {
+namespace {
+
+// A job over its memory limit is killed by the kernel and its exit says so; a setsid'ed
+// grandchild (which left the job's process group) is killed with the cgroup.
+TEST_F(RunnerTest, JobOverItsMemoryLimitIsReportedOomKilled) {
+  auto hierarchy = cgroup::Detect();
+  if (!hierarchy.ok()) GTEST_SKIP() << hierarchy.error().ToString();
+  std::string name = "fastgpu-test-runner/" + std::to_string(::getpid());
+  auto probe = cgroup::Create(*hierarchy, name, {});
+  if (!probe.ok()) GTEST_SKIP() << "cannot create cgroups here: " << probe.error().ToString();
+  ASSERT_TRUE(cgroup::Remove(*probe).ok());
+
+  auto runner = NewRunner();
+  LaunchSpec spec = Spec({"python3", "-c", "b = bytearray(512 << 20); b[::4096] = b'x' * len(b[::4096])"});
+  spec.cgroup = name;
+  spec.memory_mib = 64;
+  ASSERT_TRUE(runner->Start({21, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {21, 1});
+  EXPECT_TRUE(s.exit.oom_killed);
+  EXPECT_EQ(s.exit.signal, SIGKILL);
+  EXPECT_EQ(s.exit.warning, "");
+  for (const std::string& root : {hierarchy->memory, hierarchy->cpu, hierarchy->pids}) {
+    if (!root.empty()) ::rmdir((root + "/fastgpu-test-runner").c_str());
+  }
 }
 
 }  // namespace

@@ -24,7 +24,9 @@ std::optional<int32_t> OptInt(const json& j, const char* key) {
 }  // namespace
 
 std::string EncodeLaunchSpec(const LaunchSpec& spec) {
-  json j = {{"argv", spec.argv}, {"env", spec.env}, {"workdir", spec.workdir}};
+  json j = {{"argv", spec.argv},     {"env", spec.env},
+            {"workdir", spec.workdir}, {"cgroup", spec.cgroup},
+            {"cpu_milli", spec.cpu_milli}, {"memory_mib", spec.memory_mib}};
   return j.dump();
 }
 
@@ -36,6 +38,9 @@ Result<LaunchSpec> DecodeLaunchSpec(std::string_view text) {
     spec.argv = j.at("argv").get<std::vector<std::string>>();
     spec.env = j.value("env", json::object()).get<std::map<std::string, std::string>>();
     spec.workdir = j.value("workdir", "");
+    spec.cgroup = j.value("cgroup", "");
+    spec.cpu_milli = j.value("cpu_milli", int32_t{0});
+    spec.memory_mib = j.value("memory_mib", int64_t{0});
   } catch (const json::exception& e) {
     return InvalidArgument(std::string("bad spec: ") + e.what(), "spec.json");
   }
@@ -48,7 +53,9 @@ std::string EncodeExitRecord(const ExitRecord& r) {
             {"signal", nullptr},
             {"started_ms", r.started_ms},
             {"finished_ms", r.finished_ms},
-            {"error", r.error}};
+            {"error", r.error},
+            {"oom_killed", r.oom_killed},
+            {"warning", r.warning}};
   if (r.exit_code) j["exit_code"] = *r.exit_code;
   if (r.signal) j["signal"] = *r.signal;
   return j.dump();
@@ -64,6 +71,8 @@ Result<ExitRecord> DecodeExitRecord(std::string_view text) {
     r.started_ms = j.value("started_ms", int64_t{0});
     r.finished_ms = j.value("finished_ms", int64_t{0});
     r.error = j.value("error", "");
+    r.oom_killed = j.value("oom_killed", false);
+    r.warning = j.value("warning", "");
   } catch (const json::exception& e) {
     return InvalidArgument(std::string("bad exit record: ") + e.what(), "exit.json");
   }

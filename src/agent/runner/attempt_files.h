@@ -34,6 +34,11 @@ struct LaunchSpec {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
   std::string workdir;
+  // The attempt's cgroup, relative to the agent's own ("fastgpu/12-1"); empty: none. Limits of
+  // 0 mean unlimited.
+  std::string cgroup;
+  int32_t cpu_milli = 0;
+  int64_t memory_mib = 0;
   bool operator==(const LaunchSpec&) const = default;
 };
 
@@ -45,6 +50,8 @@ struct ExitRecord {
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
   std::string error;
+  bool oom_killed = false;  // the kernel's OOM killer killed a process of the job's cgroup
+  std::string warning;      // e.g. the job ran without its cgroup, and why
   bool operator==(const ExitRecord&) const = default;
 };
 

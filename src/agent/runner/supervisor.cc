@@ -10,10 +10,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "agent/cgroup/cgroup.h"
 #include "agent/runner/attempt_files.h"
 
 namespace fastgpu::agent {
@@ -30,6 +32,7 @@ struct ChildPlan {
   int stdout_fd = -1;
   int stderr_fd = -1;
   int error_pipe = -1;
+  const cgroup::Group* group = nullptr;  // joined before exec when set
 };
 
 // `err` is the errno of the failed call, saved before any other call can change it.
@@ -46,6 +49,10 @@ struct ChildPlan {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGPIPE, SIGCHLD}) ::signal(sig, SIG_DFL);
   ::setpgid(0, 0);
+  if (plan.group != nullptr) {
+    Status joined = cgroup::AddProcess(*plan.group, ::getpid());
+    if (!joined.ok()) ChildFail(plan.error_pipe, EPERM, "join cgroup: " + joined.message());
+  }
   if (::chdir(plan.workdir.c_str()) != 0) {
     int err = errno;
     ChildFail(plan.error_pipe, err, "chdir '" + plan.workdir + "'");
@@ -127,6 +134,36 @@ void ApplyWaitStatus(int status, ExitRecord* record) {
   }
 }
 
+// The attempt's cgroup with the spec's limits; nullopt (and *warning says why) when the node
+// cannot make one, in which case the job runs without limits rather than not at all.
+std::optional<cgroup::Group> MakeGroup(const LaunchSpec& spec, std::string* warning) {
+  if (spec.cgroup.empty()) return std::nullopt;
+  auto hierarchy = cgroup::Detect();
+  if (!hierarchy.ok()) {
+    *warning = "no cgroup limits: " + hierarchy.error().message();
+    return std::nullopt;
+  }
+  cgroup::Limits limits{.cpu_milli = spec.cpu_milli,
+                        .memory_bytes = spec.memory_mib * 1024 * 1024,
+                        .pids_max = 0};
+  auto group = cgroup::Create(*hierarchy, spec.cgroup, limits);
+  if (!group.ok()) {
+    *warning = "no cgroup limits: " + group.error().message();
+    return std::nullopt;
+  }
+  return *group;
+}
+
+// After the job: notes an OOM kill, kills every process left in the group (also those that
+// left the process group) and removes it.
+void FinishGroup(const std::optional<cgroup::Group>& group, ExitRecord* record) {
+  if (!group) return;
+  auto oom = cgroup::OomKilled(*group);
+  record->oom_killed = oom.ok() && *oom;
+  cgroup::KillAll(*group).IgnoreError();
+  cgroup::Remove(*group).IgnoreError();
+}
+
 }  // namespace
 
 int RunSupervisor(const std::string& dir) {
@@ -174,6 +211,8 @@ int RunSupervisor(const std::string& dir) {
     return 1;
   }
   plan.error_pipe = pipe_fds[1];
+  std::optional<cgroup::Group> group = MakeGroup(*spec, &record.warning);
+  if (group) plan.group = &*group;
 
   record.started_ms = WallMs();
   pid_t job = ::fork();
@@ -194,6 +233,7 @@ int RunSupervisor(const std::string& dir) {
   ::close(pipe_fds[0]);
   if (!exec_error.empty()) {
     ::waitpid(job, nullptr, 0);
+    FinishGroup(group, &record);
     record.exit_code = kExecFailedCode;
     record.error = exec_error;
     record.finished_ms = WallMs();
@@ -207,6 +247,7 @@ int RunSupervisor(const std::string& dir) {
   record.finished_ms = WallMs();
   ApplyWaitStatus(status, &record);
   CleanUpGroup(job);
+  FinishGroup(group, &record);
   WriteExit(dir, record);
   return 0;
 }
