@@ -304,6 +304,7 @@ AttemptReport AgentImpl::ToReport(const AttemptStatus& s) {
     r.signal = s.exit.signal;
     r.finished_ms = s.exit.finished_ms;
     r.error = s.exit.error;
+    r.oom_killed = s.exit.oom_killed;
   }
   return r;
 }

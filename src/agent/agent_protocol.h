@@ -53,6 +53,7 @@ struct AttemptReport {
   std::optional<int32_t> signal;     // exited only
   int64_t finished_ms = 0;           // exited only
   std::string error;                 // exited only
+  bool oom_killed = false;           // exited only: the kernel's OOM killer hit the job
   bool operator==(const AttemptReport&) const = default;
 };
 

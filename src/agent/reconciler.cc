@@ -1,5 +1,9 @@
 #include "agent/reconciler.h"
 
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
 namespace fastgpu::agent {
 
 ReconcilePlan Reconcile(const std::vector<DesiredAttempt>& desired,
@@ -35,12 +39,26 @@ void AddVgpuEnv(const AttemptKey& key, int64_t memory_mib, int32_t milli, const 
   }
 }
 
+// "fastgpu/<agent>/<job>-<attempt>": the agent part (a hash of its attempts folder) keeps two
+// agents on one host, or two test clusters, out of each other's groups.
+std::string CgroupName(const HostEnv& host, const AttemptKey& key) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char c : host.attempts_dir) h = (h ^ c) * 1099511628211ULL;
+  char agent[17];
+  std::snprintf(agent, sizeof(agent), "%016llx", static_cast<unsigned long long>(h));
+  return std::string("fastgpu/") + agent + "/" + std::to_string(key.job) + "-" +
+         std::to_string(key.attempt);
+}
+
 }  // namespace
 
 LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host) {
   LaunchSpec spec;
   spec.argv = attempt.argv;
   spec.workdir = attempt.workdir;
+  spec.cgroup = CgroupName(host, attempt.key);
+  spec.cpu_milli = attempt.cpu_milli;
+  spec.memory_mib = attempt.memory_mib;
   auto& env = spec.env;
   env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   env["HOME"] = host.home.empty() ? "/" : host.home;

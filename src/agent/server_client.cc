@@ -64,6 +64,7 @@ json ReportJson(const AttemptReport& r) {
   j["signal"] = r.signal ? json(*r.signal) : json(nullptr);
   j["finished_ms"] = r.finished_ms;
   j["error"] = r.error;
+  if (r.oom_killed) j["oom_killed"] = true;
   return j;
 }
 

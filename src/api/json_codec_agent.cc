@@ -56,7 +56,8 @@ Result<control::AttemptReport> ParseAttempt(const Json& value, const std::string
   if (!value.is_object()) return InvalidArgument(field + " must be an object", field);
   FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(value,
                                                {"job", "attempt", "state", "pid", "exit_code",
-                                                "signal", "started_ms", "finished_ms", "error"},
+                                                "signal", "started_ms", "finished_ms", "error",
+                                                "oom_killed"},
                                                field + "."));
   control::AttemptReport r;
   for (const char* required : {"job", "attempt", "state"}) {
@@ -88,6 +89,12 @@ Result<control::AttemptReport> ParseAttempt(const Json& value, const std::string
   }
   if (Present(value, "error")) {
     FG_ASSIGN_OR_RETURN(r.error, GetString(value["error"], field + ".error"));
+  }
+  if (Present(value, "oom_killed")) {
+    if (!value["oom_killed"].is_boolean()) {
+      return InvalidArgument("oom_killed must be a boolean", field + ".oom_killed");
+    }
+    r.oom_killed = value["oom_killed"].get<bool>();
   }
   return r;
 }

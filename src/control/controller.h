@@ -84,6 +84,7 @@ struct AttemptReport {
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
   std::string error;  // non-empty: could not start
+  bool oom_killed = false;  // the kernel's OOM killer killed a process of the job
 };
 struct AttemptKey {
   core::JobId job = 0;

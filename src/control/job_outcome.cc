@@ -24,6 +24,9 @@ void ApplyExited(const AttemptReport& report, int64_t now_ms, core::JobRecord& j
   } else if (!report.error.empty()) {
     job.state = core::JobState::kFailed;
     job.reason = "could not start: " + report.error;
+  } else if (report.oom_killed) {
+    job.state = core::JobState::kFailed;
+    job.reason = "OOM killed (over its memory request)";
   } else if (report.signal.has_value()) {
     job.state = core::JobState::kFailed;
     job.reason = "killed by signal " + std::to_string(*report.signal);

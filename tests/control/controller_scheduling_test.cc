@@ -167,6 +167,15 @@ TEST_F(ControllerTest, ExitOutcomesBecomeStatesWithReasons) {
   EXPECT_TRUE(Desired("n1").attempts.empty());
   EXPECT_EQ(controller_->Pool().summary.idle_gpus, 4);
 
+  // A job the kernel's OOM killer ended says so, not just "killed by signal 9".
+  core::JobId oom = MustSubmit(GpuJob(1)).record.id;
+  AttemptReport oom_report = Exited(oom, 1, std::nullopt, 9);
+  oom_report.oom_killed = true;
+  ASSERT_TRUE(controller_->Report("n1", {oom_report}).ok());
+  v = MustGet(oom);
+  EXPECT_EQ(v.record.state, JobState::kFailed);
+  EXPECT_EQ(v.record.reason.rfind("OOM killed", 0), 0u) << v.record.reason;
+
   // A duplicate report and one about an unknown attempt are acked and change nothing.
   acks = controller_->Report("n1", {Exited(code, 1, 0), Exited(999, 1, 0)});
   ASSERT_TRUE(acks.ok());

@@ -190,6 +190,15 @@ class LifecycleTest(ClusterTestCase):
         self.assertGreater(job["finished_ms"], 0)
         self.assertGreaterEqual(job["finished_ms"], job["started_ms"])
 
+    @unittest.skipUnless(os.geteuid() == 0, "creating cgroups needs root")
+    def test_job_over_its_memory_request_is_oom_killed(self):
+        c = self.cluster
+        hog = "b = bytearray(512 << 20); b[::4096] = b'x' * len(b[::4096])"
+        j = c.submit("python3", "-c", hog, args=("--memory", "64MiB"))
+        job = c.wait_state(j, ENDED, timeout=30)
+        self.assertEqual(job["state"], "failed", job)
+        self.assertTrue(job["reason"].startswith("OOM killed"), job)
+
     def test_server_crash_keeps_jobs_and_running_job_completes(self):
         c = self.cluster
         stop = c.path("STOP")

@@ -162,6 +162,8 @@ void FinishGroup(const std::optional<cgroup::Group>& group, ExitRecord* record) 
   record->oom_killed = oom.ok() && *oom;
   cgroup::KillAll(*group).IgnoreError();
   cgroup::Remove(*group).IgnoreError();
+  // The agent's folder above it goes with its last attempt (rmdir fails while others remain).
+  for (const std::string& dir : group->dirs) ::rmdir(dir.substr(0, dir.rfind('/')).c_str());
 }
 
 }  // namespace
