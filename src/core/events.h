@@ -24,8 +24,10 @@ struct JobBound { JobId id = 0; Placement placement; int64_t bound_ms = 0; };
 struct JobPreempting { JobId id = 0; JobId for_job = 0; };
 // A job no longer holds or waits for anything (finished, failed, cancelled).
 struct JobReleased { JobId id = 0; };
+// A queued job's hold changed ("" releases it): see QueuedJob::hold.
+struct JobHold { JobId id = 0; std::string hold; };
 
-using Event =
-    std::variant<NodeUpserted, NodeReadiness, JobQueued, JobBound, JobPreempting, JobReleased>;
+using Event = std::variant<NodeUpserted, NodeReadiness, JobQueued, JobBound, JobPreempting,
+                           JobReleased, JobHold>;
 
 }  // namespace fastgpu::core

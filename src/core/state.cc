@@ -68,6 +68,7 @@ Status ClusterState::Apply(const Event& event) {
         if constexpr (std::is_same_v<T, JobBound>) return ApplyJobBound(e);
         if constexpr (std::is_same_v<T, JobPreempting>) return ApplyJobPreempting(e);
         if constexpr (std::is_same_v<T, JobReleased>) return ApplyJobReleased(e);
+        if constexpr (std::is_same_v<T, JobHold>) return ApplyJobHold(e);
       },
       event);
 }
@@ -106,6 +107,13 @@ Status ClusterState::ApplyJobQueued(const JobQueued& e) {
     return AlreadyExists("job " + std::to_string(id) + " is already queued or bound");
   }
   queued_.emplace(id, e.job);
+  return Status::Ok();
+}
+
+Status ClusterState::ApplyJobHold(const JobHold& e) {
+  auto it = queued_.find(e.id);
+  if (it == queued_.end()) return NotFound("job " + std::to_string(e.id) + " is not queued");
+  it->second.hold = e.hold;
   return Status::Ok();
 }
 

@@ -41,7 +41,7 @@ class ClusterState {
   //  - NotFound when binding/releasing a job the state does not know (releasing an unknown job
   //    is OK and a no-op, so duplicate events are harmless);
   //  - AlreadyExists when queueing a job id that is already queued or bound;
-  //  - NotFound when marking a job preempting that is not bound.
+  //  - NotFound when marking a job preempting that is not bound, or holding one not queued.
   // On error the state is unchanged.
   Status Apply(const Event& event);
 
@@ -61,6 +61,7 @@ class ClusterState {
   Status ApplyJobBound(const JobBound& e);
   Status ApplyJobPreempting(const JobPreempting& e);
   Status ApplyJobReleased(const JobReleased& e);
+  Status ApplyJobHold(const JobHold& e);
 
   std::map<std::string, NodeState> nodes_;
   std::map<JobId, QueuedJob> queued_;

@@ -27,10 +27,16 @@ void Read(const YAML::Node& map, const char* key, T& out) {
 }
 
 Status ParseTenant(const YAML::Node& node, const std::string& where, core::TenantPolicy& out) {
-  FG_RETURN_IF_ERROR(CheckKeys(node, {"weight", "guaranteed_gpus", "max_gpus"}, where));
+  FG_RETURN_IF_ERROR(
+      CheckKeys(node, {"weight", "guaranteed_gpus", "max_gpus", "max_running_jobs"}, where));
   Read(node, "weight", out.weight);
   Read(node, "guaranteed_gpus", out.guaranteed_gpus);
   Read(node, "max_gpus", out.max_gpus);
+  Read(node, "max_running_jobs", out.max_running_jobs);
+  if (out.max_running_jobs < -1) {
+    return InvalidArgument(where + ".max_running_jobs must be -1 (none) or >= 0",
+                           where + ".max_running_jobs");
+  }
   if (out.weight < 1) return InvalidArgument(where + ".weight must be >= 1", where + ".weight");
   if (out.guaranteed_gpus < 0) {
     return InvalidArgument(where + ".guaranteed_gpus must be >= 0", where + ".guaranteed_gpus");

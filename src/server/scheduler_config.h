@@ -9,7 +9,7 @@
 //     preemption_grace_s: 30   # time a victim is expected to take to stop (default 30)
 //   tenants:
 //     default: {weight: 1}                       # any tenant not listed
-//     research: {weight: 3, guaranteed_gpus: 8, max_gpus: 16}
+//     research: {weight: 3, guaranteed_gpus: 8, max_gpus: 16, max_running_jobs: 20}
 //
 // Every key is optional. Pure parsing; reads the file once.
 
@@ -28,7 +28,7 @@ struct SchedulerConfig {
 
 // Parses YAML text. InvalidArgument naming the offending key ("tenants.research.weight") for
 // an unknown key, a wrong type, or a value out of range (weight >= 1, gpus >= 0, max_gpus -1
-// or >= guaranteed_gpus, grace >= 0).
+// or >= guaranteed_gpus, max_running_jobs -1 or >= 0, grace >= 0).
 Result<SchedulerConfig> ParseSchedulerConfig(std::string_view yaml);
 // Reads and parses the file; NotFound when it cannot be read.
 Result<SchedulerConfig> LoadSchedulerConfig(const std::string& path);

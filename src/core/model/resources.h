@@ -82,6 +82,13 @@ struct QueuedJob {
   int64_t submit_ms = 0;  // tie-break after priority, then id
   ResourceRequest request;
   int64_t time_limit_s = 0;  // the job's limit: its runtime estimate for backfill; 0: none
+  // The gate (core/queue/job_gate.h). hold: non-empty while the job may not start, with the
+  // reason (e.g. an unmet dependency); the controller sets and clears it (JobHold).
+  // group/group_limit: at most group_limit jobs of the same group run at once (a job array's
+  // "%8"); 0: no limit.
+  std::string hold;
+  std::string group;
+  int32_t group_limit = 0;
   bool operator==(const QueuedJob&) const = default;
 };
 

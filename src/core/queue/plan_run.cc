@@ -31,7 +31,7 @@ std::string Seconds(int64_t ms) { return std::to_string((ms + 999) / 1000) + "s"
 PlanRun::PlanRun(const ClusterState& state, Instant now, Rng& rng, const PlacementPolicy& policy,
                  const QueueOptions& options)
     : state_(state), now_(now), rng_(rng), policy_(policy), options_(options),
-      free_(state.nodes()), usage_(state) {
+      free_(state.nodes()), usage_(state), gate_(state, options) {
   for (const auto& [id, bound] : state.running()) {
     if (bound.preempting && bound.preempted_for != 0) stopping_for_[bound.preempted_for].push_back(id);
   }
@@ -80,6 +80,10 @@ Decision PlanRun::Consider(const QueuedJob& job) {
     d.reason = miss->reason;
     return d;
   }
+  if (std::string gated = gate_.Block(job); !gated.empty()) {
+    d.reason = std::move(gated);
+    return d;
+  }
   std::string quota = usage_.QuotaBlock(job.tenant, UsageOf(job.request), options_);
   if (!quota.empty()) {
     d.reason = std::move(quota);
@@ -117,6 +121,7 @@ Decision PlanRun::Commit(const QueuedJob& job, Placement p) {
   }
   AddUsage(p, +1, free_.at(p.node));
   usage_.Add(job.tenant, UsageOf(p), +1);
+  gate_.Placed(job);
   if (job.time_limit_s > 0) placed_.push_back(Release{now_.ms + job.time_limit_s * 1000, job.id, p});
   d.verdict = Verdict::kPlaced;
   d.placement = std::move(p);

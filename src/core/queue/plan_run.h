@@ -13,6 +13,7 @@
 #include "core/decisions.h"
 #include "core/policy/placement_policy.h"
 #include "core/queue/backfill.h"
+#include "core/queue/job_gate.h"
 #include "core/queue/queue_options.h"
 #include "core/queue/queue_sorter.h"
 #include "core/queue/tenant_usage.h"
@@ -52,6 +53,7 @@ class PlanRun {
 
   std::map<std::string, NodeState> free_;  // shrinks as jobs are placed
   TenantUsage usage_;
+  JobGate gate_;
   std::vector<Miss> misses_;
   std::vector<Release> placed_;          // this Plan's placements with a time limit
   std::optional<QueuedJob> head_;        // the first job that could not start

@@ -16,6 +16,7 @@ struct TenantPolicy {
   int32_t guaranteed_gpus = 0;  // held for this tenant: its work up to this is never preempted
                                 // for borrowers, and it may preempt borrowed work to reach it
   int32_t max_gpus = -1;        // hard cap on what it holds at once; -1: none
+  int32_t max_running_jobs = -1;  // hard cap on its jobs bound at once; -1: none
   bool operator==(const TenantPolicy&) const = default;
 };
 
