@@ -1,19 +1,24 @@
 // Placement decisions per second for every policy on synthetic clusters of N nodes x 8 GPUs
 // with 100,000 pending jobs (an Alibaba-like mix: 0.81/0.47/0.32 slices, whole 1/2/4/8-GPU
-// jobs, cpu-only tasks). Each decision is bound (ClusterState::Apply) so the cluster evolves;
-// when it is 85 % full it is reset (untimed) to the 40 %-full snapshot. Reports placements/s
-// and the heap memory of the state with the 100,000 jobs queued.
-// Run: build/bench/policy_bench [--benchmark_filter=...]
+// jobs, cpu-only tasks), and the memory of the state.
+//
+// BM_Place: one decision = PlacementPolicy::Place for the next pending job + binding the
+// placement (ClusterState::Apply(JobBound)), timed together. The cluster starts 40 % full;
+// when it passes 85 % the jobs bound since then are released and queued again (untimed), so
+// the queue keeps about 100,000 jobs and the cluster stays between 40 and 85 % full.
+// BM_Plan: one Scheduler::Plan over the 100,000 pending jobs (placing as many as fit).
+// BM_Memory: the heap held by a ClusterState with 10,000 nodes and 1,000,000 queued jobs.
+// Run: build/bench/policy_bench [--benchmark_filter=...]   (docs/scheduler.md)
 #include <benchmark/benchmark.h>
 
 #include <malloc.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "common/check.h"
 #include "core/policy/placement_policy.h"
+#include "core/scheduler.h"
 #include "core/state.h"
 
 namespace fastgpu::core {
@@ -40,7 +45,16 @@ ResourceRequest Mixed(uint64_t i) {
   return r;
 }
 
-ClusterState MakeCluster(int nodes) {
+QueuedJob PendingJob(int64_t id) {
+  QueuedJob job;
+  job.id = id;
+  job.tenant = id % 3 == 0 ? "research" : "default";
+  job.submit_ms = id;
+  job.request = Mixed(static_cast<uint64_t>(id) * 7919);
+  return job;
+}
+
+ClusterState MakeCluster(int nodes, int pending) {
   ClusterState state;
   for (int n = 0; n < nodes; ++n) {
     NodeSpec spec;
@@ -48,64 +62,115 @@ ClusterState MakeCluster(int nodes) {
     spec.cpu_milli = 96000;
     spec.memory_mib = 512 * 1024;
     for (int d = 0; d < 8; ++d) {
-      spec.devices.push_back({d, spec.name + "-gpu" + std::to_string(d), "A100-80GB", 81920});
+      spec.devices.push_back({d, "GPU-" + std::to_string(n) + "-" + std::to_string(d) +
+                                     "-0000-0000-0000-000000000000",
+                              "A100-80GB", 81920});
     }
     FG_CHECK(state.Apply(NodeUpserted{spec}).ok());
   }
+  for (int j = 1; j <= pending; ++j) FG_CHECK(state.Apply(JobQueued{PendingJob(j)}).ok());
   return state;
+}
+
+int64_t UsedMilli(const ClusterState& state) {
+  int64_t used = 0;
+  for (const NodeState& n : state.nodes()) {
+    for (const Slice& s : n.used) used += s.milli;
+  }
+  return used;
 }
 
 void BM_Place(benchmark::State& st, const char* policy_name) {
   const int nodes = static_cast<int>(st.range(0));
-  const double rss0 = HeapMiB();
-  ClusterState state = MakeCluster(nodes);
-  std::vector<QueuedJob> pending(kPending);
-  for (int j = 0; j < kPending; ++j) {
-    pending[j].id = j + 1;
-    pending[j].request = Mixed(static_cast<uint64_t>(j) * 7919);
-    FG_CHECK(state.Apply(JobQueued{pending[j]}).ok());
-  }
-  const double rss1 = HeapMiB();
+  const double heap0 = HeapMiB();
+  ClusterState state = MakeCluster(nodes, kPending);
+  const double heap1 = HeapMiB();
   auto policy = MakePlacementPolicy(policy_name);
   FG_CHECK(policy.ok());
   Rng rng(1);
   const int64_t capacity = int64_t{nodes} * 8000;
   int64_t used = 0;
+  std::vector<JobId> since_reset;  // bound after the 40 % mark
+  std::vector<JobId> order;
+  for (const auto& [id, job] : state.queued()) order.push_back(id);
   size_t next = 0;
-  // Fill to 40 % untimed, keep that snapshot.
-  auto place_one = [&](bool bind) {
-    const QueuedJob& job = pending[next++ % kPending];
-    std::optional<Placement> p = (*policy)->Place(job, state.nodes(), rng);
-    if (p && bind && state.queued().count(job.id) > 0) {
-      FG_CHECK(state.Apply(JobBound{job.id, *p}).ok());
+  auto decide = [&]() -> bool {  // one decision on the next still-queued job
+    for (;;) {
+      const JobId id = order[next++ % order.size()];
+      auto it = state.queued().find(id);
+      if (it == state.queued().end()) continue;
+      std::optional<Placement> p = (*policy)->Place(it->second, state.nodes(), rng);
+      if (!p) return false;
       for (const DeviceGrant& g : p->devices) used += g.slice.milli;
+      FG_CHECK(state.Apply(JobBound{id, std::move(*p), 0}).ok());
+      since_reset.push_back(id);
+      return true;
     }
-    return p.has_value();
   };
-  while (used * 10 < capacity * 4) place_one(true);
-  const ClusterState snapshot = state;
-  const int64_t snapshot_used = used;
-  int64_t placed = 0;
+  while (used * 10 < capacity * 4) decide();
+  since_reset.clear();
+  const int64_t base_used = UsedMilli(state);
+  int64_t decisions = 0, placed = 0;
   for (auto _ : st) {
-    if (!place_one(true) || used * 100 > capacity * 85) {
+    placed += decide() ? 1 : 0;
+    ++decisions;
+    if (used * 100 > capacity * 85) {
       st.PauseTiming();
-      state = snapshot;
-      used = snapshot_used;
+      for (JobId id : since_reset) {
+        FG_CHECK(state.Apply(JobReleased{id}).ok());
+        FG_CHECK(state.Apply(JobQueued{PendingJob(id)}).ok());
+      }
+      since_reset.clear();
+      used = base_used;
       st.ResumeTiming();
     }
-    ++placed;
   }
-  st.counters["placements/s"] =
-      benchmark::Counter(static_cast<double>(placed), benchmark::Counter::kIsRate);
-  st.counters["state_MiB"] = rss1 - rss0;
+  st.counters["decisions/s"] =
+      benchmark::Counter(static_cast<double>(decisions), benchmark::Counter::kIsRate);
+  st.counters["placed_pct"] = 100.0 * static_cast<double>(placed) / static_cast<double>(decisions);
+  st.counters["state_MiB"] = heap1 - heap0;
 }
 
-BENCHMARK_CAPTURE(BM_Place, bestfit, "bestfit")->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_Place, spread, "spread")->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_Place, pack, "pack")->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_Place, random, "random")->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_Place, fgd, "fgd")->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_Place, fgd_plus, "fgd+")->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+void BM_Plan(benchmark::State& st, const char* policy_name) {
+  const int nodes = static_cast<int>(st.range(0));
+  const ClusterState state = MakeCluster(nodes, kPending);
+  auto policy = MakePlacementPolicy(policy_name);
+  FG_CHECK(policy.ok());
+  Scheduler scheduler(std::move(*policy));
+  Rng rng(1);
+  int64_t placed = 0, decisions = 0;
+  for (auto _ : st) {
+    const std::vector<Decision> out = scheduler.Plan(state, Instant{0}, rng);
+    decisions += static_cast<int64_t>(out.size());
+    for (const Decision& d : out) placed += d.verdict == Verdict::kPlaced ? 1 : 0;
+  }
+  st.counters["decisions/s"] =
+      benchmark::Counter(static_cast<double>(decisions), benchmark::Counter::kIsRate);
+  st.counters["placed_per_plan"] = static_cast<double>(placed) / static_cast<double>(st.iterations());
+}
+
+void BM_Memory(benchmark::State& st) {
+  const int nodes = static_cast<int>(st.range(0));
+  const int queued = static_cast<int>(st.range(1));
+  for (auto _ : st) {
+    const double heap0 = HeapMiB();
+    const ClusterState state = MakeCluster(nodes, queued);
+    st.counters["state_MiB"] = HeapMiB() - heap0;
+    benchmark::DoNotOptimize(state.queued().size());
+  }
+}
+
+#define FG_POLICY_BENCH(label, name)                                               \
+  BENCHMARK_CAPTURE(BM_Place, label, name)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond)
+FG_POLICY_BENCH(bestfit, "bestfit");
+FG_POLICY_BENCH(spread, "spread");
+FG_POLICY_BENCH(pack, "pack");
+FG_POLICY_BENCH(random, "random");
+FG_POLICY_BENCH(fgd, "fgd");
+FG_POLICY_BENCH(fgd_plus, "fgd+");
+BENCHMARK_CAPTURE(BM_Plan, bestfit, "bestfit")->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(BM_Plan, fgd_plus, "fgd+")->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_Memory)->Args({10000, 1000000})->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace fastgpu::core

@@ -19,14 +19,15 @@ PoolView ControllerImpl::Pool() {
   std::lock_guard<std::mutex> lock(mu_);
   PoolView pool;
   std::map<std::pair<std::string, int32_t>, size_t> where;  // (node, device index) -> gpus[i]
-  for (const auto& [name, node] : state_.nodes()) {
+  for (const core::NodeState& node : state_.nodes()) {
+    const std::string& name = node.spec().name;
     auto entry = nodes_.find(name);
     const bool ready = entry != nodes_.end() ? entry->second.ready : node.ready;
     pool.summary.nodes += 1;
-    for (size_t i = 0; i < node.spec.devices.size(); ++i) {
+    for (size_t i = 0; i < node.spec().devices.size(); ++i) {
       GpuView gpu;
       gpu.node = name;
-      gpu.device = node.spec.devices[i];
+      gpu.device = node.spec().devices[i];
       gpu.node_ready = ready;
       gpu.free_milli = core::FreeMilli(node, i);
       gpu.free_memory_mib = core::FreeMemory(node, i);

@@ -57,24 +57,55 @@ Slice SliceOn(const ResourceRequest& r, const DeviceSpec& d) {
 int32_t FreeMilli(const NodeState& n, size_t pos) { return kWholeGpuMilli - n.used[pos].milli; }
 
 int64_t FreeMemory(const NodeState& n, size_t pos) {
-  return n.spec.devices[pos].memory_mib - n.used[pos].memory_mib;
+  return n.spec().devices[pos].memory_mib - n.used[pos].memory_mib;
 }
 
 bool IsIdle(const NodeState& n, size_t pos) {
   return n.used[pos].milli == 0 && n.used[pos].memory_mib == 0;
 }
 
-int32_t FreeCpu(const NodeState& n) { return n.spec.cpu_milli - n.used_cpu_milli; }
+int32_t FreeCpu(const NodeState& n) { return n.spec().cpu_milli - n.used_cpu_milli; }
 
-int64_t FreeHostMemory(const NodeState& n) { return n.spec.memory_mib - n.used_memory_mib; }
+int64_t FreeHostMemory(const NodeState& n) { return n.spec().memory_mib - n.used_memory_mib; }
+
+int64_t FreeGpuMilli(const NodeState& n) {
+  int64_t total = 0;
+  for (size_t pos = 0; pos < n.used.size(); ++pos) {
+    if (Schedulable(n, pos)) total += FreeMilli(n, pos);
+  }
+  return total;
+}
+
+int64_t FitKey(const NodeState& n) { return FreeCpu(n) + 16 * FreeGpuMilli(n); }
+
+int64_t LoadPerMille(const NodeState& n) {
+  int64_t sum = 0;
+  int64_t parts = 0;
+  const NodeSpec& spec = n.spec();
+  if (!spec.devices.empty()) {
+    int64_t used = 0;
+    for (const Slice& s : n.used) used += s.milli;
+    sum += used * 1000 / (static_cast<int64_t>(spec.devices.size()) * kWholeGpuMilli);
+    ++parts;
+  }
+  if (spec.cpu_milli > 0) {
+    sum += static_cast<int64_t>(n.used_cpu_milli) * 1000 / spec.cpu_milli;
+    ++parts;
+  }
+  if (spec.memory_mib > 0) {
+    sum += n.used_memory_mib * 1000 / spec.memory_mib;
+    ++parts;
+  }
+  return parts == 0 ? 0 : sum / parts;
+}
 
 bool HostFits(const ResourceRequest& r, const NodeState& n) {
   return r.cpu_milli <= FreeCpu(n) && r.memory_mib <= FreeHostMemory(n);
 }
 
 bool SliceFits(const ResourceRequest& r, const NodeState& n, size_t pos) {
-  const DeviceSpec& d = n.spec.devices[pos];
-  if (!ModelAllowed(r, d)) return false;
+  const DeviceSpec& d = n.spec().devices[pos];
+  if (!Schedulable(n, pos) || !ModelAllowed(r, d)) return false;
   const Slice want = SliceOn(r, d);
   return want.milli <= FreeMilli(n, pos) && want.memory_mib <= FreeMemory(n, pos);
 }
@@ -83,7 +114,7 @@ void AddUsage(const Placement& p, int sign, NodeState& n) {
   n.used_cpu_milli = std::max(0, n.used_cpu_milli + sign * p.cpu_milli);
   n.used_memory_mib = std::max<int64_t>(0, n.used_memory_mib + sign * p.memory_mib);
   for (const DeviceGrant& g : p.devices) {
-    const int pos = FindDevice(n.spec, g.index);
+    const int pos = FindDevice(n.spec(), g.index);
     if (pos < 0) continue;
     Slice& used = n.used[pos];
     used.milli = std::max(0, used.milli + sign * g.slice.milli);

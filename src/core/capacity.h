@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/model/resources.h"
-#include "core/state.h"
+#include "core/pool/node_state.h"
 
 namespace fastgpu::core {
 
@@ -32,12 +32,24 @@ bool ModelAllowed(const ResourceRequest& r, const DeviceSpec& d);
 // gpu_memory_mib 0 takes d.memory_mib * gpu_milli / 1000 (rounded down).
 Slice SliceOn(const ResourceRequest& r, const DeviceSpec& d);
 
-// Free capacity of a node (spec minus used); device positions index spec.devices.
+// Whether the device at `pos` may take new work. Every device may today; this is the one
+// place where device health goes when DeviceSpec gets it.
+inline bool Schedulable(const NodeState& /*n*/, size_t /*pos*/) { return true; }
+
+// Free capacity of a node (spec minus used); device positions index spec().devices.
 int32_t FreeMilli(const NodeState& n, size_t pos);
 int64_t FreeMemory(const NodeState& n, size_t pos);
 bool IsIdle(const NodeState& n, size_t pos);  // nothing at all is held on it
 int32_t FreeCpu(const NodeState& n);
 int64_t FreeHostMemory(const NodeState& n);
+// Free compute over all devices of the node.
+int64_t FreeGpuMilli(const NodeState& n);
+// BestFit's measure of what a node has left: free cpu milli + 16 x free GPU milli (a whole
+// node of 128 CPUs weighs as much as 8 GPUs; see policy/bestfit_policy.h).
+int64_t FitKey(const NodeState& n);
+// Spread's load of a node: the mean, in per mille, of its used fractions of GPU compute,
+// cpu and memory (parts the node has none of are left out).
+int64_t LoadPerMille(const NodeState& n);
 // Whether the node has r's cpu_milli and memory_mib free.
 bool HostFits(const ResourceRequest& r, const NodeState& n);
 // Whether the device at `pos` has the model and the free compute and memory for r's slice.

@@ -23,14 +23,14 @@ std::string OfModel(const ResourceRequest& r) {
   return r.gpu_models.empty() ? "" : " of model " + ModelList(r);
 }
 
-std::string WholeWait(const ResourceRequest& r, const std::map<std::string, NodeState>& nodes) {
+std::string WholeWait(const ResourceRequest& r, const NodePool& nodes) {
   int64_t most = 0;
   int64_t total = 0;
-  for (const auto& [name, node] : nodes) {
+  for (const NodeState& node : nodes) {
     if (!node.ready) continue;
     int64_t idle = 0;
-    for (size_t pos = 0; pos < node.spec.devices.size(); ++pos) {
-      if (IsIdle(node, pos) && ModelAllowed(r, node.spec.devices[pos])) ++idle;
+    for (size_t pos = 0; pos < node.spec().devices.size(); ++pos) {
+      if (IsIdle(node, pos) && ModelAllowed(r, node.spec().devices[pos])) ++idle;
     }
     most = std::max(most, idle);
     total += idle;
@@ -46,15 +46,15 @@ std::string WholeWait(const ResourceRequest& r, const std::map<std::string, Node
   return out;
 }
 
-std::string SliceWait(const ResourceRequest& r, const std::map<std::string, NodeState>& nodes) {
+std::string SliceWait(const ResourceRequest& r, const NodePool& nodes) {
   std::tuple<int64_t, int64_t> largest{-1, -1};  // free milli, free memory of one device
   int64_t total_milli = 0;
   int64_t total_memory = 0;
   int64_t least_need = INT64_MAX;  // the smallest memory the slice takes on any device
-  for (const auto& [name, node] : nodes) {
+  for (const NodeState& node : nodes) {
     if (!node.ready) continue;
-    for (size_t pos = 0; pos < node.spec.devices.size(); ++pos) {
-      if (!ModelAllowed(r, node.spec.devices[pos])) continue;
+    for (size_t pos = 0; pos < node.spec().devices.size(); ++pos) {
+      if (!ModelAllowed(r, node.spec().devices[pos])) continue;
       if (SliceFits(r, node, pos)) {
         return "waiting for host resources: no node with a free slice has " + HostWant(r) +
                " free";
@@ -63,7 +63,7 @@ std::string SliceWait(const ResourceRequest& r, const std::map<std::string, Node
                                                                 FreeMemory(node, pos)});
       total_milli += FreeMilli(node, pos);
       total_memory += FreeMemory(node, pos);
-      least_need = std::min(least_need, SliceOn(r, node.spec.devices[pos]).memory_mib);
+      least_need = std::min(least_need, SliceOn(r, node.spec().devices[pos]).memory_mib);
     }
   }
   if (std::get<0>(largest) < 0) return "waiting for a ready node with a GPU" + OfModel(r);
@@ -80,11 +80,11 @@ std::string SliceWait(const ResourceRequest& r, const std::map<std::string, Node
   return out;
 }
 
-std::string HostWait(const ResourceRequest& r, const std::map<std::string, NodeState>& nodes) {
+std::string HostWait(const ResourceRequest& r, const NodePool& nodes) {
   const NodeState* most = nullptr;
   int64_t total_cpu = 0;
   int64_t total_memory = 0;
-  for (const auto& [name, node] : nodes) {
+  for (const NodeState& node : nodes) {
     if (!node.ready) continue;
     if (most == nullptr || FreeCpu(node) > FreeCpu(*most)) most = &node;
     total_cpu += FreeCpu(node);
@@ -98,10 +98,10 @@ std::string HostWait(const ResourceRequest& r, const std::map<std::string, NodeS
 
 }  // namespace
 
-std::string WaitReason(const ResourceRequest& r, const std::map<std::string, NodeState>& nodes) {
+std::string WaitReason(const ResourceRequest& r, const NodePool& nodes) {
   if (nodes.empty()) return "no nodes registered";
   const bool any_ready = std::any_of(nodes.begin(), nodes.end(),
-                                     [](const auto& entry) { return entry.second.ready; });
+                                     [](const NodeState& node) { return node.ready; });
   if (!any_ready) return "no ready nodes (" + std::to_string(nodes.size()) + " registered)";
   switch (KindOf(r)) {
     case RequestKind::kWholeGpus:
@@ -115,17 +115,17 @@ std::string WaitReason(const ResourceRequest& r, const std::map<std::string, Nod
 }
 
 std::string InfeasibleReason(const ResourceRequest& r,
-                             const std::map<std::string, NodeState>& nodes) {
+                             const NodePool& nodes) {
   const std::string shape = RequestShapeError(r);
   if (!shape.empty()) return "invalid request: " + shape;
   QueuedJob probe;
   probe.request = r;
   std::vector<std::pair<std::string, std::string>> misfits;  // node, reason
   std::set<std::string> distinct;
-  for (const auto& [name, node] : nodes) {
+  for (const NodeState& node : nodes) {
     std::string why;
-    if (FitsTotal(probe, node.spec, &why)) continue;
-    misfits.emplace_back(name, why);
+    if (FitsTotal(probe, node.spec(), &why)) continue;
+    misfits.emplace_back(node.spec().name, why);
     distinct.insert(why);
   }
   std::string out = "no node can ever hold it: ";

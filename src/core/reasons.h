@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/model/resources.h"
-#include "core/state.h"
+#include "core/pool/node_pool.h"
 
 namespace fastgpu::core {
 
@@ -15,11 +15,11 @@ namespace fastgpu::core {
 // (fragmentation: 6 idle in total)", "waiting for a slice of 250 milli + 20GiB on one device;
 // the largest free is 100 milli + 8GiB", or host cpu/memory. Says "fragmentation" when the
 // ready nodes have enough free in total but not on one node (or device).
-std::string WaitReason(const ResourceRequest& r, const std::map<std::string, NodeState>& nodes);
+std::string WaitReason(const ResourceRequest& r, const NodePool& nodes);
 
 // Why no node of `nodes` (ready or not) could ever hold `r`, built from FitsTotal's per-node
 // reasons: "no node can ever hold it: needs 16 GPUs, node has 10".
 std::string InfeasibleReason(const ResourceRequest& r,
-                             const std::map<std::string, NodeState>& nodes);
+                             const NodePool& nodes);
 
 }  // namespace fastgpu::core

@@ -31,8 +31,8 @@ Status Scheduler::CheckFeasible(const ClusterState& state, const ResourceRequest
   if (state.nodes().empty()) return Status::Ok();
   QueuedJob probe;
   probe.request = request;
-  for (const auto& [name, node] : state.nodes()) {
-    if (FitsTotal(probe, node.spec, nullptr)) return Status::Ok();
+  for (const NodeState& node : state.nodes()) {
+    if (FitsTotal(probe, node.spec(), nullptr)) return Status::Ok();
   }
   return InvalidArgument(InfeasibleReason(request, state.nodes()), "resources");
 }

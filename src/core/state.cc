@@ -32,25 +32,33 @@ Status ValidateBind(const Placement& p, const NodeState& node) {
   if (p.cpu_milli < 0 || p.memory_mib < 0) {
     return InvalidArgument("placement has negative host resources", "placement");
   }
-  if (node.used_cpu_milli + p.cpu_milli > node.spec.cpu_milli) {
-    return InvalidArgument("bind exceeds cpu of node " + node.spec.name, "cpu_milli");
+  const NodeSpec& spec = node.spec();
+  if (node.used_cpu_milli + p.cpu_milli > spec.cpu_milli) {
+    return InvalidArgument("bind exceeds cpu of node " + spec.name, "cpu_milli");
   }
-  if (node.used_memory_mib + p.memory_mib > node.spec.memory_mib) {
-    return InvalidArgument("bind exceeds memory of node " + node.spec.name, "memory_mib");
+  if (node.used_memory_mib + p.memory_mib > spec.memory_mib) {
+    return InvalidArgument("bind exceeds memory of node " + spec.name, "memory_mib");
   }
-  std::set<int32_t> seen;
-  for (const DeviceGrant& g : p.devices) {
-    const int pos = FindDevice(node.spec, g.index);
-    const std::string where = "device " + std::to_string(g.index) + " of node " + node.spec.name;
-    if (pos < 0) return InvalidArgument("no " + where, "devices");
-    if (!seen.insert(g.index).second) return InvalidArgument(where + " granted twice", "devices");
-    if (g.slice.milli < 0 || g.slice.memory_mib < 0) {
-      return InvalidArgument("negative slice on " + where, "devices");
+  // Strings are built only on failure: this runs on every bind.
+  auto where = [&spec](int32_t index) {
+    return "device " + std::to_string(index) + " of node " + spec.name;
+  };
+  for (size_t i = 0; i < p.devices.size(); ++i) {
+    const DeviceGrant& g = p.devices[i];
+    const int pos = FindDevice(spec, g.index);
+    if (pos < 0) return InvalidArgument("no " + where(g.index), "devices");
+    for (size_t k = 0; k < i; ++k) {
+      if (p.devices[k].index == g.index) {
+        return InvalidArgument(where(g.index) + " granted twice", "devices");
+      }
     }
-    const Slice& used = node.used[pos];
+    if (g.slice.milli < 0 || g.slice.memory_mib < 0) {
+      return InvalidArgument("negative slice on " + where(g.index), "devices");
+    }
+    const Slice& used = node.used[static_cast<size_t>(pos)];
     if (used.milli + g.slice.milli > kWholeGpuMilli ||
-        used.memory_mib + g.slice.memory_mib > node.spec.devices[pos].memory_mib) {
-      return InvalidArgument("bind exceeds capacity of " + where, "devices");
+        used.memory_mib + g.slice.memory_mib > spec.devices[static_cast<size_t>(pos)].memory_mib) {
+      return InvalidArgument("bind exceeds capacity of " + where(g.index), "devices");
     }
   }
   return Status::Ok();
@@ -73,31 +81,18 @@ Status ClusterState::Apply(const Event& event) {
       event);
 }
 
+// A re-registered node becomes ready again and keeps what is used on it.
 Status ClusterState::ApplyNodeUpserted(const NodeUpserted& e) {
   FG_RETURN_IF_ERROR(ValidateNodeSpec(e.spec));
-  NodeState next;
-  next.spec = e.spec;
-  std::sort(next.spec.devices.begin(), next.spec.devices.end(),
-            [](const DeviceSpec& a, const DeviceSpec& b) { return a.index < b.index; });
-  next.used.assign(next.spec.devices.size(), Slice{});
-  auto it = nodes_.find(e.spec.name);
-  if (it != nodes_.end()) {
-    const NodeState& old = it->second;
-    for (size_t i = 0; i < next.spec.devices.size(); ++i) {
-      const int pos = FindDevice(old.spec, next.spec.devices[i].index);
-      if (pos >= 0) next.used[i] = old.used[pos];
-    }
-    next.used_cpu_milli = old.used_cpu_milli;
-    next.used_memory_mib = old.used_memory_mib;
-  }
-  nodes_[e.spec.name] = std::move(next);
+  nodes_.Upsert(e.spec);
+  nodes_.SetReady(nodes_.Find(e.spec.name), true);
   return Status::Ok();
 }
 
 Status ClusterState::ApplyNodeReadiness(const NodeReadiness& e) {
-  auto it = nodes_.find(e.name);
-  if (it == nodes_.end()) return NotFound("no node named '" + e.name + "'", "node");
-  it->second.ready = e.ready;
+  const size_t slot = nodes_.Find(e.name);
+  if (slot == NodePool::kNone) return NotFound("no node named '" + e.name + "'", "node");
+  nodes_.SetReady(slot, e.ready);
   return Status::Ok();
 }
 
@@ -118,17 +113,17 @@ Status ClusterState::ApplyJobHold(const JobHold& e) {
 }
 
 Status ClusterState::ApplyJobBound(const JobBound& e) {
-  const std::string job = "job " + std::to_string(e.id);
-  if (bound_.count(e.id) > 0) return AlreadyExists(job + " is already bound");
-  if (queued_.count(e.id) == 0) return NotFound(job + " is not queued", "id");
-  auto node = nodes_.find(e.placement.node);
-  if (node == nodes_.end()) {
-    return InvalidArgument("bind of " + job + " to unknown node '" + e.placement.node + "'",
+  auto job = [&e] { return "job " + std::to_string(e.id); };  // built only on failure
+  if (bound_.count(e.id) > 0) return AlreadyExists(job() + " is already bound");
+  auto queued = queued_.find(e.id);
+  if (queued == queued_.end()) return NotFound(job() + " is not queued", "id");
+  const size_t slot = nodes_.Find(e.placement.node);
+  if (slot == NodePool::kNone) {
+    return InvalidArgument("bind of " + job() + " to unknown node '" + e.placement.node + "'",
                            "node");
   }
-  FG_RETURN_IF_ERROR(ValidateBind(e.placement, node->second));
-  AddUsage(e.placement, +1, node->second);
-  auto queued = queued_.find(e.id);
+  FG_RETURN_IF_ERROR(ValidateBind(e.placement, nodes_.at(slot)));
+  nodes_.AddUsage(slot, e.placement, +1);
   running_.emplace(e.id, BoundJob{std::move(queued->second), e.placement, e.bound_ms, 0, false});
   queued_.erase(queued);
   bound_.emplace(e.id, e.placement);
@@ -147,8 +142,8 @@ Status ClusterState::ApplyJobReleased(const JobReleased& e) {
   if (queued_.erase(e.id) > 0) return Status::Ok();
   auto it = bound_.find(e.id);
   if (it == bound_.end()) return Status::Ok();  // unknown or already released: harmless
-  auto node = nodes_.find(it->second.node);
-  if (node != nodes_.end()) AddUsage(it->second, -1, node->second);
+  const size_t slot = nodes_.Find(it->second.node);
+  if (slot != NodePool::kNone) nodes_.AddUsage(slot, it->second, -1);
   bound_.erase(it);
   running_.erase(e.id);
   return Status::Ok();

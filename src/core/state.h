@@ -11,18 +11,9 @@
 #include "common/status.h"
 #include "core/events.h"
 #include "core/model/resources.h"
+#include "core/pool/node_pool.h"
 
 namespace fastgpu::core {
-
-// Per-node view with what is in use.
-struct NodeState {
-  NodeSpec spec;
-  bool ready = true;
-  std::vector<Slice> used;  // parallel to spec.devices: what bound jobs hold on each device
-  int32_t used_cpu_milli = 0;
-  int64_t used_memory_mib = 0;
-  bool operator==(const NodeState&) const = default;
-};
 
 // A bound job as the scheduler sees it: what it asked for and where it runs.
 struct BoundJob {
@@ -45,7 +36,8 @@ class ClusterState {
   // On error the state is unchanged.
   Status Apply(const Event& event);
 
-  const std::map<std::string, NodeState>& nodes() const { return nodes_; }
+  // The nodes in name order, with their free-capacity index.
+  const NodePool& nodes() const { return nodes_; }
   const std::map<JobId, QueuedJob>& queued() const { return queued_; }
   const std::map<JobId, Placement>& bound() const { return bound_; }
   // The bound jobs with what they asked for (same keys as bound()).
@@ -63,7 +55,7 @@ class ClusterState {
   Status ApplyJobReleased(const JobReleased& e);
   Status ApplyJobHold(const JobHold& e);
 
-  std::map<std::string, NodeState> nodes_;
+  NodePool nodes_;
   std::map<JobId, QueuedJob> queued_;
   std::map<JobId, Placement> bound_;
   std::map<JobId, BoundJob> running_;

@@ -81,7 +81,7 @@ TEST_F(SchedulerTest, FourQuarterGpuJobsShareOneGpuFifthWaits) {
   EXPECT_EQ(d[4].queue_position, 1);
   EXPECT_THAT(d[4].reason, HasSubstr("waiting for a slice of 250 milli"));
   EXPECT_THAT(d[4].reason, HasSubstr("the largest free is 0 milli + 0MiB"));
-  EXPECT_EQ(state_.nodes().at("sim").used[0], (Slice{1000, 80 * kGiB}));
+  EXPECT_EQ(state_.nodes().Get("sim")->used[0], (Slice{1000, 80 * kGiB}));
 }
 
 TEST_F(SchedulerTest, BestFitFillsOneGpuBeforeTheNext) {

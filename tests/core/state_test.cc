@@ -27,7 +27,7 @@ Placement On(const std::string& node, std::vector<DeviceGrant> devices, int32_t 
 
 // Every observable part of a state, to show that a rejected event changed nothing.
 struct Snapshot {
-  std::map<std::string, NodeState> nodes;
+  NodePool nodes;
   std::map<JobId, QueuedJob> queued;
   std::map<JobId, Placement> bound;
   explicit Snapshot(const ClusterState& s) : nodes(s.nodes()), queued(s.queued()), bound(s.bound()) {}
@@ -69,7 +69,7 @@ TEST(JobStateTest, NamesRoundTrip) {
 
 TEST_F(StateTest, NodeUpsertedAddsReadyNodeWithNothingUsed) {
   // Expected: node "a" is ready, two devices, nothing in use.
-  const NodeState& a = state_.nodes().at("a");
+  const NodeState& a = *state_.nodes().Get("a");
   EXPECT_TRUE(a.ready);
   ASSERT_EQ(a.used.size(), 2u);
   EXPECT_EQ(a.used[0], Slice{});
@@ -92,7 +92,7 @@ TEST_F(StateTest, NodeUpsertedKeepsUsageOfDevicesThatStillExist) {
   NodeSpec next = GpuNode("a", 3);
   next.devices.erase(next.devices.begin() + 1);
   MustApply(state_, NodeUpserted{next});
-  const NodeState& a = state_.nodes().at("a");
+  const NodeState& a = *state_.nodes().Get("a");
   EXPECT_TRUE(a.ready);
   ASSERT_EQ(a.used.size(), 2u);
   EXPECT_EQ(a.used[0], (Slice{1000, 80 * kGiB}));
@@ -101,24 +101,24 @@ TEST_F(StateTest, NodeUpsertedKeepsUsageOfDevicesThatStillExist) {
   EXPECT_EQ(a.used_memory_mib, 4 * kGiB);
   // Releasing the job later frees what still exists and never goes negative.
   MustApply(state_, JobReleased{1});
-  EXPECT_EQ(state_.nodes().at("a").used[0], Slice{});
-  EXPECT_EQ(state_.nodes().at("a").used_cpu_milli, 0);
+  EXPECT_EQ(state_.nodes().Get("a")->used[0], Slice{});
+  EXPECT_EQ(state_.nodes().Get("a")->used_cpu_milli, 0);
 }
 
 TEST_F(StateTest, NodeUpsertedSortsDevicesByIndex) {
   NodeSpec spec = GpuNode("b", 3);
   std::swap(spec.devices[0], spec.devices[2]);
   MustApply(state_, NodeUpserted{spec});
-  const auto& devices = state_.nodes().at("b").spec.devices;
+  const auto& devices = state_.nodes().Get("b")->spec().devices;
   EXPECT_EQ(devices[0].index, 0);
   EXPECT_EQ(devices[2].index, 2);
 }
 
 TEST_F(StateTest, NodeReadinessToggles) {
   MustApply(state_, NodeReadiness{"a", false});
-  EXPECT_FALSE(state_.nodes().at("a").ready);
+  EXPECT_FALSE(state_.nodes().Get("a")->ready);
   MustApply(state_, NodeReadiness{"a", true});
-  EXPECT_TRUE(state_.nodes().at("a").ready);
+  EXPECT_TRUE(state_.nodes().Get("a")->ready);
   ExpectRejected(NodeReadiness{"nope", false}, StatusCode::kNotFound);
 }
 
@@ -135,7 +135,7 @@ TEST_F(StateTest, JobBoundMovesJobAndAddsUsage) {
   MustApply(state_, JobBound{2, p});
   EXPECT_EQ(state_.queued().count(2), 0u);
   EXPECT_EQ(state_.bound().at(2), p);
-  const NodeState& a = state_.nodes().at("a");
+  const NodeState& a = *state_.nodes().Get("a");
   EXPECT_EQ(a.used[0], Slice{});
   EXPECT_EQ(a.used[1], (Slice{250, 20 * kGiB}));
   EXPECT_EQ(a.used_cpu_milli, 1000);
@@ -172,7 +172,7 @@ TEST_F(StateTest, JobReleasedFreesAndDuplicatesAreHarmless) {
   MustApply(state_, JobBound{1, On("a", {Whole("a", 0), Whole("a", 1)}, 500, kGiB)});
   MustApply(state_, JobReleased{1});
   // Expected: everything free again, job 1 gone.
-  const NodeState& a = state_.nodes().at("a");
+  const NodeState& a = *state_.nodes().Get("a");
   EXPECT_EQ(a.used[0], Slice{});
   EXPECT_EQ(a.used[1], Slice{});
   EXPECT_EQ(a.used_cpu_milli, 0);

@@ -8,12 +8,6 @@
 namespace fastgpu::core {
 namespace {
 
-int64_t FreeGpuMilli(const NodeState& n) {
-  int64_t total = 0;
-  for (size_t pos = 0; pos < n.spec.devices.size(); ++pos) total += FreeMilli(n, pos);
-  return total;
-}
-
 int64_t RequestedMilli(const ResourceRequest& r) {
   return r.gpu_count > 0 ? static_cast<int64_t>(r.gpu_count) * r.gpu_milli : 0;
 }
@@ -44,27 +38,30 @@ int64_t BestFitScore(int64_t cpu_left, int64_t gpu_left) {
   return (256000 - cpu_left - 16 * gpu_left) / 2560;
 }
 
-std::optional<Placement> BestFitPolicy::Place(const QueuedJob& job,
-                                              const std::map<std::string, NodeState>& nodes,
+// The score only depends on the node through FitKey (cpu_left + 16 * gpu_left is FitKey minus
+// what the job takes), and falls as FitKey grows, so a group's smallest FitKey bounds it.
+std::optional<Placement> BestFitPolicy::Place(const QueuedJob& job, const NodePool& nodes,
                                               Rng& /*rng*/) const {
   const ResourceRequest& r = job.request;
   if (!RequestShapeError(r).empty()) return std::nullopt;
-  const NodeState* best = nullptr;
-  int64_t best_score = 0;
+  const int64_t taken = r.cpu_milli + 16 * RequestedMilli(r);
+  auto score_of = [taken](int64_t fit_key) { return BestFitScore(fit_key - taken, 0); };
+  const RequestFilter filter = nodes.FilterFor(r);
   std::vector<size_t> positions;
-  std::vector<size_t> best_positions;
-  for (const auto& [name, node] : nodes) {  // by name: strict '>' keeps the first
-    if (!NodeUsable(r, node)) continue;
-    const int64_t score =
-        BestFitScore(FreeCpu(node) - r.cpu_milli, FreeGpuMilli(node) - RequestedMilli(r));
-    if (best != nullptr && score <= best_score) continue;
-    if (!ChooseDevices(r, node, &positions)) continue;
-    best = &node;
-    best_score = score;
-    best_positions = positions;
-  }
-  if (best == nullptr) return std::nullopt;
-  return BuildPlacement(r, *best, best_positions);
+  auto score = [&](size_t slot) -> std::optional<int64_t> {
+    const NodeState& n = nodes.at(slot);
+    if (!NodeUsable(r, n) || !ChooseDevices(r, n, &positions)) return std::nullopt;
+    return score_of(FitKey(n));
+  };
+  auto bound = [&](const CapacitySummary& s) -> std::optional<int64_t> {
+    if (!MayHost(s, filter)) return std::nullopt;
+    return score_of(s.min_fit_key[filter.level]);
+  };
+  const size_t best = CachedBestSlot(caches_, r, nodes, bound, score);
+  if (best == NodePool::kNone) return std::nullopt;
+  const NodeState& n = nodes.at(best);
+  ChooseDevices(r, n, &positions);
+  return BuildPlacement(r, n, positions);
 }
 
 }  // namespace fastgpu::core

@@ -7,15 +7,16 @@
 // wins and ties go to the first node by name. Inside the node: a slice goes to the tightest
 // device (least free compute after placing, then least free memory; ties: lowest index),
 // whole GPUs to the lowest-index idle devices of an allowed model.
-// Deterministic; does not use the Rng. Stateless, so safe for concurrent use.
+// Deterministic; does not use the Rng. Keeps a cache of each recurring request's best node (ShapeCaches), so NOT safe for
+// concurrent use: give each thread its own instance.
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/policy/placement_policy.h"
+#include "core/policy/shape_caches.h"
 
 namespace fastgpu::core {
 
@@ -24,9 +25,11 @@ class BestFitPolicy final : public PlacementPolicy {
   static constexpr std::string_view kName = "bestfit";
 
   std::string_view name() const override { return kName; }
-  std::optional<Placement> Place(const QueuedJob& job,
-                                 const std::map<std::string, NodeState>& nodes,
+  std::optional<Placement> Place(const QueuedJob& job, const NodePool& nodes,
                                  Rng& rng) const override;
+
+ private:
+  mutable ShapeCaches caches_;  // see shape_caches.h
 };
 
 // The score above for a node with `cpu_left` milli-CPUs and `gpu_left` milli-GPUs free after

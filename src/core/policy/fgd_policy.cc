@@ -1,20 +1,13 @@
 #include "core/policy/fgd_policy.h"
 
+#include <algorithm>
 #include <cmath>
-#include <tuple>
 
 #include "core/capacity.h"
 #include "core/policy/fit.h"
-#include "core/policy/fragmentation.h"
 
 namespace fastgpu::core {
 namespace {
-
-std::vector<int32_t> FreeMilliOf(const NodeState& n) {
-  std::vector<int32_t> out(n.spec.devices.size());
-  for (size_t pos = 0; pos < out.size(); ++pos) out[pos] = FreeMilli(n, pos);
-  return out;
-}
 
 // The paper simulator's integer node score.
 int PaperScore(double delta) {
@@ -34,91 +27,101 @@ std::string_view FgdPolicy::name() const {
   return variant_ == Variant::kPaper ? kPaperName : kPlusName;
 }
 
-int FgdPolicy::ShapeId(const ResourceRequest& r) const {
-  auto key = std::make_pair(ShapeOf(r), r.gpu_memory_mib);
-  auto [it, inserted] = shape_ids_.emplace(std::move(key), static_cast<int>(shape_ids_.size()));
-  return it->second;
+const FragmentationMeter& FgdPolicy::MeterFor(const NodeState& n) const {
+  auto it = meter_of_spec_.find(n.spec_ptr.get());
+  if (it != meter_of_spec_.end()) return *it->second.second;
+  if (meter_of_spec_.size() > 65536) meter_of_spec_.clear();
+  std::vector<std::string> models;
+  for (const DeviceSpec& d : n.spec().devices) models.push_back(d.model);
+  auto meter = meters_.find(models);
+  if (meter == meters_.end()) {
+    meter = meters_.emplace(models, FragmentationMeter(profile_, models)).first;
+  }
+  meter_of_spec_.emplace(n.spec_ptr.get(), std::make_pair(n.spec_ptr, &meter->second));
+  return meter->second;
 }
 
-FgdPolicy::Eval FgdPolicy::Evaluate(const NodeState& node, double before,
-                                    const ResourceRequest& r) const {
-  Eval e;
-  std::vector<int32_t> free = FreeMilliOf(node);
-  const int32_t cpu_after = FreeCpu(node) - r.cpu_milli;
+int64_t FgdPolicy::Score(const NodeState& n, const ResourceRequest& r,
+                         std::vector<size_t>* positions) const {
+  if (!NodeUsable(r, n)) return kCannot;
+  const FragmentationMeter& meter = MeterFor(n);
+  const size_t count = n.spec().devices.size();
+  int32_t free_buf[64];
+  std::vector<int32_t> free_big;
+  int32_t* free = free_buf;
+  if (count > 64) {
+    free_big.resize(count);
+    free = free_big.data();
+  }
+  for (size_t pos = 0; pos < count; ++pos) free[pos] = FreeMilli(n, pos);
+  const double before = meter.Measure(FreeCpu(n), free);
+  const int32_t cpu_after = FreeCpu(n) - r.cpu_milli;
+  std::vector<size_t> chosen;
+  double delta = 0;
   switch (KindOf(r)) {
     case RequestKind::kNoGpu:
-      e.feasible = true;
-      e.delta = NodeFragmentation(node.spec, cpu_after, free, profile_) - before;
-      return e;
-    case RequestKind::kWholeGpus:
-      e.positions = LowestIdleDevices(r, node);
-      if (e.positions.empty()) return e;
-      for (size_t pos : e.positions) free[pos] = 0;
-      e.feasible = true;
-      e.delta = NodeFragmentation(node.spec, cpu_after, free, profile_) - before;
-      return e;
-    case RequestKind::kSlice:
+      delta = meter.Measure(cpu_after, free) - before;
       break;
-  }
-  for (size_t pos : SliceDevices(r, node)) {
-    const int32_t had = free[pos];
-    free[pos] = had - r.gpu_milli;
-    const double delta = NodeFragmentation(node.spec, cpu_after, free, profile_) - before;
-    free[pos] = had;
-    if (!e.feasible || delta < e.delta) {  // first index on ties
-      e.feasible = true;
-      e.delta = delta;
-      e.positions = {pos};
+    case RequestKind::kWholeGpus: {
+      chosen = LowestIdleDevices(r, n);
+      if (chosen.empty()) return kCannot;
+      for (size_t pos : chosen) free[pos] = 0;
+      delta = meter.Measure(cpu_after, free) - before;
+      break;
+    }
+    case RequestKind::kSlice: {
+      bool found = false;
+      for (size_t pos : SliceDevices(r, n)) {
+        // A device with the same free compute and model as one tried before gives the same
+        // fragmentation: the earlier (lower index) one wins the tie anyway.
+        bool seen = false;
+        for (size_t prev = 0; prev < pos && !seen; ++prev) {
+          seen = free[prev] == free[pos] && SliceFits(r, n, prev) &&
+                 n.spec().devices[prev].model == n.spec().devices[pos].model;
+        }
+        if (seen) continue;
+        const int32_t had = free[pos];
+        free[pos] = had - r.gpu_milli;
+        const double d = meter.Measure(cpu_after, free) - before;
+        free[pos] = had;
+        if (!found || d < delta) {  // first index on ties
+          found = true;
+          delta = d;
+          chosen = {pos};
+        }
+      }
+      if (!found) return kCannot;
+      break;
     }
   }
-  return e;
+  if (positions != nullptr) *positions = std::move(chosen);
+  const int step = variant_ == Variant::kPaper ? 1 : kPlusScoreStep;
+  return PaperScore(delta) / step;
 }
 
-const FgdPolicy::Eval& FgdPolicy::EvalFor(const NodeState& node, int shape_id,
-                                          const ResourceRequest& r) const {
-  NodeMemo& m = memo_[node.spec.name];
-  if (m.used != node.used || m.used_cpu_milli != node.used_cpu_milli ||
-      m.cpu_milli != node.spec.cpu_milli || m.devices != node.spec.devices || m.evals.empty()) {
-    m.used = node.used;
-    m.used_cpu_milli = node.used_cpu_milli;
-    m.cpu_milli = node.spec.cpu_milli;
-    m.devices = node.spec.devices;
-    m.before = NodeFragmentation(node.spec, FreeCpu(node), FreeMilliOf(node), profile_);
-    m.evals.clear();
-  }
-  for (const auto& [id, eval] : m.evals) {
-    if (id == shape_id) return eval;
-  }
-  m.evals.emplace_back(shape_id, Evaluate(node, m.before, r));
-  return m.evals.back().second;
-}
-
-std::optional<Placement> FgdPolicy::Place(const QueuedJob& job,
-                                          const std::map<std::string, NodeState>& nodes,
-                                          Rng& /*rng*/) const {
+std::optional<Placement> FgdPolicy::Place(const QueuedJob& job, const NodePool& nodes,
+                                          Rng& rng) const {
   const ResourceRequest& r = job.request;
-  if (!RequestShapeError(r).empty()) return std::nullopt;
-  if (memo_.size() > 2 * nodes.size() + 64) memo_.clear();
-  const int shape_id = ShapeId(r);
-  const NodeState* best = nullptr;
-  const Eval* best_eval = nullptr;
-  int best_score = 0;
-  for (const auto& [name, node] : nodes) {  // by name: first wins ties
-    if (!NodeUsable(r, node)) continue;
-    const Eval& e = EvalFor(node, shape_id, r);
-    if (!e.feasible) continue;
-    // fgd+ compares the paper's score at half its resolution (kPlusScoreStep).
-    const int step = variant_ == Variant::kPaper ? 1 : kPlusScoreStep;
-    const int score = PaperScore(e.delta) / step;
-    const bool better = best == nullptr || score > best_score;
-    if (better) best_score = score;
-    if (better) {
-      best = &node;
-      best_eval = &e;
+  if (!RequestShapeError(r).empty() || nodes.empty()) return std::nullopt;
+  ShapeCaches::Entry& cache = *caches_.For(r, nodes.width());
+  auto score = [&](size_t slot) -> std::optional<int64_t> {
+    auto it = cache.by_stamp.find(nodes.stamp(slot));
+    if (it == cache.by_stamp.end()) {
+      it = cache.by_stamp.emplace(nodes.stamp(slot), Score(nodes.at(slot), r, nullptr)).first;
     }
+    if (it->second == kCannot) return std::nullopt;
+    return it->second;
+  };
+  const size_t best = cache.best.Best(nodes, score);
+  if (best == NodePool::kNone) return std::nullopt;
+  std::vector<size_t> positions;
+  const NodeState& n = nodes.at(best);
+  if (Score(n, r, &positions) == kCannot) {
+    // Two states shared a stamp (about 2^-64 per pair): start over with fresh caches.
+    caches_ = ShapeCaches(/*warmup=*/1);
+    return Place(job, nodes, rng);
   }
-  if (best == nullptr) return std::nullopt;
-  return BuildPlacement(r, *best, best_eval->positions);
+  return BuildPlacement(r, n, positions);
 }
 
 }  // namespace fastgpu::core

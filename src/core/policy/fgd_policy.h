@@ -14,19 +14,23 @@
 // effect (EXPERIMENT.md: 95.2 % with first-fit ties, ~90 % with random ties). Measured in
 // docs/scheduler.md.
 //
-// The workload profile (typical tasks) is given at construction. Evaluations are memoised per
-// node and request shape, and reused while the node's usage is unchanged, so the policy is NOT
-// safe for concurrent use: give each thread its own instance.
+// Cost: a node's score for a request depends only on the node's state, so each request shape
+// keeps its best node in a BestNodeCache (ShapeCaches): after a placement only the changed
+// node is scored again, and nodes in the same state (same stamp) share one evaluation. The
+// caches make the policy NOT safe for concurrent use: give each thread its own instance.
 
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
+#include "core/policy/fragmentation.h"
 #include "core/policy/placement_policy.h"
+#include "core/policy/shape_caches.h"
 #include "core/policy/workload_profile.h"
 
 namespace fastgpu::core {
@@ -40,34 +44,24 @@ class FgdPolicy final : public PlacementPolicy {
   FgdPolicy(WorkloadProfile profile, Variant variant);
 
   std::string_view name() const override;
-  std::optional<Placement> Place(const QueuedJob& job,
-                                 const std::map<std::string, NodeState>& nodes,
+  std::optional<Placement> Place(const QueuedJob& job, const NodePool& nodes,
                                  Rng& rng) const override;
 
  private:
-  // The best placement of one request shape on one node in its current state.
-  struct Eval {
-    bool feasible = false;
-    double delta = 0;  // F_after - F_before
-    std::vector<size_t> positions;
-  };
-  struct NodeMemo {
-    std::vector<Slice> used;
-    int32_t used_cpu_milli = 0;
-    std::vector<DeviceSpec> devices;
-    int32_t cpu_milli = 0;
-    double before = 0;
-    std::vector<std::pair<int, Eval>> evals;  // by shape id
-  };
-
-  const Eval& EvalFor(const NodeState& node, int shape_id, const ResourceRequest& r) const;
-  Eval Evaluate(const NodeState& node, double before, const ResourceRequest& r) const;
-  int ShapeId(const ResourceRequest& r) const;
+  static constexpr int64_t kCannot = INT64_MIN;
+  // The node's score for `r` (kCannot when it cannot host it), and the devices it would take
+  // in *positions when not null.
+  int64_t Score(const NodeState& n, const ResourceRequest& r, std::vector<size_t>* positions) const;
+  const FragmentationMeter& MeterFor(const NodeState& n) const;
 
   WorkloadProfile profile_;
   Variant variant_;
-  mutable std::unordered_map<std::string, NodeMemo> memo_;
-  mutable std::map<std::pair<TaskShape, int64_t>, int> shape_ids_;
+  mutable ShapeCaches caches_{/*warmup=*/1};
+  // Meters by the devices' models, and a shortcut by spec (the pointer is kept alive).
+  mutable std::map<std::vector<std::string>, FragmentationMeter> meters_;
+  mutable std::unordered_map<const NodeSpec*,
+                             std::pair<std::shared_ptr<const NodeSpec>, const FragmentationMeter*>>
+      meter_of_spec_;
 };
 
 }  // namespace fastgpu::core

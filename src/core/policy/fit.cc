@@ -15,8 +15,10 @@ bool NodeUsable(const ResourceRequest& r, const NodeState& n) {
 std::vector<size_t> LowestIdleDevices(const ResourceRequest& r, const NodeState& n) {
   std::vector<size_t> out;
   const size_t want = static_cast<size_t>(r.gpu_count);
-  for (size_t pos = 0; pos < n.spec.devices.size() && out.size() < want; ++pos) {
-    if (IsIdle(n, pos) && ModelAllowed(r, n.spec.devices[pos])) out.push_back(pos);
+  for (size_t pos = 0; pos < n.spec().devices.size() && out.size() < want; ++pos) {
+    if (Schedulable(n, pos) && IsIdle(n, pos) && ModelAllowed(r, n.spec().devices[pos])) {
+      out.push_back(pos);
+    }
   }
   if (out.size() < want) out.clear();
   return out;
@@ -24,7 +26,7 @@ std::vector<size_t> LowestIdleDevices(const ResourceRequest& r, const NodeState&
 
 std::vector<size_t> SliceDevices(const ResourceRequest& r, const NodeState& n) {
   std::vector<size_t> out;
-  for (size_t pos = 0; pos < n.spec.devices.size(); ++pos) {
+  for (size_t pos = 0; pos < n.spec().devices.size(); ++pos) {
     if (SliceFits(r, n, pos)) out.push_back(pos);
   }
   return out;
@@ -38,7 +40,7 @@ bool CanHost(const ResourceRequest& r, const NodeState& n) {
     case RequestKind::kWholeGpus:
       return !LowestIdleDevices(r, n).empty();
     case RequestKind::kSlice:
-      for (size_t pos = 0; pos < n.spec.devices.size(); ++pos) {
+      for (size_t pos = 0; pos < n.spec().devices.size(); ++pos) {
         if (SliceFits(r, n, pos)) return true;
       }
       return false;
@@ -49,11 +51,11 @@ bool CanHost(const ResourceRequest& r, const NodeState& n) {
 Placement BuildPlacement(const ResourceRequest& r, const NodeState& n,
                          const std::vector<size_t>& positions) {
   Placement p;
-  p.node = n.spec.name;
+  p.node = n.spec().name;
   p.cpu_milli = r.cpu_milli;
   p.memory_mib = r.memory_mib;
   for (size_t pos : positions) {
-    const DeviceSpec& d = n.spec.devices[pos];
+    const DeviceSpec& d = n.spec().devices[pos];
     p.devices.push_back(DeviceGrant{d.index, d.uuid, SliceOn(r, d)});
   }
   std::sort(p.devices.begin(), p.devices.end(),
@@ -66,7 +68,7 @@ size_t TightestDevice(const ResourceRequest& r, const NodeState& n,
   size_t best = positions.front();
   std::tuple<int64_t, int64_t> best_left{INT64_MAX, INT64_MAX};
   for (size_t pos : positions) {
-    const Slice s = SliceOn(r, n.spec.devices[pos]);
+    const Slice s = SliceOn(r, n.spec().devices[pos]);
     std::tuple<int64_t, int64_t> left{FreeMilli(n, pos) - s.milli, FreeMemory(n, pos) - s.memory_mib};
     if (left < best_left) {
       best_left = left;

@@ -8,14 +8,15 @@
 //     smaller nodes are opened first.
 // A job with no GPU scores the same everywhere: the first node by name that holds it.
 // Inside the node: the tightest device for a slice, the lowest-index idle devices for whole
-// GPUs. Deterministic; does not use the Rng. Stateless, so safe for concurrent use.
+// GPUs. Deterministic; does not use the Rng. Keeps a cache of each recurring request's best node (ShapeCaches), so NOT safe for
+// concurrent use: give each thread its own instance.
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/policy/placement_policy.h"
+#include "core/policy/shape_caches.h"
 
 namespace fastgpu::core {
 
@@ -24,9 +25,11 @@ class PackPolicy final : public PlacementPolicy {
   static constexpr std::string_view kName = "pack";
 
   std::string_view name() const override { return kName; }
-  std::optional<Placement> Place(const QueuedJob& job,
-                                 const std::map<std::string, NodeState>& nodes,
+  std::optional<Placement> Place(const QueuedJob& job, const NodePool& nodes,
                                  Rng& rng) const override;
+
+ private:
+  mutable ShapeCaches caches_;  // see shape_caches.h
 };
 
 }  // namespace fastgpu::core

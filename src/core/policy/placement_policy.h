@@ -12,7 +12,7 @@
 #include "common/rng.h"
 #include "core/model/resources.h"
 #include "core/policy/workload_profile.h"
-#include "core/state.h"
+#include "core/pool/node_pool.h"
 
 namespace fastgpu::core {
 
@@ -24,8 +24,9 @@ class PlacementPolicy {
   // holds `job`, or nullopt when none does now. Never changes `nodes`.
   // Devices are chosen inside the node too (whole GPUs only on fully idle devices; a slice
   // only on one device). Ties are broken by node name then device index, never by map order.
-  virtual std::optional<Placement> Place(const QueuedJob& job,
-                                         const std::map<std::string, NodeState>& nodes,
+  // Policies search the pool's free-capacity index (core/pool/node_pool.h) rather than
+  // visiting every node where they can.
+  virtual std::optional<Placement> Place(const QueuedJob& job, const NodePool& nodes,
                                          Rng& rng) const = 0;
 };
 

@@ -6,18 +6,37 @@
 #include "core/policy/fit.h"
 
 namespace fastgpu::core {
+namespace {
 
-std::optional<Placement> RandomPolicy::Place(const QueuedJob& job,
-                                             const std::map<std::string, NodeState>& nodes,
+// Draws before falling back to listing every node that can host the job. Each draw is
+// uniform over all nodes and kept only when the node can host, so the result is uniform over
+// the nodes that can, either way.
+constexpr int kDraws = 8;
+
+size_t UniformHost(const ResourceRequest& r, const NodePool& nodes, Rng& rng) {
+  for (int i = 0; i < kDraws; ++i) {
+    const size_t slot = rng.Uniform(nodes.size());
+    if (CanHost(r, nodes.at(slot))) return slot;
+  }
+  const RequestFilter filter = nodes.FilterFor(r);
+  std::vector<size_t> feasible;
+  nodes.ForEach([&](const CapacitySummary& s) { return MayHost(s, filter); },
+                [&](size_t slot) {
+                  if (CanHost(r, nodes.at(slot))) feasible.push_back(slot);
+                });
+  if (feasible.empty()) return NodePool::kNone;
+  return feasible[rng.Uniform(feasible.size())];
+}
+
+}  // namespace
+
+std::optional<Placement> RandomPolicy::Place(const QueuedJob& job, const NodePool& nodes,
                                              Rng& rng) const {
   const ResourceRequest& r = job.request;
-  if (!RequestShapeError(r).empty()) return std::nullopt;
-  std::vector<const NodeState*> feasible;
-  for (const auto& [name, node] : nodes) {
-    if (CanHost(r, node)) feasible.push_back(&node);
-  }
-  if (feasible.empty()) return std::nullopt;
-  const NodeState& node = *feasible[rng.Uniform(feasible.size())];
+  if (!RequestShapeError(r).empty() || nodes.empty()) return std::nullopt;
+  const size_t slot = UniformHost(r, nodes, rng);
+  if (slot == NodePool::kNone) return std::nullopt;
+  const NodeState& node = nodes.at(slot);
   std::vector<size_t> positions;
   if (KindOf(r) == RequestKind::kWholeGpus) {
     positions = LowestIdleDevices(r, node);

@@ -4,7 +4,6 @@
 // uniformly drawn fitting device and whole GPUs to the lowest-index idle devices.
 // Stateless, so safe for concurrent use (the Rng is the caller's).
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,8 +17,7 @@ class RandomPolicy final : public PlacementPolicy {
   static constexpr std::string_view kName = "random";
 
   std::string_view name() const override { return kName; }
-  std::optional<Placement> Place(const QueuedJob& job,
-                                 const std::map<std::string, NodeState>& nodes,
+  std::optional<Placement> Place(const QueuedJob& job, const NodePool& nodes,
                                  Rng& rng) const override;
 };
 

@@ -10,6 +10,7 @@ namespace fastgpu::core {
 namespace {
 
 std::vector<size_t> Devices(const ResourceRequest& r, const NodeState& n) {
+  if (KindOf(r) == RequestKind::kNoGpu) return {};
   if (KindOf(r) == RequestKind::kWholeGpus) return LowestIdleDevices(r, n);
   std::vector<size_t> fits = SliceDevices(r, n);
   if (fits.empty()) return fits;
@@ -27,45 +28,25 @@ std::vector<size_t> Devices(const ResourceRequest& r, const NodeState& n) {
 
 }  // namespace
 
-int64_t LoadPerMille(const NodeState& n) {
-  int64_t sum = 0;
-  int64_t parts = 0;
-  if (!n.spec.devices.empty()) {
-    int64_t used = 0;
-    for (const Slice& s : n.used) used += s.milli;
-    sum += used * 1000 / (static_cast<int64_t>(n.spec.devices.size()) * kWholeGpuMilli);
-    ++parts;
-  }
-  if (n.spec.cpu_milli > 0) {
-    sum += static_cast<int64_t>(n.used_cpu_milli) * 1000 / n.spec.cpu_milli;
-    ++parts;
-  }
-  if (n.spec.memory_mib > 0) {
-    sum += n.used_memory_mib * 1000 / n.spec.memory_mib;
-    ++parts;
-  }
-  return parts == 0 ? 0 : sum / parts;
-}
-
-std::optional<Placement> SpreadPolicy::Place(const QueuedJob& job,
-                                             const std::map<std::string, NodeState>& nodes,
+std::optional<Placement> SpreadPolicy::Place(const QueuedJob& job, const NodePool& nodes,
                                              Rng& /*rng*/) const {
   const ResourceRequest& r = job.request;
   if (!RequestShapeError(r).empty()) return std::nullopt;
-  const NodeState* best = nullptr;
-  int64_t best_load = 0;
-  for (const auto& [name, node] : nodes) {
-    if (!NodeUsable(r, node)) continue;
-    const int64_t load = LoadPerMille(node);
-    if (best != nullptr && load >= best_load) continue;
-    if (!CanHost(r, node)) continue;
-    best = &node;
-    best_load = load;
-  }
-  if (best == nullptr) return std::nullopt;
-  const std::vector<size_t> positions =
-      KindOf(r) == RequestKind::kNoGpu ? std::vector<size_t>{} : Devices(r, *best);
-  return BuildPlacement(r, *best, positions);
+  const RequestFilter filter = nodes.FilterFor(r);
+  // The score is minus the load; a group's least loaded node bounds it.
+  auto score = [&](size_t slot) -> std::optional<int64_t> {
+    const NodeState& n = nodes.at(slot);
+    if (!CanHost(r, n)) return std::nullopt;
+    return -LoadPerMille(n);
+  };
+  const size_t best = nodes.BestSlot(
+      [&](const CapacitySummary& s) -> std::optional<int64_t> {
+        if (!MayHost(s, filter)) return std::nullopt;
+        return -int64_t{s.min_load[filter.level]};
+      },
+      score);
+  if (best == NodePool::kNone) return std::nullopt;
+  return BuildPlacement(r, nodes.at(best), Devices(r, nodes.at(best)));
 }
 
 }  // namespace fastgpu::core

@@ -9,7 +9,8 @@ namespace {
 
 bool FitsAlone(const QueuedJob& job, const NodeState& node, const PlacementPolicy& policy,
                Rng& rng) {
-  const std::map<std::string, NodeState> one{{node.spec.name, node}};
+  NodePool one;
+  one.Insert(node);
   return policy.Place(job, one, rng).has_value();
 }
 
@@ -39,7 +40,7 @@ std::vector<Release> ExpectedReleases(const ClusterState& state, const std::vect
 }
 
 std::optional<Reservation> Reserve(const QueuedJob& head,
-                                   const std::map<std::string, NodeState>& free,
+                                   const NodePool& free,
                                    const std::vector<Release>& releases,
                                    const PlacementPolicy& policy, Rng& rng) {
   std::map<std::string, NodeState> touched;  // nodes as they will be, copied on first release
@@ -47,9 +48,9 @@ std::optional<Reservation> Reserve(const QueuedJob& head,
     const Release& r = releases[i];
     auto it = touched.find(r.placement.node);
     if (it == touched.end()) {
-      auto now = free.find(r.placement.node);
-      if (now == free.end()) continue;
-      it = touched.emplace(r.placement.node, now->second).first;
+      const NodeState* now = free.Get(r.placement.node);
+      if (now == nullptr) continue;
+      it = touched.emplace(r.placement.node, *now).first;
     }
     AddUsage(r.placement, -1, it->second);
     const bool more_at_same_time = i + 1 < releases.size() &&

@@ -48,7 +48,7 @@ std::vector<Release> ExpectedReleases(const ClusterState& state, const std::vect
 // The earliest reservation for `head` given the free capacity `free` now and `releases`, or
 // nullopt when none of the estimated releases makes room for it.
 std::optional<Reservation> Reserve(const QueuedJob& head,
-                                   const std::map<std::string, NodeState>& free,
+                                   const NodePool& free,
                                    const std::vector<Release>& releases,
                                    const PlacementPolicy& policy, Rng& rng);
 

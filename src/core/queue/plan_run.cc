@@ -11,9 +11,9 @@ namespace {
 
 constexpr size_t kMaxMisses = 64;
 
-bool AnyNodeCouldHold(const QueuedJob& job, const std::map<std::string, NodeState>& nodes) {
-  for (const auto& [name, node] : nodes) {
-    if (FitsTotal(job, node.spec, nullptr)) return true;
+bool AnyNodeCouldHold(const QueuedJob& job, const NodePool& nodes) {
+  for (const NodeState& node : nodes) {
+    if (FitsTotal(job, node.spec(), nullptr)) return true;
   }
   return false;
 }
@@ -108,18 +108,18 @@ Decision PlanRun::Commit(const QueuedJob& job, Placement p) {
   Decision d;
   if (reservation_ && !BackfillAllowed(job, p, now_.ms, *reservation_, policy_, rng_)) {
     // Not on the reserved node, then: another node may hold it without touching the head.
-    NodeState& reserved = free_.at(reservation_->node);
-    const bool ready = reserved.ready;
-    reserved.ready = false;
+    const size_t reserved = free_.Find(reservation_->node);
+    const bool ready = free_.at(reserved).ready;
+    free_.SetReady(reserved, false);
     std::optional<Placement> elsewhere = policy_.Place(job, free_, rng_);
-    reserved.ready = ready;
+    free_.SetReady(reserved, ready);
     if (elsewhere) return Commit(job, std::move(*elsewhere));
     d.reason = "reserved for job " + std::to_string(reservation_->head.id) +
                ": starting now would delay its expected start in " +
                Seconds(reservation_->start_ms - now_.ms) + " on node " + reservation_->node;
     return d;
   }
-  AddUsage(p, +1, free_.at(p.node));
+  free_.AddUsage(free_.Find(p.node), p, +1);
   usage_.Add(job.tenant, UsageOf(p), +1);
   gate_.Placed(job);
   if (job.time_limit_s > 0) placed_.push_back(Release{now_.ms + job.time_limit_s * 1000, job.id, p});

@@ -51,7 +51,7 @@ class PlanRun {
   const PlacementPolicy& policy_;
   const QueueOptions& options_;
 
-  std::map<std::string, NodeState> free_;  // shrinks as jobs are placed
+  NodePool free_;  // shrinks as jobs are placed
   TenantUsage usage_;
   JobGate gate_;
   std::vector<Miss> misses_;

@@ -20,13 +20,13 @@ class NodeTrial {
   // Tries the candidates of one node (sorted by preference) on a copy of it.
   std::optional<std::vector<const BoundJob*>> Run(const NodeState& node,
                                                   const std::vector<const BoundJob*>& candidates) {
-    std::map<std::string, NodeState> trial{{node.spec.name, node}};
-    NodeState& n = trial.begin()->second;
+    NodePool trial;
+    trial.Insert(node);
     std::map<std::string, int64_t> given_back;  // per victim tenant, GPU milli
     std::vector<const BoundJob*> chosen;
     for (const BoundJob* v : candidates) {
       if (!Allowed(*v, given_back)) continue;
-      AddUsage(v->placement, -1, n);
+      trial.AddUsage(0, v->placement, -1);
       given_back[v->job.tenant] += UsageOf(v->placement).gpu_milli;
       chosen.push_back(v);
       if (policy_.Place(job_, trial, rng_)) return Prune(node, std::move(chosen));
@@ -50,9 +50,10 @@ class NodeTrial {
   // Drops victims (latest chosen first) whose removal is not needed for the job to fit.
   std::vector<const BoundJob*> Prune(const NodeState& node, std::vector<const BoundJob*> chosen) {
     for (size_t i = chosen.size(); i-- > 0;) {
-      std::map<std::string, NodeState> trial{{node.spec.name, node}};
+      NodePool trial;
+      trial.Insert(node);
       for (size_t k = 0; k < chosen.size(); ++k) {
-        if (k != i) AddUsage(chosen[k]->placement, -1, trial.begin()->second);
+        if (k != i) trial.AddUsage(0, chosen[k]->placement, -1);
       }
       if (policy_.Place(job_, trial, rng_)) chosen.erase(chosen.begin() + static_cast<long>(i));
     }
@@ -85,7 +86,7 @@ Cost CostOf(const std::string& node, const std::vector<const BoundJob*>& victims
 }  // namespace
 
 std::optional<VictimSet> FindVictims(const QueuedJob& job,
-                                     const std::map<std::string, NodeState>& free,
+                                     const NodePool& free,
                                      const ClusterState& state, const TenantUsage& usage,
                                      const QueueOptions& options, const std::set<JobId>& taken,
                                      const PlacementPolicy& policy, Rng& rng) {
@@ -99,11 +100,11 @@ std::optional<VictimSet> FindVictims(const QueuedJob& job,
   std::optional<Cost> best_cost;
   std::optional<VictimSet> best;
   for (auto& [name, candidates] : by_node) {
-    auto node = free.find(name);
-    if (node == free.end() || !node->second.ready) continue;
-    if (!FitsTotal(job, node->second.spec, nullptr)) continue;
+    const NodeState* node = free.Get(name);
+    if (node == nullptr || !node->ready) continue;
+    if (!FitsTotal(job, node->spec(), nullptr)) continue;
     std::sort(candidates.begin(), candidates.end(), Prefer);
-    std::optional<std::vector<const BoundJob*>> victims = trial.Run(node->second, candidates);
+    std::optional<std::vector<const BoundJob*>> victims = trial.Run(*node, candidates);
     if (!victims) continue;
     Cost cost = CostOf(name, *victims);
     if (best_cost && !(cost < *best_cost)) continue;

@@ -34,7 +34,7 @@ struct VictimSet {
 // The victims that let `job` run, or nullopt when no allowed set does. Jobs in `taken` (chosen
 // for another job in the same Plan) are never chosen. `free` is the free capacity now.
 std::optional<VictimSet> FindVictims(const QueuedJob& job,
-                                     const std::map<std::string, NodeState>& free,
+                                     const NodePool& free,
                                      const ClusterState& state, const TenantUsage& usage,
                                      const QueueOptions& options, const std::set<JobId>& taken,
                                      const PlacementPolicy& policy, Rng& rng);

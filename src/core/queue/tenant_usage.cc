@@ -58,11 +58,11 @@ TenantUsage::TenantUsage(const ClusterState& state) {
   for (const auto& [id, bound] : state.running()) {
     by_tenant_[bound.job.tenant].Add(UsageOf(bound.placement), +1);
   }
-  for (const auto& [name, node] : state.nodes()) {
+  for (const NodeState& node : state.nodes()) {
     if (!node.ready) continue;
-    capacity_.gpu_milli += static_cast<int64_t>(node.spec.devices.size()) * kWholeGpuMilli;
-    capacity_.cpu_milli += node.spec.cpu_milli;
-    capacity_.memory_mib += node.spec.memory_mib;
+    capacity_.gpu_milli += static_cast<int64_t>(node.spec().devices.size()) * kWholeGpuMilli;
+    capacity_.cpu_milli += node.spec().cpu_milli;
+    capacity_.memory_mib += node.spec().memory_mib;
   }
 }
 

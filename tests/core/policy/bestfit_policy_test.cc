@@ -100,7 +100,7 @@ TEST_F(BestFitTest, SlicesPackOntoTheFullestNodeAndDevice) {
   EXPECT_EQ(p.devices[0].slice, (Slice{250, 20 * kGiB}));
   // Next three go to b/0 as well (the node left with the least free GPU).
   for (JobId id = 2; id <= 4; ++id) EXPECT_EQ(Bind(SliceJob(id, 250)).node, "b");
-  EXPECT_EQ(state_.nodes().at("b").used[0], (Slice{1000, 80 * kGiB}));
+  EXPECT_EQ(state_.nodes().Get("b")->used[0], (Slice{1000, 80 * kGiB}));
   // b is full: the fifth goes to a/0, the sixth to a/0 too (the tightest device of a).
   EXPECT_EQ(Indexes(Bind(SliceJob(5, 250))), (std::vector<int32_t>{0}));
   const Placement q = Bind(SliceJob(6, 250));

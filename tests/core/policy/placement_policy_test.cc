@@ -74,13 +74,13 @@ TEST_P(PlacementPolicyContractTest, RandomWorkloadStaysWithinCapacity) {
   int placed = 0;
   for (JobId id = 1; id <= 400; ++id) {
     const QueuedJob job = RandomJob(id, rng);
-    const std::map<std::string, NodeState> before = state_.nodes();
+    const NodePool before = state_.nodes();
     std::optional<Placement> p = policy_->Place(job, state_.nodes(), rng);
     ASSERT_EQ(state_.nodes(), before) << "Place changed its input";
     if (!p) continue;
     ++placed;
     ASSERT_NE(p->node, "d") << "placed on a not-ready node";
-    const NodeState& node = state_.nodes().at(p->node);
+    const NodeState& node = *state_.nodes().Get(p->node);
     ASSERT_EQ(p->devices.size(), static_cast<size_t>(job.request.gpu_count));
     for (size_t i = 0; i < p->devices.size(); ++i) {
       if (i > 0) {
@@ -99,6 +99,32 @@ TEST_P(PlacementPolicyContractTest, RandomWorkloadStaysWithinCapacity) {
     if (rng.Uniform(4) == 0) MustApply(state_, JobReleased{id - 1});  // some churn
   }
   EXPECT_GT(placed, 50);
+}
+
+// A policy that has answered many requests (and keeps caches of them) answers exactly as a new
+// instance of the same policy, which has no cache, on the same state and with the same Rng.
+TEST_P(PlacementPolicyContractTest, AnswersDoNotDependOnWhatItCached) {
+  MustApply(state_, NodeUpserted{GpuNode("a", 8)});
+  MustApply(state_, NodeUpserted{GpuNode("b", 4, 40 * kGiB, "A100-40GB")});
+  for (int i = 0; i < 12; ++i) MustApply(state_, NodeUpserted{GpuNode("n" + std::to_string(i), 2)});
+  Rng rng(99);
+  int placed = 0;
+  for (JobId id = 1; id <= 300; ++id) {
+    const QueuedJob job = RandomJob(id % 7, rng);  // few shapes, so each is cached
+    auto fresh = MakePlacementPolicy(GetParam());
+    ASSERT_TRUE(fresh.ok());
+    Rng a(static_cast<uint64_t>(id)), b(static_cast<uint64_t>(id));
+    std::optional<Placement> p = policy_->Place(job, state_.nodes(), a);
+    ASSERT_EQ(p, (*fresh)->Place(job, state_.nodes(), b)) << "job " << id;
+    if (!p) continue;
+    ++placed;
+    QueuedJob queued = job;
+    queued.id = id + 1000;
+    MustApply(state_, JobQueued{queued});
+    MustApply(state_, JobBound{queued.id, *p});
+    if (rng.Uniform(3) == 0) MustApply(state_, JobReleased{id + 999});  // some churn
+  }
+  EXPECT_GT(placed, 100);
 }
 
 std::string PolicyTestName(const ::testing::TestParamInfo<std::string_view>& p) {

@@ -73,7 +73,7 @@ TEST_F(PolicyTest, SpreadGoesToTheLeastLoadedNode) {
   Placement p = Bind(spread, SliceJob(3, 500));
   EXPECT_EQ(p.node, "a");
   EXPECT_EQ(Indexes(p), (std::vector<int32_t>{1}));
-  EXPECT_EQ(LoadPerMille(state_.nodes().at("a")), 125);  // 1500/4000 GPU, 0 cpu, 0 memory
+  EXPECT_EQ(LoadPerMille(*state_.nodes().Get("a")), 125);  // 1500/4000 GPU, 0 cpu, 0 memory
   // a is at 125, b at 83 -> b.
   EXPECT_EQ(Bind(spread, HostJob(4, 32000, 0)).node, "b");
   // b: (250 + 500 + 0) / 3 = 250 now; a 125 -> a.
