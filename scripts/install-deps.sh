@@ -8,7 +8,7 @@ PACKAGES=(
   librestinio-dev libasio-dev libhttp-parser-dev libfmt-dev libssl-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libyaml-cpp-dev libcpp-httplib-dev
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 curl procps iproute2 tmux
+  python3 python3-yaml curl procps iproute2 tmux
 )
 
 missing=()

@@ -291,6 +291,12 @@ restinio::request_handling_status_t HttpServerImpl::Dispatch(
     request.authorization = *auth;
   }
   request.body = req->body();
+  {
+    const asio::ip::tcp::endpoint& remote = req->remote_endpoint();
+    const std::string address = remote.address().to_string();
+    request.remote = (remote.address().is_v6() ? "[" + address + "]" : address) + ":" +
+                     std::to_string(remote.port());
+  }
   for (const auto& [k, v] : *query) request.query.emplace_back(std::string(k), std::string(v));
   for (const std::string& name : param_names_[route_index]) {
     if (auto v = params.get_param(name)) request.route_params.emplace_back(name, std::string(*v));

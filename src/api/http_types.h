@@ -19,6 +19,7 @@ struct HttpRequest {
   std::string_view path;           // without the query
   std::string_view authorization;  // the Authorization header; empty when absent
   std::string_view body;
+  std::string remote;              // the client's "address:port"
   std::vector<std::pair<std::string, std::string>> route_params;  // {"id", "12"}
   std::vector<std::pair<std::string, std::string>> query;         // decoded, in order
 

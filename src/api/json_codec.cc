@@ -158,6 +158,7 @@ Out EncodeJobJson(const control::JobView& view) {
   j["id"] = r.id;
   j["name"] = s.name;
   j["tenant"] = r.tenant;
+  j["user"] = r.user;
   j["argv"] = s.argv;
   j["env"] = Out::object();
   for (const auto& [k, v] : s.env) j["env"][k] = v;

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <memory>
 #include <string_view>
+#include <utility>
 
 #include "api/http_types.h"
 #include "common/result.h"
@@ -13,8 +15,18 @@
 namespace fastgpu::api {
 
 HttpResponse JsonResponse(int status, std::string body);
+
 // The status's HTTP code and error body (status_http.h).
 HttpResponse ErrorResponse(const Status& status);
+
+// Wraps a handler that answers synchronously with Result<HttpResponse>.
+template <typename Fn>
+RouteHandler Sync(Fn fn) {
+  return [fn = std::move(fn)](const HttpRequest& request, std::shared_ptr<Responder> out) {
+    Result<HttpResponse> response = fn(request);
+    out->Send(response.ok() ? std::move(response).value() : ErrorResponse(response.error()));
+  };
+}
 
 // The token of an "Authorization: Bearer <token>" header; Unauthenticated when missing or of
 // another scheme.

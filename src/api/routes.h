@@ -17,8 +17,14 @@ struct RouteOptions {
   int64_t max_desired_wait_ms = 30000;    // long poll cap
 };
 
-// User API (Bearer API key), /healthz and /gpu/resource. `controller` must outlive the routes.
+// User API (Bearer API key), /healthz and /gpu/resource, with the tenant API; every mutating
+// route is Audited(). `controller` must outlive the routes.
 std::vector<Route> UserRoutes(control::Controller& controller, const RouteOptions& options);
+// Tenant API (keys, tenants, audit, whoami); part of UserRoutes().
+std::vector<Route> TenantRoutes(control::Controller& controller);
+// `route` with every non-GET request recorded in the audit log (who, what, when, from where,
+// the status answered). GET routes are returned unchanged.
+Route Audited(control::Controller& controller, Route route);
 // Agent API (Bearer join token) under /v1/agent. `controller` must outlive the routes.
 std::vector<Route> AgentRoutes(control::Controller& controller, const RouteOptions& options);
 // Both lists.

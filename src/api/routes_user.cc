@@ -15,15 +15,6 @@ using ResponderPtr = std::shared_ptr<Responder>;
 constexpr int64_t kMaxI64 = std::numeric_limits<int64_t>::max();
 constexpr char kJobStateHeader[] = "X-Fastgpu-Job-State";
 
-// Wraps a handler that answers synchronously with Result<HttpResponse>.
-template <typename Fn>
-RouteHandler Sync(Fn fn) {
-  return [fn = std::move(fn)](const HttpRequest& request, ResponderPtr out) {
-    Result<HttpResponse> response = fn(request);
-    out->Send(response.ok() ? std::move(response).value() : ErrorResponse(response.error()));
-  };
-}
-
 Result<store::JobFilter> ParseJobFilter(const HttpRequest& request) {
   store::JobFilter filter;
   if (std::optional<std::string_view> states = request.Query("state"); states.has_value()) {
@@ -136,11 +127,13 @@ std::vector<Route> UserRoutes(Controller& c, const RouteOptions& options) {
                       return JsonResponse(200, EncodeNodes(c.ListNodes()));
                     })});
   auto pool = Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
-    FG_RETURN_IF_ERROR(AuthenticateUser(c, r).status());
-    return JsonResponse(200, EncodePool(c.Pool()));
+    FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
+    return JsonResponse(200, EncodePool(c.Pool(caller)));
   });
   routes.push_back({"GET", "/v1/gpus", pool});
   routes.push_back({"GET", "/gpu/resource", pool});
+  for (Route& r : TenantRoutes(c)) routes.push_back(std::move(r));
+  for (Route& r : routes) r = Audited(c, std::move(r));
   return routes;
 }
 

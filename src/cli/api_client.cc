@@ -84,9 +84,10 @@ Result<std::string> ApiClient::Call(const char* method, const std::string& path,
                                     const std::string& body) {
   auto client = MakeClient(config_, kReadTimeoutS);
   if (client == nullptr) return BadUrl(config_);
-  httplib::Result res = std::string_view(method) == "POST"
-                            ? client->Post(path, body, "application/json")
-                            : client->Get(path);
+  const std::string_view m(method);
+  httplib::Result res = m == "POST"  ? client->Post(path, body, "application/json")
+                        : m == "PUT" ? client->Put(path, body, "application/json")
+                                     : client->Get(path);
   if (!res) return TransportError(config_, res.error());
   if (res->status < 200 || res->status > 299) return StatusFromHttp(res->status, res->body);
   return std::move(res->body);

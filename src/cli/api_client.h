@@ -60,8 +60,12 @@ class ApiClient {
   // GET /v1/gpus: every device with its free share, and the pool summary.
   Result<Pool> GetPool();
 
- private:
+  // Any call of the API ("GET", "POST" or "PUT" with a JSON body): the 2xx reply's body, or
+  // the error as above. For the commands whose replies have no typed struct (tenants, keys,
+  // audit, usage).
   Result<std::string> Call(const char* method, const std::string& path, const std::string& body);
+
+ private:
 
   ClientConfig config_;
 };

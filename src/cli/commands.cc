@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/cmd.h"
+#include "cli/cmd_admin.h"
 #include "cli/commands_extra.h"
 
 namespace fastgpu::cli {
@@ -101,6 +102,7 @@ void RegisterClientCommands(CLI::App& app, int& exit_code) {
   AddNodes(app, globals, exit_code);
   AddGpus(app, globals, exit_code);
   RegisterMoreCommands(app, globals, exit_code);
+  RegisterAdminCommands(app, globals, exit_code);
   InstallFailureHints(app);
 }
 

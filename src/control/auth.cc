@@ -94,7 +94,8 @@ Result<NewApiKey> MakeApiKey(const std::string& tenant, const std::string& role,
 
 Result<std::string> MakeJoinToken() { return RandomHex(16); }
 
-Result<store::ApiKeyRecord> VerifyApiKey(store::Store& store, std::string_view key) {
+Result<store::ApiKeyRecord> VerifyApiKey(store::Store& store, std::string_view key,
+                                         int64_t now_ms) {
   if (key.empty()) return Unauthenticated("missing API key");
   std::optional<std::string> prefix = ApiKeyPrefix(key);
   if (!prefix) return Unauthenticated("malformed API key (want fgk_<8 hex>_<32 hex>)");
@@ -104,7 +105,10 @@ Result<store::ApiKeyRecord> VerifyApiKey(store::Store& store, std::string_view k
     return rec.error();
   }
   if (!ConstantTimeEquals(Sha256Hex(key), rec->hash)) return Unauthenticated("invalid API key");
-  if (rec->revoked) return Unauthenticated("API key revoked");
+  if (rec->revoked) return Unauthenticated("API key " + rec->prefix + " was revoked");
+  if (rec->expires_ms > 0 && rec->expires_ms <= now_ms) {
+    return Unauthenticated("API key " + rec->prefix + " expired");
+  }
   return rec;
 }
 

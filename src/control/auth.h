@@ -43,8 +43,10 @@ Result<NewApiKey> MakeApiKey(const std::string& tenant, const std::string& role,
 // A fresh join token (32 hex characters).
 Result<std::string> MakeJoinToken();
 
-// Checks `key` against the store: OK with the key's record, Unauthenticated when the key is
-// empty, malformed, unknown, revoked or wrong; other store errors are passed through.
-Result<store::ApiKeyRecord> VerifyApiKey(store::Store& store, std::string_view key);
+// Checks `key` against the store at time now_ms: OK with the key's record, Unauthenticated
+// when the key is empty, malformed, unknown, wrong, revoked or expired (expires_ms set and
+// <= now_ms); other store errors are passed through.
+Result<store::ApiKeyRecord> VerifyApiKey(store::Store& store, std::string_view key,
+                                         int64_t now_ms);
 
 }  // namespace fastgpu::control

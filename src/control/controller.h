@@ -34,11 +34,32 @@ struct ControllerOptions {
   int64_t heartbeat_ms = 2000;      // told to agents at register
 };
 
-// Who is calling, from a verified API key.
+// Who is calling, from a verified API key. Roles and what they may do: control/roles.h.
 struct Caller {
   std::string tenant;
-  std::string role;        // "admin", "member", "viewer"
+  std::string role;        // "admin", "member", "viewer", "submit-only"
   std::string key_prefix;
+  std::string user;        // the key's user; may be ""
+};
+
+// POST /v1/keys.
+struct KeyRequest {
+  std::string tenant;      // "": the caller's
+  std::string role = "member";
+  std::string user;
+  std::string label;
+  int64_t expires_ms = 0;  // 0: never
+};
+struct NewKey {
+  std::string key;              // shown once; only its hash is stored
+  store::ApiKeyRecord record;   // record.hash is not shown by the API
+};
+
+// A tenant as the API shows it: the stored record, or the config file's / default policy
+// for a tenant that has none (`stored` false).
+struct TenantView {
+  store::TenantRecord record;
+  bool stored = false;
 };
 
 struct JobView {
@@ -122,9 +143,34 @@ class Controller {
   virtual Status SetJoinToken(const std::string& token) = 0;
 
   // --- auth ---
-  // Unauthenticated for a missing, malformed, unknown, revoked or wrong key.
+  // Unauthenticated for a missing, malformed, unknown, revoked, expired or wrong key.
   virtual Result<Caller> Authenticate(std::string_view bearer_key) = 0;
   virtual Status AuthenticateAgent(std::string_view bearer_token) = 0;
+
+  // --- tenants, keys, audit (control/controller_tenants.cc) ---
+  // Admins only (PermissionDenied else). InvalidArgument naming the field for a bad name,
+  // role, expiry in the past, or an unknown tenant is fine (tenants exist implicitly).
+  virtual Result<NewKey> CreateKey(const Caller& caller, KeyRequest request) = 0;
+  // Admins: every key (of `tenant` when not empty); others PermissionDenied.
+  virtual Result<std::vector<store::ApiKeyRecord>> ListKeys(const Caller& caller,
+                                                            const std::string& tenant) = 0;
+  // Admins any key, others only the key they call with; NotFound (field "prefix") for a key
+  // that does not exist or that the caller may not see. Takes effect on the next request.
+  virtual Result<store::ApiKeyRecord> RevokeKey(const Caller& caller,
+                                                const std::string& prefix) = 0;
+  // Admins: every tenant (stored, in the config file, or named by a key or a job's key);
+  // others: their own only.
+  virtual Result<std::vector<TenantView>> ListTenants(const Caller& caller) = 0;
+  // NotFound for another tenant's name unless admin.
+  virtual Result<TenantView> GetTenant(const Caller& caller, const std::string& name) = 0;
+  // Admins only: stores the tenant's quotas and budget; they apply to scheduling at once.
+  // InvalidArgument naming the field for values out of range.
+  virtual Result<TenantView> PutTenant(const Caller& caller, store::TenantRecord tenant) = 0;
+  // Appends one audit record (from the API layer, for every mutating request).
+  virtual Status RecordAudit(store::AuditRecord record) = 0;
+  // Admins only, newest first.
+  virtual Result<std::vector<store::AuditRecord>> ListAudit(const Caller& caller,
+                                                            store::AuditFilter filter) = 0;
 
   // --- jobs (tenant-scoped: non-admins see only their tenant's jobs; others are NotFound) ---
   // Validates, checks feasibility, commits, then schedules. InvalidArgument naming the field.
@@ -150,6 +196,9 @@ class Controller {
   // --- pool ---
   virtual std::vector<NodeView> ListNodes() = 0;
   virtual PoolView Pool() = 0;
+  // The pool as `caller` may see it: other tenants' allocations show tenant "" and job 0
+  // unless the caller is an admin.
+  virtual PoolView Pool(const Caller& caller) = 0;
 
   // --- agents ---
   virtual Status RegisterNode(core::NodeRecord node) = 0;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "control/auth.h"
+#include "control/roles.h"
 #include "core/policy/placement_policy.h"
 
 namespace fastgpu::control {
@@ -64,6 +65,9 @@ Status ControllerImpl::Init() {
   // never matches by accident.
   version_base_ = std::max<int64_t>(clock_.Now().ms, 0) * 1000 + 1;
   FG_RETURN_IF_ERROR(EnsureSecretsLocked());
+  FG_ASSIGN_OR_RETURN(std::vector<store::TenantRecord> tenants, store_.ListTenants());
+  for (store::TenantRecord& t : tenants) tenants_[t.name] = std::move(t);
+  if (!tenants_.empty()) FG_RETURN_IF_ERROR(RebuildSchedulerLocked());
   FG_RETURN_IF_ERROR(RecoverLocked());
   ScheduleLocked(post);
   return Status::Ok();
@@ -81,6 +85,8 @@ Status ControllerImpl::EnsureSecretsLocked() {
   FG_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> keys, store_.ListApiKeys());
   if (keys.empty()) {
     FG_ASSIGN_OR_RETURN(NewApiKey admin, MakeApiKey(kFirstTenant, kFirstRole, clock_.Now().ms));
+    admin.record.user = "admin";
+    admin.record.label = "created at first start";
     FG_RETURN_IF_ERROR(store_.CreateApiKey(admin.record));
     secrets_.admin_key = admin.key;
   }
@@ -157,8 +163,9 @@ Status ControllerImpl::SetJoinToken(const std::string& token) {
 }
 
 Result<Caller> ControllerImpl::Authenticate(std::string_view bearer_key) {
-  FG_ASSIGN_OR_RETURN(store::ApiKeyRecord rec, VerifyApiKey(store_, bearer_key));
-  return Caller{rec.tenant, rec.role, rec.prefix};
+  FG_ASSIGN_OR_RETURN(store::ApiKeyRecord rec,
+                      VerifyApiKey(store_, bearer_key, clock_.Now().ms));
+  return Caller{rec.tenant, rec.role, rec.prefix, rec.user};
 }
 
 Status ControllerImpl::AuthenticateAgent(std::string_view bearer_token) {
@@ -328,7 +335,7 @@ Result<JobView> ControllerImpl::ViewLocked(core::JobId id) {
 
 Result<JobView> ControllerImpl::FindVisibleLocked(const Caller& caller, core::JobId id) {
   FG_ASSIGN_OR_RETURN(JobView view, ViewLocked(id));
-  if (caller.role != "admin" && caller.tenant != view.record.tenant) {
+  if (!CanSeeJob(caller, view.record.tenant, view.record.key_prefix)) {
     return NotFound("job " + std::to_string(id) + " not found", "id");
   }
   return view;

@@ -40,6 +40,17 @@ class ControllerImpl final : public Controller {
   Result<Caller> Authenticate(std::string_view bearer_key) override;
   Status AuthenticateAgent(std::string_view bearer_token) override;
 
+  Result<NewKey> CreateKey(const Caller& caller, KeyRequest request) override;
+  Result<std::vector<store::ApiKeyRecord>> ListKeys(const Caller& caller,
+                                                    const std::string& tenant) override;
+  Result<store::ApiKeyRecord> RevokeKey(const Caller& caller, const std::string& prefix) override;
+  Result<std::vector<TenantView>> ListTenants(const Caller& caller) override;
+  Result<TenantView> GetTenant(const Caller& caller, const std::string& name) override;
+  Result<TenantView> PutTenant(const Caller& caller, store::TenantRecord tenant) override;
+  Status RecordAudit(store::AuditRecord record) override;
+  Result<std::vector<store::AuditRecord>> ListAudit(const Caller& caller,
+                                                    store::AuditFilter filter) override;
+
   Result<JobView> Submit(const Caller& caller, core::JobSpec spec) override;
   Result<JobPage> ListJobs(const Caller& caller, store::JobFilter filter) override;
   Result<JobView> GetJob(const Caller& caller, core::JobId id) override;
@@ -51,6 +62,7 @@ class ControllerImpl final : public Controller {
 
   std::vector<NodeView> ListNodes() override;
   PoolView Pool() override;
+  PoolView Pool(const Caller& caller) override;
 
   Status RegisterNode(core::NodeRecord node) override;
   Result<std::vector<AttemptKey>> Report(const std::string& node,
@@ -101,11 +113,19 @@ class ControllerImpl final : public Controller {
   // or the caller may not see it.
   Result<JobView> FindVisibleLocked(const Caller& caller, core::JobId id);
   Result<JobView> ViewLocked(core::JobId id);
+  // InvalidArgument when `spec` passes the tenant's per-job limits (max GPU memory slice).
+  Status CheckTenantLimitsLocked(const std::string& tenant, const core::JobSpec& spec) const;
+  // The tenant's stored record, else its policy from the config file (or the default).
+  TenantView TenantLocked(const std::string& name) const;
+  // The config file's queue options with every stored tenant's quotas over them.
+  core::QueueOptions QueueOptionsLocked() const;
+  // A new Scheduler over QueueOptionsLocked() (quotas changed through the API).
+  Status RebuildSchedulerLocked();
 
   const ControllerOptions options_;
   store::Store& store_;
   const Clock& clock_;
-  const std::unique_ptr<core::Scheduler> scheduler_;
+  std::unique_ptr<core::Scheduler> scheduler_;  // replaced under mu_ when quotas change
   const std::unique_ptr<LogStore> logs_;  // has its own mutex; never calls back into us
 
   mutable std::mutex mu_;
@@ -115,6 +135,7 @@ class ControllerImpl final : public Controller {
   std::map<core::JobId, JobView> active_;  // pending/scheduled/running, with pending reason
   std::map<std::string, NodeEntry> nodes_;
   int64_t version_base_ = 1;  // first version of a node; distinct across restarts
+  std::map<std::string, store::TenantRecord> tenants_;  // stored tenants, by name
   std::string join_hash_;
   Secrets secrets_;
   bool schedule_retry_ = false;  // a commit failed: Tick() schedules again

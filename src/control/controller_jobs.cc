@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "control/controller_impl.h"
+#include "control/roles.h"
 #include "control/validation.h"
 
 namespace fastgpu::control {
@@ -10,16 +11,27 @@ namespace {
 constexpr int32_t kMaxPageSize = 1000;
 constexpr int64_t kMaxLogRead = 16 * 1024 * 1024;
 
-bool CanWrite(const Caller& caller) { return caller.role == "admin" || caller.role == "member"; }
-
 std::string JobName(core::JobId id) { return "job " + std::to_string(id); }
 
 }  // namespace
 
+Status ControllerImpl::CheckTenantLimitsLocked(const std::string& tenant,
+                                              const core::JobSpec& spec) const {
+  const int64_t max_mib = TenantLocked(tenant).record.max_gpu_memory_mib;
+  const core::ResourceRequest& r = spec.resources;
+  if (max_mib >= 0 && r.gpu_count > 0 && (r.gpu_memory_mib == 0 || r.gpu_memory_mib > max_mib)) {
+    return InvalidArgument("tenant " + tenant + " may use GPU memory slices of at most " +
+                               std::to_string(max_mib) + " MiB per job: ask for gpu_memory_mib " +
+                               "<= " + std::to_string(max_mib) + " (--gpu-memory)",
+                           "resources.gpu_memory_mib");
+  }
+  return Status::Ok();
+}
+
 Result<JobView> ControllerImpl::Submit(const Caller& caller, core::JobSpec spec) {
-  if (!CanWrite(caller)) return PermissionDenied("role " + caller.role + " cannot submit jobs");
+  FG_RETURN_IF_ERROR(Require(caller, Action::kSubmit, "submit jobs"));
   FG_RETURN_IF_ERROR(ValidateSpec(spec));
-  if (!spec.tenant.empty() && spec.tenant != caller.tenant && caller.role != "admin") {
+  if (!spec.tenant.empty() && spec.tenant != caller.tenant && !IsAdmin(caller)) {
     return PermissionDenied("only admins may submit jobs for another tenant");
   }
   Deferred post;
@@ -28,6 +40,9 @@ Result<JobView> ControllerImpl::Submit(const Caller& caller, core::JobSpec spec)
   FG_RETURN_IF_ERROR(scheduler_->CheckFeasible(state_, spec.resources));
   core::JobRecord rec;
   rec.tenant = spec.tenant.empty() ? caller.tenant : spec.tenant;
+  FG_RETURN_IF_ERROR(CheckTenantLimitsLocked(rec.tenant, spec));
+  rec.user = caller.user;
+  rec.key_prefix = caller.key_prefix;
   spec.tenant.clear();
   rec.spec = std::move(spec);
   rec.state = core::JobState::kPending;
@@ -53,7 +68,8 @@ Result<JobPage> ControllerImpl::ListJobs(const Caller& caller, store::JobFilter 
   if (filter.limit < 1 || filter.limit > kMaxPageSize) {
     return InvalidArgument("limit must be in 1..1000", "limit");
   }
-  if (caller.role != "admin") filter.tenant = caller.tenant;
+  if (!IsAdmin(caller)) filter.tenant = caller.tenant;
+  if (caller.role == kRoleSubmitOnly) filter.key_prefix = caller.key_prefix;
   const int32_t limit = filter.limit;
   filter.limit = limit + 1;  // one more tells whether there is a next page
   std::lock_guard<std::mutex> lock(mu_);
@@ -80,7 +96,7 @@ Result<JobView> ControllerImpl::GetJob(const Caller& caller, core::JobId id) {
 }
 
 Result<JobView> ControllerImpl::Cancel(const Caller& caller, core::JobId id) {
-  if (!CanWrite(caller)) return PermissionDenied("role " + caller.role + " cannot cancel jobs");
+  FG_RETURN_IF_ERROR(Require(caller, Action::kCancel, "cancel jobs"));
   Deferred post;
   std::lock_guard<std::mutex> lock(mu_);
   FG_ASSIGN_OR_RETURN(JobView view, FindVisibleLocked(caller, id));

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "control/controller_impl.h"
+#include "control/roles.h"
 #include "core/capacity.h"
 
 namespace fastgpu::control {
@@ -51,6 +52,19 @@ PoolView ControllerImpl::Pool() {
     }
   }
   pool.summary.pending_jobs = static_cast<int32_t>(state_.queued().size());
+  return pool;
+}
+
+PoolView ControllerImpl::Pool(const Caller& caller) {
+  PoolView pool = Pool();
+  if (IsAdmin(caller)) return pool;
+  for (GpuView& gpu : pool.gpus) {
+    for (Allocation& a : gpu.allocations) {
+      if (a.tenant == caller.tenant) continue;
+      a.tenant.clear();  // another tenant's work: how much, never whose or which job
+      a.job = 0;
+    }
+  }
   return pool;
 }
 

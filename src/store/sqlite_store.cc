@@ -20,7 +20,8 @@ using sqlite::ScopedStatement;
 // Columns read back for a job, in the order JobFromRow expects.
 constexpr char kJobColumns[] =
     "id, tenant, state, submit_ms, start_ms, end_ms, attempt, exit_code, signal, "
-    "cancel_requested, reason, spec_json, placement_json, preempting_for, preemptions";
+    "cancel_requested, reason, spec_json, placement_json, preempting_for, preemptions, user_name, "
+    "key_prefix";
 
 constexpr char kActiveStates[] = "('pending', 'scheduled', 'running')";
 
@@ -54,6 +55,8 @@ Result<core::JobRecord> JobFromRow(const ScopedStatement& row) {
   }
   job.preempting_for = row.ColumnInt(13);
   job.preemptions = static_cast<int32_t>(row.ColumnInt(14));
+  job.user = row.ColumnText(15);
+  job.key_prefix = row.ColumnText(16);
   return job;
 }
 
@@ -70,26 +73,18 @@ Result<core::NodeRecord> NodeFromRow(const ScopedStatement& row) {
   return node;
 }
 
-ApiKeyRecord ApiKeyFromRow(const ScopedStatement& row) {
-  ApiKeyRecord key;
-  key.prefix = row.ColumnText(0);
-  key.hash = row.ColumnText(1);
-  key.tenant = row.ColumnText(2);
-  key.role = row.ColumnText(3);
-  key.created_ms = row.ColumnInt(4);
-  key.revoked = row.ColumnInt(5) != 0;
-  return key;
-}
+
 
 // SELECT ... FROM jobs for `filter`, with numbered parameters: ?1 after_id, ?2 limit,
-// ?3 tenant (when set), then one per distinct state.
+// ?3 tenant (when set), ?4 key prefix (when set), then one per distinct state.
 std::string ListJobsSql(const JobFilter& filter, size_t distinct_states) {
   std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id > ?1";
   if (!filter.tenant.empty()) sql += " AND tenant = ?3";
+  if (!filter.key_prefix.empty()) sql += " AND key_prefix = ?4";
   if (distinct_states > 0) {
     sql += " AND state IN (";
     for (size_t i = 0; i < distinct_states; ++i) {
-      sql += (i == 0 ? "?" : ", ?") + std::to_string(4 + i);
+      sql += (i == 0 ? "?" : ", ?") + std::to_string(5 + i);
     }
     sql += ")";
   }
@@ -174,6 +169,8 @@ Status SqliteStore::BindJob(ScopedStatement& stmt, const core::JobRecord& job) {
   stmt.BindOptionalText(14, placement_json);
   stmt.BindInt(15, job.preempting_for);
   stmt.BindInt(16, job.preemptions);
+  stmt.BindText(17, job.user);
+  stmt.BindText(18, job.key_prefix);
   return Status::Ok();
 }
 
@@ -193,8 +190,9 @@ Result<core::JobId> SqliteStore::CreateJob(const core::JobRecord& job) {
       ScopedStatement insert,
       Prepare("INSERT INTO jobs (tenant, name, state, priority, submit_ms, start_ms, end_ms, "
               "attempt, exit_code, signal, cancel_requested, reason, spec_json, placement_json, "
-              "preempting_for, preemptions) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
+              "preempting_for, preemptions, user_name, key_prefix) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+              "?17, ?18)"));
   FG_RETURN_IF_ERROR(BindJob(insert, job));
   FG_RETURN_IF_ERROR(insert.Run());
   return insert.LastInsertRowId();
@@ -210,9 +208,10 @@ Status SqliteStore::UpdateJobs(const std::vector<core::JobRecord>& jobs) {
           Prepare("UPDATE jobs SET tenant = ?1, name = ?2, state = ?3, priority = ?4, "
                   "submit_ms = ?5, start_ms = ?6, end_ms = ?7, attempt = ?8, exit_code = ?9, "
                   "signal = ?10, cancel_requested = ?11, reason = ?12, spec_json = ?13, "
-                  "placement_json = ?14, preempting_for = ?15, preemptions = ?16 WHERE id = ?17"));
+                  "placement_json = ?14, preempting_for = ?15, preemptions = ?16, user_name = ?17, "
+                  "key_prefix = ?18 WHERE id = ?19"));
       FG_RETURN_IF_ERROR(BindJob(update, job));
-      update.BindInt(17, job.id);
+      update.BindInt(19, job.id);
       FG_RETURN_IF_ERROR(update.Run());
       if (update.Changes() != 1) {
         return NotFound("job " + std::to_string(job.id) + " not found", "id");
@@ -241,7 +240,8 @@ Result<std::vector<core::JobRecord>> SqliteStore::ListJobs(const JobFilter& filt
   select.BindInt(1, filter.after_id);
   select.BindInt(2, filter.limit);
   if (!filter.tenant.empty()) select.BindText(3, filter.tenant);
-  int index = 4;
+  if (!filter.key_prefix.empty()) select.BindText(4, filter.key_prefix);
+  int index = 5;
   for (std::string_view state : states) select.BindText(index++, state);
   return ReadJobs(select);
 }
@@ -283,50 +283,6 @@ Result<std::vector<core::NodeRecord>> SqliteStore::ListNodes() {
     if (!row) return nodes;
     FG_ASSIGN_OR_RETURN(core::NodeRecord node, NodeFromRow(select));
     nodes.push_back(std::move(node));
-  }
-}
-
-Status SqliteStore::CreateApiKey(const ApiKeyRecord& key) {
-  if (key.prefix.empty()) return InvalidArgument("api key prefix is empty", "prefix");
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(
-      ScopedStatement insert,
-      Prepare("INSERT INTO api_keys (prefix, hash, tenant, role, created_ms, revoked) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-  insert.BindText(1, key.prefix);
-  insert.BindText(2, key.hash);
-  insert.BindText(3, key.tenant);
-  insert.BindText(4, key.role);
-  insert.BindInt(5, key.created_ms);
-  insert.BindInt(6, key.revoked ? 1 : 0);
-  Status status = insert.Run();
-  if (insert.last_rc() == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return AlreadyExists("api key prefix '" + key.prefix + "' already exists");
-  }
-  return status;
-}
-
-Result<ApiKeyRecord> SqliteStore::GetApiKey(const std::string& prefix) {
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(ScopedStatement select,
-                      Prepare("SELECT prefix, hash, tenant, role, created_ms, revoked "
-                              "FROM api_keys WHERE prefix = ?1"));
-  select.BindText(1, prefix);
-  FG_ASSIGN_OR_RETURN(bool row, select.Step());
-  if (!row) return NotFound("api key '" + prefix + "' not found", "prefix");
-  return ApiKeyFromRow(select);
-}
-
-Result<std::vector<ApiKeyRecord>> SqliteStore::ListApiKeys() {
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(ScopedStatement select,
-                      Prepare("SELECT prefix, hash, tenant, role, created_ms, revoked "
-                              "FROM api_keys ORDER BY prefix"));
-  std::vector<ApiKeyRecord> keys;
-  while (true) {
-    FG_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) return keys;
-    keys.push_back(ApiKeyFromRow(select));
   }
 }
 

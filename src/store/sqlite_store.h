@@ -53,6 +53,14 @@ class SqliteStore final : public Store {
   Status CreateApiKey(const ApiKeyRecord& key) override;
   Result<ApiKeyRecord> GetApiKey(const std::string& prefix) override;
   Result<std::vector<ApiKeyRecord>> ListApiKeys() override;
+  Status UpdateApiKey(const ApiKeyRecord& key) override;
+
+  // sqlite_store_keys.cc: keys, tenants, audit.
+  Status PutTenant(const TenantRecord& tenant) override;
+  Result<TenantRecord> GetTenant(const std::string& name) override;
+  Result<std::vector<TenantRecord>> ListTenants() override;
+  Result<int64_t> AppendAudit(const AuditRecord& record) override;
+  Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) override;
 
   Result<std::optional<std::string>> GetMeta(const std::string& key) override;
   Status PutMeta(const std::string& key, const std::string& value) override;

@@ -20,15 +20,54 @@ struct ApiKeyRecord {
   std::string prefix;  // public identifier, e.g. "fgk_1a2b3c4d"; unique
   std::string hash;    // hex SHA-256 of the whole key; the key itself is never stored
   std::string tenant;
-  std::string role;    // "admin", "member", "viewer"
+  std::string role;    // "admin", "member", "viewer", "submit-only"
   int64_t created_ms = 0;
   bool revoked = false;
+  std::string user;        // who holds it (a person or a robot); may be ""
+  std::string label;       // free text, e.g. "CI of repo x"
+  int64_t expires_ms = 0;  // 0: never
+  int64_t revoked_ms = 0;  // when it was revoked; 0 while not revoked
   bool operator==(const ApiKeyRecord&) const = default;
+};
+
+// What a tenant may use and spend (see docs/billing.md). -1: no limit.
+struct TenantRecord {
+  std::string name;
+  int64_t created_ms = 0;
+  int32_t weight = 1;
+  int32_t guaranteed_gpus = 0;
+  int32_t max_gpus = -1;
+  int32_t max_running_jobs = -1;
+  int64_t max_gpu_memory_mib = -1;  // the largest GPU memory slice one job may ask for
+  std::string budget_kind;          // "" none, "currency" or "gpu_hours"; per UTC month
+  int64_t budget_limit = 0;         // micro-currency, or milli-GPU-hours
+  int32_t budget_warn_percent = 80;
+  bool budget_preempt = false;      // at 100 %: also stop the tenant's preemptible jobs
+  bool operator==(const TenantRecord&) const = default;
+};
+
+// One mutating request of the user API.
+struct AuditRecord {
+  int64_t id = 0;  // assigned by the store; increasing
+  int64_t at_ms = 0;
+  std::string key_prefix, tenant, user, role;  // "" when the request had no valid key
+  std::string method, path;
+  int32_t status = 0;  // the HTTP status answered
+  std::string remote;  // "127.0.0.1:51234"
+  std::string detail;  // the error message, or what was created
+  bool operator==(const AuditRecord&) const = default;
+};
+
+struct AuditFilter {
+  std::string tenant;         // empty: every tenant
+  int64_t before_id = 0;      // pagination: only ids < before_id; 0: from the newest
+  int32_t limit = 100;        // at most this many, newest first
 };
 
 struct JobFilter {
   std::vector<core::JobState> states;  // empty: any state
   std::string tenant;                  // empty: any tenant
+  std::string key_prefix;              // empty: any key; else jobs submitted with this key
   core::JobId after_id = 0;            // pagination: only ids > after_id
   int32_t limit = 100;                 // at most this many, ordered by id ascending
 };
@@ -61,6 +100,20 @@ class Store {
   virtual Result<ApiKeyRecord> GetApiKey(const std::string& prefix) = 0;
   // All keys (revoked ones too), by prefix.
   virtual Result<std::vector<ApiKeyRecord>> ListApiKeys() = 0;
+  // Replaces the key with this prefix (e.g. to revoke it). NotFound (field "prefix").
+  virtual Status UpdateApiKey(const ApiKeyRecord& key) = 0;
+
+  // Inserts or replaces the tenant with this name. InvalidArgument (field "name") when empty.
+  virtual Status PutTenant(const TenantRecord& tenant) = 0;
+  // NotFound (field "name") when absent.
+  virtual Result<TenantRecord> GetTenant(const std::string& name) = 0;
+  // All tenants with a record, by name.
+  virtual Result<std::vector<TenantRecord>> ListTenants() = 0;
+
+  // Appends `record` (its id is ignored) and returns its id.
+  virtual Result<int64_t> AppendAudit(const AuditRecord& record) = 0;
+  // Newest first. InvalidArgument (field "limit") when filter.limit is negative.
+  virtual Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) = 0;
 
   // Small server-wide settings (e.g. the join token's hash). nullopt when unset.
   virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;

@@ -74,16 +74,24 @@ TEST(OpenApi, EverySpecRouteIsServed) {
   ASSERT_TRUE(job);
   ASSERT_EQ(job->status, 201) << job->body;
   const std::string id = std::to_string(BodyJson(job)["id"].get<int64_t>());
+  auto key = client->Post("/v1/keys", Bearer(admin_key), R"({"tenant":"t","role":"viewer"})",
+                          "application/json");
+  ASSERT_TRUE(key);
+  ASSERT_EQ(key->status, 201) << key->body;
+  const std::string prefix = BodyJson(key)["prefix"].get<std::string>();
 
   const std::set<RouteKey> spec = SpecRoutes();
   ASSERT_GE(spec.size(), 13u);
   for (const auto& [method, path] : spec) {
-    const std::string target = std::regex_replace(path, std::regex("\\{id\\}"), id);
+    std::string target = std::regex_replace(path, std::regex("\\{id\\}"), id);
+    target = std::regex_replace(target, std::regex("\\{prefix\\}"), prefix);
+    target = std::regex_replace(target, std::regex("\\{name\\}"), "default");
     const bool agent = path.rfind("/v1/agent/", 0) == 0;
     const httplib::Headers auth = Bearer(agent ? server->join_token() : admin_key);
-    ASSERT_TRUE(method == "GET" || method == "POST") << method << " " << path;
-    httplib::Result res = method == "GET" ? client->Get(target, auth)
-                                          : client->Post(target, auth, "{}", "application/json");
+    ASSERT_TRUE(method == "GET" || method == "POST" || method == "PUT") << method << " " << path;
+    httplib::Result res = method == "GET"    ? client->Get(target, auth)
+                          : method == "POST" ? client->Post(target, auth, "{}", "application/json")
+                                             : client->Put(target, auth, "{}", "application/json");
     ASSERT_TRUE(res) << method << " " << target;
     EXPECT_NE(res->status, 404) << method << " " << target << ": " << res->body;
     EXPECT_NE(res->status, 405) << method << " " << target << ": " << res->body;

@@ -76,6 +76,8 @@ JobRecord FullJob() {
   job.exit_code = 2;
   job.signal = 9;
   job.cancel_requested = true;
+  job.user = "alice";
+  job.key_prefix = "fgk_0123abcd";
   return job;
 }
 
@@ -284,6 +286,71 @@ TEST_P(StoreConformanceTest, ApiKeysCreateGetListAndRejectDuplicates) {
   auto keys = store_->ListApiKeys();
   ASSERT_TRUE(keys.ok()) << keys.error().ToString();
   EXPECT_EQ(*keys, (std::vector<ApiKeyRecord>{viewer, admin}));  // by prefix
+}
+
+TEST_P(StoreConformanceTest, ApiKeyUpdateReplacesEveryFieldOrIsNotFound) {
+  ApiKeyRecord key{"fgk_c", "ef56", "team-b", "submit-only", 7, false};
+  key.user = "ci-bot";
+  key.label = "CI of repo x";
+  key.expires_ms = 99;
+  ASSERT_TRUE(store_->CreateApiKey(key).ok());
+  EXPECT_EQ(*store_->GetApiKey("fgk_c"), key);
+  key.revoked = true;
+  key.revoked_ms = 50;
+  ASSERT_TRUE(store_->UpdateApiKey(key).ok());
+  EXPECT_EQ(*store_->GetApiKey("fgk_c"), key);
+  ApiKeyRecord ghost = key;
+  ghost.prefix = "fgk_nope";
+  EXPECT_EQ(store_->UpdateApiKey(ghost).code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, TenantsPutGetListReplace) {
+  TenantRecord a{"research", 10, 3, 2, 8, 20, 40960, "currency", 5'000'000'000, 75, true};
+  TenantRecord b;
+  b.name = "alpha";
+  ASSERT_TRUE(store_->PutTenant(a).ok());
+  ASSERT_TRUE(store_->PutTenant(b).ok());
+  EXPECT_EQ(*store_->GetTenant("research"), a);
+  a.max_gpus = 4;
+  a.budget_kind = "gpu_hours";
+  ASSERT_TRUE(store_->PutTenant(a).ok());
+  EXPECT_EQ(*store_->GetTenant("research"), a);
+  EXPECT_EQ(*store_->ListTenants(), (std::vector<TenantRecord>{b, a}));  // by name
+  EXPECT_EQ(store_->GetTenant("zzz").error().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->PutTenant(TenantRecord{}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreConformanceTest, AuditAppendsAndListsNewestFirstByTenant) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    AuditRecord r;
+    r.at_ms = 100 + i;
+    r.key_prefix = "fgk_" + std::to_string(i);
+    r.tenant = i % 2 == 0 ? "a" : "b";
+    r.user = "u";
+    r.role = "member";
+    r.method = "POST";
+    r.path = "/v1/jobs";
+    r.status = 201;
+    r.remote = "127.0.0.1:1";
+    r.detail = "job " + std::to_string(i);
+    auto id = store_->AppendAudit(r);
+    ASSERT_TRUE(id.ok()) << id.error().ToString();
+    ids.push_back(*id);
+  }
+  EXPECT_LT(ids[0], ids[4]);
+  auto all = store_->ListAudit(AuditFilter{});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ((*all)[0].id, ids[4]);
+  EXPECT_EQ((*all)[0].detail, "job 4");
+  EXPECT_EQ((*all)[4].remote, "127.0.0.1:1");
+  auto a = store_->ListAudit(AuditFilter{"a", 0, 100});
+  ASSERT_EQ(a->size(), 3u);
+  auto page = store_->ListAudit(AuditFilter{"", ids[3], 2});
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].id, ids[2]);
+  EXPECT_EQ((*page)[1].id, ids[1]);
 }
 
 TEST_P(StoreConformanceTest, MetaGetPutOverwrite) {

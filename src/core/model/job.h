@@ -60,6 +60,8 @@ struct JobRecord {
   bool cancel_requested = false;
   JobId preempting_for = 0;  // >0 while the attempt is being stopped to make room for this job
   int32_t preemptions = 0;   // how many times it was preempted and went back to the queue
+  std::string user;          // who submitted it: the API key's user ("" for old records)
+  std::string key_prefix;    // and the key's public prefix
   bool operator==(const JobRecord&) const = default;
 };
 

@@ -1,0 +1,193 @@
+// The tenant-facing calls of ControllerImpl: API keys, tenants (quotas, budgets), audit log.
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <utility>
+
+#include "control/auth.h"
+#include "control/controller_impl.h"
+#include "control/roles.h"
+#include "core/policy/placement_policy.h"
+
+namespace fastgpu::control {
+namespace {
+
+constexpr int32_t kMaxAuditPage = 1000;
+constexpr size_t kMaxLabel = 200;
+
+Status ValidateTenant(const store::TenantRecord& t) {
+  FG_RETURN_IF_ERROR(ValidateName(t.name, "name"));
+  if (t.weight < 1 || t.weight > 1000) return InvalidArgument("weight must be 1..1000", "weight");
+  if (t.guaranteed_gpus < 0) {
+    return InvalidArgument("guaranteed_gpus must be >= 0", "guaranteed_gpus");
+  }
+  if (t.max_gpus != -1 && t.max_gpus < t.guaranteed_gpus) {
+    return InvalidArgument("max_gpus must be -1 (none) or >= guaranteed_gpus", "max_gpus");
+  }
+  if (t.max_running_jobs < -1) {
+    return InvalidArgument("max_running_jobs must be -1 (none) or >= 0", "max_running_jobs");
+  }
+  if (t.max_gpu_memory_mib < -1) {
+    return InvalidArgument("max_gpu_memory_mib must be -1 (none) or >= 0", "max_gpu_memory_mib");
+  }
+  if (t.budget_kind != "" && t.budget_kind != "currency" && t.budget_kind != "gpu_hours") {
+    return InvalidArgument("budget.kind must be \"currency\" or \"gpu_hours\"", "budget.kind");
+  }
+  if (t.budget_limit < 0) return InvalidArgument("budget.limit must be >= 0", "budget.limit");
+  if (t.budget_warn_percent < 1 || t.budget_warn_percent > 100) {
+    return InvalidArgument("budget.warn_percent must be 1..100", "budget.warn_percent");
+  }
+  return Status::Ok();
+}
+
+core::TenantPolicy PolicyOf(const store::TenantRecord& t) {
+  core::TenantPolicy p;
+  p.weight = t.weight;
+  p.guaranteed_gpus = t.guaranteed_gpus;
+  p.max_gpus = t.max_gpus;
+  p.max_running_jobs = t.max_running_jobs;
+  return p;
+}
+
+}  // namespace
+
+TenantView ControllerImpl::TenantLocked(const std::string& name) const {
+  auto it = tenants_.find(name);
+  if (it != tenants_.end()) return TenantView{it->second, true};
+  const core::TenantPolicy& p = options_.queue.Tenant(name);
+  store::TenantRecord t;
+  t.name = name;
+  t.weight = p.weight;
+  t.guaranteed_gpus = p.guaranteed_gpus;
+  t.max_gpus = p.max_gpus;
+  t.max_running_jobs = p.max_running_jobs;
+  return TenantView{std::move(t), false};
+}
+
+core::QueueOptions ControllerImpl::QueueOptionsLocked() const {
+  core::QueueOptions queue = options_.queue;
+  for (const auto& [name, t] : tenants_) {
+    queue.tenants[name] = PolicyOf(t);
+    if (name == "default") queue.default_tenant = PolicyOf(t);
+  }
+  return queue;
+}
+
+Status ControllerImpl::RebuildSchedulerLocked() {
+  core::QueueOptions queue = QueueOptionsLocked();
+  FG_ASSIGN_OR_RETURN(std::unique_ptr<core::PlacementPolicy> policy,
+                      core::MakePlacementPolicy(options_.policy));
+  FG_ASSIGN_OR_RETURN(std::unique_ptr<core::QueueSorter> sorter,
+                      core::MakeQueueSorter(queue.sorter));
+  scheduler_ = std::make_unique<core::Scheduler>(std::move(policy), std::move(sorter),
+                                                 std::move(queue));
+  return Status::Ok();
+}
+
+Result<NewKey> ControllerImpl::CreateKey(const Caller& caller, KeyRequest request) {
+  FG_RETURN_IF_ERROR(Require(caller, Action::kAdmin, "create API keys"));
+  if (request.tenant.empty()) request.tenant = caller.tenant;
+  FG_RETURN_IF_ERROR(ValidateName(request.tenant, "tenant"));
+  if (!IsRole(request.role)) {
+    return InvalidArgument("role must be admin, member, viewer or submit-only", "role");
+  }
+  if (!request.user.empty()) FG_RETURN_IF_ERROR(ValidateName(request.user, "user"));
+  if (request.label.size() > kMaxLabel) {
+    return InvalidArgument("label must be at most 200 characters", "label");
+  }
+  const int64_t now = clock_.Now().ms;
+  if (request.expires_ms < 0 || (request.expires_ms > 0 && request.expires_ms <= now)) {
+    return InvalidArgument("expires must be in the future", "expires");
+  }
+  FG_ASSIGN_OR_RETURN(NewApiKey made, MakeApiKey(request.tenant, request.role, now));
+  made.record.user = std::move(request.user);
+  made.record.label = std::move(request.label);
+  made.record.expires_ms = request.expires_ms;
+  FG_RETURN_IF_ERROR(store_.CreateApiKey(made.record));
+  spdlog::info("api key {} created for tenant {} (role {}) by {}", made.record.prefix,
+               made.record.tenant, made.record.role, caller.key_prefix);
+  return NewKey{std::move(made.key), std::move(made.record)};
+}
+
+Result<std::vector<store::ApiKeyRecord>> ControllerImpl::ListKeys(const Caller& caller,
+                                                                  const std::string& tenant) {
+  FG_RETURN_IF_ERROR(Require(caller, Action::kAdmin, "list API keys"));
+  FG_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> keys, store_.ListApiKeys());
+  std::vector<store::ApiKeyRecord> out;
+  for (store::ApiKeyRecord& k : keys) {
+    if (tenant.empty() || k.tenant == tenant) out.push_back(std::move(k));
+  }
+  return out;
+}
+
+Result<store::ApiKeyRecord> ControllerImpl::RevokeKey(const Caller& caller,
+                                                      const std::string& prefix) {
+  const Status not_found = NotFound("no such API key", "prefix");
+  if (!IsAdmin(caller) && prefix != caller.key_prefix) return not_found;
+  Result<store::ApiKeyRecord> key = store_.GetApiKey(prefix);
+  if (!key.ok()) return key.error().code() == StatusCode::kNotFound ? not_found : key.error();
+  if (key->revoked) return key;
+  key->revoked = true;
+  key->revoked_ms = clock_.Now().ms;
+  FG_RETURN_IF_ERROR(store_.UpdateApiKey(*key));
+  spdlog::info("api key {} revoked by {}", prefix, caller.key_prefix);
+  return key;
+}
+
+Result<std::vector<TenantView>> ControllerImpl::ListTenants(const Caller& caller) {
+  if (!IsAdmin(caller)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::vector<TenantView>{TenantLocked(caller.tenant)};
+  }
+  FG_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> keys, store_.ListApiKeys());
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> names;
+  for (const auto& [name, t] : tenants_) names.insert(name);
+  for (const auto& [name, p] : options_.queue.tenants) names.insert(name);
+  for (const store::ApiKeyRecord& k : keys) names.insert(k.tenant);
+  for (const auto& [id, view] : active_) names.insert(view.record.tenant);
+  std::vector<TenantView> out;
+  for (const std::string& name : names) out.push_back(TenantLocked(name));
+  return out;
+}
+
+Result<TenantView> ControllerImpl::GetTenant(const Caller& caller, const std::string& name) {
+  if (!IsAdmin(caller) && name != caller.tenant) {
+    return NotFound("tenant " + name + " not found", "name");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return TenantLocked(name);
+}
+
+Result<TenantView> ControllerImpl::PutTenant(const Caller& caller, store::TenantRecord tenant) {
+  FG_RETURN_IF_ERROR(Require(caller, Action::kAdmin, "change tenants"));
+  FG_RETURN_IF_ERROR(ValidateTenant(tenant));
+  Deferred post;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto old = tenants_.find(tenant.name);
+  tenant.created_ms = old != tenants_.end() ? old->second.created_ms : clock_.Now().ms;
+  FG_RETURN_IF_ERROR(store_.PutTenant(tenant));
+  tenants_[tenant.name] = tenant;
+  if (Status st = RebuildSchedulerLocked(); !st.ok()) {
+    spdlog::error("tenant {} stored but the scheduler was not rebuilt: {}", tenant.name,
+                  st.ToString());
+  }
+  ScheduleLocked(post);  // a raised quota may let jobs start now
+  return TenantView{std::move(tenant), true};
+}
+
+Status ControllerImpl::RecordAudit(store::AuditRecord record) {
+  if (record.at_ms == 0) record.at_ms = clock_.Now().ms;
+  return store_.AppendAudit(record).status();
+}
+
+Result<std::vector<store::AuditRecord>> ControllerImpl::ListAudit(const Caller& caller,
+                                                                  store::AuditFilter filter) {
+  FG_RETURN_IF_ERROR(Require(caller, Action::kAdmin, "read the audit log"));
+  if (filter.limit < 1 || filter.limit > kMaxAuditPage) {
+    return InvalidArgument("limit must be in 1..1000", "limit");
+  }
+  return store_.ListAudit(filter);
+}
+
+}  // namespace fastgpu::control
