@@ -32,9 +32,9 @@ bool ModelAllowed(const ResourceRequest& r, const DeviceSpec& d);
 // gpu_memory_mib 0 takes d.memory_mib * gpu_milli / 1000 (rounded down).
 Slice SliceOn(const ResourceRequest& r, const DeviceSpec& d);
 
-// Whether the device at `pos` may take new work. Every device may today; this is the one
-// place where device health goes when DeviceSpec gets it.
-inline bool Schedulable(const NodeState& /*n*/, size_t /*pos*/) { return true; }
+// Whether the device at `pos` may take new work: not when the agent reported it unhealthy
+// (DeviceSpec::healthy). Its total still counts for feasibility, so jobs that need it wait.
+inline bool Schedulable(const NodeState& n, size_t pos) { return n.spec().devices[pos].healthy; }
 
 // Free capacity of a node (spec minus used); device positions index spec().devices.
 int32_t FreeMilli(const NodeState& n, size_t pos);

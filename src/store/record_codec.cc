@@ -93,8 +93,10 @@ core::Placement PlacementFromJson(const json& j) {
 json NodeSpecToJson(const core::NodeSpec& n) {
   json devices = json::array();
   for (const core::DeviceSpec& d : n.devices) {
-    devices.push_back(
-        {{"index", d.index}, {"uuid", d.uuid}, {"model", d.model}, {"memory_mib", d.memory_mib}});
+    json device = {
+        {"index", d.index}, {"uuid", d.uuid}, {"model", d.model}, {"memory_mib", d.memory_mib}};
+    if (!d.healthy) device["healthy"] = false;  // absent: healthy (records before the field)
+    devices.push_back(std::move(device));
   }
   return json{{"name", n.name},
               {"devices", std::move(devices)},
@@ -113,6 +115,7 @@ core::NodeSpec NodeSpecFromJson(const json& j) {
       Read(d, "uuid", device.uuid);
       Read(d, "model", device.model);
       Read(d, "memory_mib", device.memory_mib);
+      Read(d, "healthy", device.healthy);
       n.devices.push_back(std::move(device));
     }
   }

@@ -93,6 +93,32 @@ TEST_F(SchedulerTest, BestFitFillsOneGpuBeforeTheNext) {
   EXPECT_EQ(d[4].placement->devices.at(0).index, 1);
 }
 
+// An unhealthy device gets no new work, but still counts for feasibility: a job that needs it
+// waits (the device may come back) instead of failing as infeasible.
+TEST_F(SchedulerTest, UnhealthyDeviceGetsNoNewWorkAndJobsWait) {
+  NodeSpec spec = GpuNode("n", 2);
+  spec.devices[0].healthy = false;
+  MustApply(state_, NodeUpserted{spec});
+  Queue(WholeJob(1, 2, 0, 1));
+  Queue(WholeJob(2, 1, 0, 2));
+  // Expected: job 1 (both GPUs) waits; job 2 gets device 1, the healthy one.
+  std::vector<Decision> d = PlanAndCommit();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].id, 1);
+  EXPECT_EQ(d[0].verdict, Verdict::kWait);
+  EXPECT_EQ(d[1].verdict, Verdict::kPlaced);
+  EXPECT_EQ(d[1].placement->devices.at(0).index, 1);
+  // The device recovers (the agent reports it healthy again): job 1 still waits for job 2;
+  // once job 2 ends, job 1 runs on both.
+  spec.devices[0].healthy = true;
+  MustApply(state_, NodeUpserted{spec});
+  MustApply(state_, JobReleased{2});
+  d = PlanAndCommit();
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].verdict, Verdict::kPlaced);
+  EXPECT_EQ(d[0].placement->devices.size(), 2u);
+}
+
 TEST_F(SchedulerTest, HigherPriorityGoesFirst) {
   MustApply(state_, NodeUpserted{GpuNode("a", 4)});
   Queue(WholeJob(1, 4, /*priority=*/0, /*submit_ms=*/1));

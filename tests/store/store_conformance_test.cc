@@ -256,6 +256,7 @@ TEST_P(StoreConformanceTest, NodesUpsertReplaceAndList) {
   EXPECT_EQ(*nodes, (std::vector<core::NodeRecord>{a, b}));  // by name
 
   b.spec.devices.pop_back();
+  b.spec.devices[0].healthy = false;  // the agent saw XID errors on it: kept across restarts
   b.spec.labels.erase("rack");
   b.simulated = false;
   b.last_seen_ms = 99;

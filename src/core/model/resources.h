@@ -25,6 +25,10 @@ struct DeviceSpec {
   std::string uuid;
   std::string model;       // e.g. "A100-80GB", "NVIDIA H100 80GB HBM3"
   int64_t memory_mib = 0;
+  // False when the agent saw XID errors, too many ECC errors, or lost the device from NVML:
+  // an unhealthy device offers no free capacity (capacity.h), so it gets no new work; what
+  // runs there keeps its grants.
+  bool healthy = true;
   bool operator==(const DeviceSpec&) const = default;
 };
 

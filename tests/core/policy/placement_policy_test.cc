@@ -61,6 +61,28 @@ TEST_P(PlacementPolicyContractTest, NeverUsesNotReadyNodes) {
   EXPECT_FALSE(policy_->Place(HostJob(3, 0, 0), state_.nodes(), rng).has_value());
 }
 
+// Unhealthy devices get no new work from any policy: with devices 0 and 2 of 4 unhealthy, two
+// whole GPUs go to 1 and 3, a slice goes to 1 or 3, and a third whole GPU does not fit.
+TEST_P(PlacementPolicyContractTest, NeverUsesUnhealthyDevices) {
+  NodeSpec spec = GpuNode("a", 4);
+  spec.devices[0].healthy = false;
+  spec.devices[2].healthy = false;
+  MustApply(state_, NodeUpserted{spec});
+  Rng rng(1);
+  std::optional<Placement> two = policy_->Place(WholeJob(1, 2), state_.nodes(), rng);
+  ASSERT_TRUE(two.has_value());
+  ASSERT_EQ(two->devices.size(), 2u);
+  EXPECT_EQ(two->devices[0].index, 1);
+  EXPECT_EQ(two->devices[1].index, 3);
+  std::optional<Placement> slice = policy_->Place(SliceJob(2, 250), state_.nodes(), rng);
+  ASSERT_TRUE(slice.has_value());
+  EXPECT_TRUE(slice->devices.at(0).index == 1 || slice->devices.at(0).index == 3);
+  MustApply(state_, JobQueued{WholeJob(1, 2)});
+  MustApply(state_, JobBound{1, *two});
+  EXPECT_FALSE(policy_->Place(WholeJob(3, 1), state_.nodes(), rng).has_value());
+  EXPECT_FALSE(policy_->Place(SliceJob(4, 100), state_.nodes(), rng).has_value());
+}
+
 // Places random jobs until the cluster is full, binding each placement through
 // ClusterState::Apply, which rejects any placement over capacity. Expected: every bind is
 // accepted, whole GPUs only go to idle devices, grants are sorted and match the request.
