@@ -158,6 +158,8 @@ bool LedgerReserve(fg_vgpu_shm* shm, int* slot, int device, uint64_t bytes, uint
   if (ok && (*slot < 0 || shm->slots[*slot].pid != Self())) *slot = ClaimLocked(shm);
   if (ok && *slot >= 0) {
     shm->slots[*slot].used[device] += bytes;
+    const uint64_t total = SumUsed(shm, device);
+    if (total > shm->peak[device]) __atomic_store_n(&shm->peak[device], total, __ATOMIC_RELAXED);
   } else {
     ok = false;
   }
@@ -187,6 +189,8 @@ void LedgerLeave(fg_vgpu_shm* shm, int slot) {
   if (shm->slots[slot].pid == Self()) memset(&shm->slots[slot], 0, sizeof(fg_vgpu_slot));
   Unlock(shm);
 }
+
+int64_t* LedgerComputeTime(fg_vgpu_shm* shm) { return &shm->compute.time_ns; }
 
 int LedgerReclaimDead(fg_vgpu_shm* shm) {
   Lock(shm);

@@ -24,12 +24,15 @@ fg_vgpu_shm* PrivateLedger();
 // are reclaimed and the check repeated. False: refused, nothing changed (also when every slot
 // is taken by a live process).
 bool LedgerReserve(fg_vgpu_shm* shm, int* slot, int device, uint64_t bytes, uint64_t limit);
+// (A grant also raises the job's high-water mark shm->peak[device].)
 // Gives back up to `bytes` that this process holds on `device`.
 void LedgerRelease(fg_vgpu_shm* shm, int slot, int device, uint64_t bytes);
 // What the job's live processes hold on `device` (reclaims the slots of dead ones first).
 uint64_t LedgerUsed(fg_vgpu_shm* shm, int device);
 // Frees this process's slot (at exit: whatever it held is gone with its context).
 void LedgerLeave(fg_vgpu_shm* shm, int slot);
+// The job's shared compute bucket time (shm_abi.h `compute`): updated with atomics only.
+int64_t* LedgerComputeTime(fg_vgpu_shm* shm);
 // Zeroes the slots of processes that no longer exist; returns how many. Exposed for tests.
 int LedgerReclaimDead(fg_vgpu_shm* shm);
 

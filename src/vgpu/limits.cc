@@ -117,28 +117,32 @@ uint64_t ArrayBytes(uint64_t width, uint64_t height, uint64_t depth, uint32_t ch
   return bytes;
 }
 
-void Refill(ComputeBucket* bucket, int64_t now_ns) {
-  if (!bucket->started) {
-    bucket->started = true;
-    bucket->last_ns = now_ns;
-    return;
-  }
-  int64_t elapsed = now_ns - bucket->last_ns;
-  if (elapsed <= 0) return;
-  bucket->last_ns = now_ns;
-  // elapsed * milli / 1000 without overflow for any realistic elapsed (< 292 years / 1000).
-  bucket->tokens_ns += elapsed / 1000 * bucket->milli + elapsed % 1000 * bucket->milli / 1000;
-  if (bucket->tokens_ns > bucket->burst_ns) bucket->tokens_ns = bucket->burst_ns;
+namespace {
+
+// ns * 1000 / milli, saturating at INT64_MAX / 4 (about 73 years: far beyond any clock here).
+int64_t WallNs(int64_t device_ns, int32_t milli) {
+  constexpr int64_t kCap = INT64_MAX / 4;
+  if (device_ns <= 0) return 0;
+  if (device_ns > kCap / 1000) return kCap;
+  return device_ns * 1000 / milli;
 }
 
-int64_t Charge(ComputeBucket* bucket, int64_t now_ns, int64_t busy_ns) {
-  if (bucket->milli >= 1000) return 0;
-  Refill(bucket, now_ns);
-  bucket->tokens_ns -= busy_ns;
-  if (bucket->tokens_ns >= 0) return 0;
-  int64_t debt = -bucket->tokens_ns;
-  int64_t wait = debt / bucket->milli * 1000 + debt % bucket->milli * 1000 / bucket->milli;
-  return wait < bucket->min_wait_ns ? 0 : wait;
+}  // namespace
+
+ComputeCharge ChargeCompute(const ComputeRate& rate, int64_t time_ns, int64_t now_ns,
+                            int64_t busy_ns) {
+  ComputeCharge out;
+  if (rate.milli >= 1000 || rate.milli <= 0) {
+    out.time_ns = now_ns;
+    return out;
+  }
+  const int64_t floor = now_ns - WallNs(rate.burst_ns, rate.milli);  // a full bucket
+  int64_t base = time_ns == 0 ? now_ns : time_ns;  // a fresh bucket starts empty
+  if (base < floor) base = floor;
+  out.time_ns = base + WallNs(busy_ns, rate.milli);
+  const int64_t ahead = out.time_ns - now_ns;
+  out.wait_ns = ahead >= rate.min_wait_ns && ahead > 0 ? ahead : 0;
+  return out;
 }
 
 }  // namespace fastgpu::vgpu

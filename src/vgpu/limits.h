@@ -40,25 +40,29 @@ uint32_t ArrayFormatBytes(int format);
 uint64_t ArrayBytes(uint64_t width, uint64_t height, uint64_t depth, uint32_t channels,
                     int format);
 
-// The compute share as a token bucket of device time, in nanoseconds. Tokens accrue at
-// milli/1000 of wall time, up to `burst_ns`; each kernel launch is charged the device time it
-// used (estimated by the caller). While the balance is below zero the job must wait: Charge()
-// returns how long, i.e. the time the bucket needs to refill to zero.
-struct ComputeBucket {
-  int32_t milli = 1000;
-  int64_t burst_ns = 0;
-  int64_t min_wait_ns = 0;  // smaller debts are carried, not waited for (fewer sleeps)
-  int64_t tokens_ns = 0;  // may go negative: the debt
-  int64_t last_ns = 0;    // time of the last refill
-  bool started = false;
+// The compute share of a job, as a token bucket of device time kept in one number: the
+// bucket's "theoretical arrival time" (GCRA, the form of a token bucket that needs no lock:
+// one compare-and-swap updates it, so all processes of a job can share it in the ledger).
+//
+// Device time is worth 1000/milli of wall time: charging `busy_ns` moves the time by
+// busy_ns * 1000 / milli. The time never lags `now` by more than the burst (burst_ns of device
+// time, i.e. burst_ns * 1000 / milli of wall time), which is the bucket's cap; a fresh bucket
+// (time 0) starts empty, at `now`. When the time runs ahead of `now` the job is in debt and
+// must wait that long; debts below min_wait_ns are carried to the next launch instead.
+struct ComputeRate {
+  int32_t milli = 1000;     // 1..1000; 1000 never waits
+  int64_t burst_ns = 0;     // device time that may be banked while idle
+  int64_t min_wait_ns = 0;  // smaller waits are carried, not slept (fewer sleeps)
 };
 
-// Adds the tokens earned since the last call (the first call only records `now_ns`).
-void Refill(ComputeBucket* bucket, int64_t now_ns);
+struct ComputeCharge {
+  int64_t time_ns = 0;  // the bucket's new theoretical arrival time
+  int64_t wait_ns = 0;  // how long the caller must wait now (0: go on)
+};
 
-// Takes `busy_ns` from the bucket (after refilling to `now_ns`) and returns the wait in ns
-// that brings it back to zero, or 0 when that wait is below min_wait_ns (the debt is carried
-// to the next launch). milli >= 1000 never waits.
-int64_t Charge(ComputeBucket* bucket, int64_t now_ns, int64_t busy_ns);
+// Charges `busy_ns` of device time at `now_ns` to a bucket whose time is `time_ns` (0: never
+// charged). Pure; saturates instead of overflowing.
+ComputeCharge ChargeCompute(const ComputeRate& rate, int64_t time_ns, int64_t now_ns,
+                            int64_t busy_ns);
 
 }  // namespace fastgpu::vgpu

@@ -20,8 +20,9 @@ pthread_once_t g_once = PTHREAD_ONCE_INIT;
 Config g_config;
 fg_vgpu_shm* g_ledger;
 int g_slot = -1;  // this process's ledger slot
-pthread_mutex_t g_bucket_mu = PTHREAD_MUTEX_INITIALIZER;
-ComputeBucket g_bucket;
+ComputeRate g_rate;
+int64_t g_local_time;          // the bucket when there is no ledger
+int64_t* g_compute_time = &g_local_time;  // the job's shared bucket (ledger) once mapped
 
 void AfterFork() {  // the child holds nothing yet: it claims its own slot
   g_slot = -1;
@@ -38,17 +39,19 @@ void Init() {
   if (share != nullptr && *share != '\0' && !ParseMilli(share, &g_config.compute_milli)) {
     fprintf(stderr, "fastgpu-vgpu: ignoring FASTGPU_VGPU_COMPUTE_SHARE=%s\n", share);
   }
-  g_bucket.milli = g_config.compute_milli;
-  g_bucket.burst_ns = kBurstNs;
-  g_bucket.min_wait_ns = kMinWaitNs;
-  if (g_config.memory_limit == 0) return;
+  g_rate = ComputeRate{g_config.compute_milli, kBurstNs, kMinWaitNs};
+  if (g_config.memory_limit == 0 && g_config.compute_milli >= 1000) return;
   LedgerSetSelf(getpid());
+  // The ledger holds the job's memory accounting and its compute bucket: with a compute share
+  // only, it is mapped too, so that all processes of the job share one bucket.
   const char* path = getenv("FASTGPU_VGPU_SHM");
   if (path != nullptr && *path != '\0') g_ledger = MapLedger(path);
   if (g_ledger == nullptr) g_ledger = PrivateLedger();
   if (g_ledger == nullptr) {
-    fprintf(stderr, "fastgpu-vgpu: no ledger; memory is not limited\n");
+    fprintf(stderr, "fastgpu-vgpu: no ledger; memory is not limited, compute per process\n");
     g_config.memory_limit = 0;
+  } else {
+    g_compute_time = LedgerComputeTime(g_ledger);
   }
   pthread_atfork(nullptr, nullptr, AfterFork);
   atexit(AtExit);
@@ -123,11 +126,25 @@ int64_t MonotonicNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+namespace {
+
+// Charges `busy_ns` at `now` to the job's bucket (one compare-and-swap, retried when another
+// thread or process of the job got there first); returns how long to wait.
+int64_t ChargeShared(int64_t now, int64_t busy_ns) {
+  int64_t time = __atomic_load_n(g_compute_time, __ATOMIC_RELAXED);
+  ComputeCharge charge;
+  do {
+    charge = ChargeCompute(g_rate, time, now, busy_ns);
+  } while (!__atomic_compare_exchange_n(g_compute_time, &time, charge.time_ns, /*weak=*/true,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  return charge.wait_ns;
+}
+
+}  // namespace
+
 void ChargeLaunch(int64_t started_ns) {
   int64_t now = MonotonicNs();
-  pthread_mutex_lock(&g_bucket_mu);
-  int64_t wait = Charge(&g_bucket, now, now - started_ns);
-  pthread_mutex_unlock(&g_bucket_mu);
+  int64_t wait = ChargeShared(now, now - started_ns);
   if (wait == 0) return;
   // In debt: let the queued kernels finish (their time is device time too), then sleep.
   pthread_once(&g_sync_once, FindCtxSynchronize);
@@ -135,9 +152,7 @@ void ChargeLaunch(int64_t started_ns) {
     int64_t before = MonotonicNs();
     g_ctx_synchronize();
     int64_t after = MonotonicNs();
-    pthread_mutex_lock(&g_bucket_mu);
-    wait = Charge(&g_bucket, after, after - before);
-    pthread_mutex_unlock(&g_bucket_mu);
+    wait = ChargeShared(after, after - before);
   }
   timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
   while (wait > 0 && nanosleep(&ts, &ts) != 0) {

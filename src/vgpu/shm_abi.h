@@ -13,6 +13,16 @@
  * time (to tell a reused pid apart) and the bytes it holds on each device. What a job holds on
  * a device is the sum over its slots. A dead process's slot is reclaimed (zeroed) by the next
  * allocation that would otherwise be refused, so a SIGKILLed process gives its share back.
+ * `peak` is the job's high-water mark per device (the largest sum ever granted), which the
+ * agent reads (read-only, without the lock: each value is one aligned 8-byte word) for the
+ * heartbeat.
+ *
+ * `compute` is the exception to the lock: the job's compute bucket (limits.h ChargeCompute) is
+ * one 8-byte time that every process of the job updates with a compare-and-swap on each kernel
+ * launch, so the share holds for all processes of the job together and a process dying never
+ * leaves anything locked.
+ *
+ * Version 2 added `compute` and `peak`; a version 1 file is refused (process-local accounting).
  */
 #ifndef FASTGPU_VGPU_SHM_ABI_H_
 #define FASTGPU_VGPU_SHM_ABI_H_
@@ -21,7 +31,7 @@
 #include <stdint.h>
 
 #define FG_VGPU_SHM_MAGIC 0x3155504756474746ULL /* "FGGVGPU1" little-endian */
-#define FG_VGPU_SHM_VERSION 1u
+#define FG_VGPU_SHM_VERSION 2u
 #define FG_VGPU_MAX_DEVICES 16
 #define FG_VGPU_MAX_SLOTS 256
 
@@ -44,6 +54,11 @@ typedef struct fg_vgpu_shm {
     pthread_mutex_t mutex;
     uint8_t bytes[64];
   } lock;
+  struct {
+    int64_t time_ns; /* the shared bucket's time (CLOCK_MONOTONIC ns); 0: never charged */
+    uint64_t reserved[3];
+  } compute;
+  uint64_t peak[FG_VGPU_MAX_DEVICES]; /* the job's high-water mark per device, bytes */
   fg_vgpu_slot slots[FG_VGPU_MAX_SLOTS];
 } fg_vgpu_shm;
 
@@ -55,8 +70,10 @@ typedef struct fg_vgpu_shm {
 FG_STATIC_ASSERT(sizeof(fg_vgpu_slot) == 16 + 8 * FG_VGPU_MAX_DEVICES, "slot layout");
 FG_STATIC_ASSERT(sizeof(pthread_mutex_t) <= 64, "mutex fits its 64 bytes");
 FG_STATIC_ASSERT(__builtin_offsetof(fg_vgpu_shm, lock) == 32, "header layout");
-FG_STATIC_ASSERT(__builtin_offsetof(fg_vgpu_shm, slots) == 96, "header layout");
-FG_STATIC_ASSERT(sizeof(fg_vgpu_shm) == 96 + FG_VGPU_MAX_SLOTS * sizeof(fg_vgpu_slot),
+FG_STATIC_ASSERT(__builtin_offsetof(fg_vgpu_shm, compute) == 96, "header layout");
+FG_STATIC_ASSERT(__builtin_offsetof(fg_vgpu_shm, peak) == 128, "header layout");
+FG_STATIC_ASSERT(__builtin_offsetof(fg_vgpu_shm, slots) == 256, "header layout");
+FG_STATIC_ASSERT(sizeof(fg_vgpu_shm) == 256 + FG_VGPU_MAX_SLOTS * sizeof(fg_vgpu_slot),
                  "file layout");
 #undef FG_STATIC_ASSERT
 

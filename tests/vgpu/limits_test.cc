@@ -75,34 +75,48 @@ TEST(ArrayBytes, Estimate) {
   EXPECT_EQ(ArrayBytes(UINT64_MAX, 2, 0, 1, 0x01), UINT64_MAX);   // saturates
 }
 
-TEST(ComputeBucket, QuarterShare) {
-  ComputeBucket b;
-  b.milli = 250;
-  b.burst_ns = 2'000'000;
-  EXPECT_EQ(Charge(&b, 0, 0), 0);                 // starts the clock, empty bucket
-  EXPECT_EQ(Charge(&b, 1'000'000, 0), 0);         // 1 ms later: 250 us banked
-  EXPECT_EQ(b.tokens_ns, 250'000);
-  EXPECT_EQ(Charge(&b, 1'000'000, 1'250'000), 4'000'000);  // 1 ms debt: wait 4 ms
-  EXPECT_EQ(Charge(&b, 5'000'000, 0), 0);         // after the wait: back to zero
-  EXPECT_EQ(b.tokens_ns, 0);
-  EXPECT_EQ(Charge(&b, 1'000'000'000, 0), 0);     // a long idle banks at most the burst
-  EXPECT_EQ(b.tokens_ns, 2'000'000);
+// Expected figures in the comments: at 250 milli, 1 ms of device time is worth 4 ms of wall.
+TEST(ChargeCompute, QuarterShare) {
+  ComputeRate rate{250, 2'000'000, 0};
+  ComputeCharge c = ChargeCompute(rate, 0, 1'000'000, 0);  // fresh bucket: empty, at now
+  EXPECT_EQ(c.time_ns, 1'000'000);
+  EXPECT_EQ(c.wait_ns, 0);
+  // 1 ms later 250 us of device time are banked: 1.25 ms of work leaves 1 ms of debt = 4 ms.
+  c = ChargeCompute(rate, c.time_ns, 2'000'000, 1'250'000);
+  EXPECT_EQ(c.time_ns, 6'000'000);
+  EXPECT_EQ(c.wait_ns, 4'000'000);
+  c = ChargeCompute(rate, c.time_ns, 6'000'000, 0);  // after the wait: even
+  EXPECT_EQ(c.wait_ns, 0);
+  // A long idle banks at most the burst (2 ms of device time = 8 ms of wall): 2 ms of work is
+  // free, 2.25 ms costs 1 ms of wall.
+  EXPECT_EQ(ChargeCompute(rate, c.time_ns, 1'000'000'000, 2'000'000).wait_ns, 0);
+  EXPECT_EQ(ChargeCompute(rate, c.time_ns, 1'000'000'000, 2'250'000).wait_ns, 1'000'000);
 }
 
-TEST(ComputeBucket, SmallDebtsAreCarried) {
-  ComputeBucket b;
-  b.milli = 500;
-  b.min_wait_ns = 1'000'000;
-  Charge(&b, 0, 0);
-  EXPECT_EQ(Charge(&b, 0, 100'000), 0);   // 200 us wait < 1 ms: carried
-  EXPECT_EQ(b.tokens_ns, -100'000);
-  EXPECT_EQ(Charge(&b, 0, 400'000), 1'000'000);  // 500 us debt: 1 ms wait
+TEST(ChargeCompute, SmallDebtsAreCarried) {
+  ComputeRate rate{500, 0, 1'000'000};
+  ComputeCharge c = ChargeCompute(rate, 0, 10, 100'000);  // 200 us ahead < 1 ms: carried
+  EXPECT_EQ(c.wait_ns, 0);
+  EXPECT_EQ(c.time_ns, 10 + 200'000);
+  c = ChargeCompute(rate, c.time_ns, 10, 400'000);  // 1 ms ahead: wait 1 ms
+  EXPECT_EQ(c.wait_ns, 1'000'000);
 }
 
-TEST(ComputeBucket, WholeGpuNeverWaits) {
-  ComputeBucket b;
-  b.milli = 1000;
-  EXPECT_EQ(Charge(&b, 0, 1'000'000'000), 0);
+// Two processes charging one bucket together get the share between them: each 1 ms of work
+// at 500 milli moves the shared time by 2 ms, whoever did it.
+TEST(ChargeCompute, SharedBucketAddsUpAllCharges) {
+  ComputeRate rate{500, 0, 0};
+  int64_t t = ChargeCompute(rate, 0, 100, 0).time_ns;
+  t = ChargeCompute(rate, t, 100, 1'000'000).time_ns;  // process A
+  ComputeCharge b = ChargeCompute(rate, t, 100, 1'000'000);  // process B, same instant
+  EXPECT_EQ(b.wait_ns, 4'000'000);
+}
+
+TEST(ChargeCompute, WholeGpuNeverWaitsAndHugeChargesSaturate) {
+  EXPECT_EQ(ChargeCompute(ComputeRate{1000, 0, 0}, 0, 5, 1'000'000'000).wait_ns, 0);
+  ComputeCharge c = ChargeCompute(ComputeRate{1, 0, 0}, 0, 5, INT64_MAX);
+  EXPECT_GT(c.wait_ns, 0);
+  EXPECT_GT(c.time_ns, 5);
 }
 
 }  // namespace

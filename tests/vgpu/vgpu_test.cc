@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -152,6 +154,29 @@ TEST(VgpuCompute, ShareWithinTenPercent) {
   int half = Share("kernel", "500");
   EXPECT_GE(half, 450);
   EXPECT_LE(half, 550);
+}
+
+// The share is per job, not per process: two processes of one job (one ledger) at 500 milli
+// keep the device busy 500 per mille together (450..550), not 500 each. Both run 0.6 s at once.
+TEST(VgpuCompute, ShareHoldsForAllProcessesOfAJobTogether) {
+  fastgpu::test::TempDir dir;
+  std::map<std::string, std::string> env = {{"FASTGPU_VGPU_COMPUTE_SHARE", "500"},
+                                            {"FASTGPU_VGPU_SHM", dir.path() + "/vgpu.shm"},
+                                            {"FAKE_CUDA_KERNEL_NS", "100000"}};
+  std::vector<std::unique_ptr<ProbeProcess>> probes;
+  for (int i = 0; i < 2; ++i) {
+    probes.push_back(std::make_unique<ProbeProcess>(
+        std::vector<std::string>{"compute", "proc", "kernel", "600"}, env));
+  }
+  int total = 0;
+  for (auto& p : probes) {
+    std::string line = p->ReadLine();
+    ASSERT_EQ(line.rfind("share=", 0), 0u) << line;
+    total += std::stoi(line.substr(6));
+    EXPECT_EQ(p->Wait(), 0);
+  }
+  EXPECT_GE(total, 450);
+  EXPECT_LE(total, 550);
 }
 
 // Without a share the device is busy nearly all the time (the loop does nothing else).
