@@ -15,13 +15,13 @@
 #include <set>
 #include <thread>
 
+#include "agent/gpu_monitor.h"
+#include "agent/gpu_setup.h"
 #include "agent/host_info.h"
 #include "agent/log_shipper.h"
-#include "agent/nvml_gpu_discovery.h"
 #include "agent/reconciler.h"
 #include "agent/runner/process_runner.h"
 #include "agent/server_client.h"
-#include "agent/simulated_gpus.h"
 
 namespace fastgpu::agent {
 namespace {
@@ -38,11 +38,13 @@ milliseconds NextBackoff(milliseconds b) { return std::min(b * 2, kMaxBackoff); 
 class AgentImpl final : public AgentHandle {
  public:
   AgentImpl(AgentOptions options, Registration registration, HostEnv host_env,
-            std::unique_ptr<ProcessRunner> runner, std::unique_ptr<ServerClient> watch_client,
+            std::unique_ptr<GpuMonitor> monitor, std::unique_ptr<ProcessRunner> runner,
+            std::unique_ptr<ServerClient> watch_client,
             std::unique_ptr<ServerClient> report_client)
       : options_(std::move(options)),
         registration_(std::move(registration)),
         host_env_(std::move(host_env)),
+        monitor_(std::move(monitor)),
         runner_(std::move(runner)),
         watch_client_(std::move(watch_client)),
         report_client_(std::move(report_client)) {
@@ -81,6 +83,7 @@ class AgentImpl final : public AgentHandle {
     }
     if (watcher_.joinable()) watcher_.join();
     if (reporter_.joinable()) reporter_.join();
+    monitor_->Stop();
   }
 
  private:
@@ -124,6 +127,7 @@ class AgentImpl final : public AgentHandle {
   const AgentOptions options_;
   const Registration registration_;
   const HostEnv host_env_;
+  std::unique_ptr<GpuMonitor> monitor_;  // safe for concurrent use
   std::unique_ptr<ProcessRunner> runner_;
   std::unique_ptr<ServerClient> watch_client_;
   std::unique_ptr<ServerClient> report_client_;
@@ -145,6 +149,7 @@ class AgentImpl final : public AgentHandle {
   LogShipper shipper_;                       // reporter thread only
   std::vector<AttemptReport> last_reports_;  // reporter thread only
   SteadyClock::time_point last_report_at_;   // reporter thread only
+  uint64_t reported_health_ = 0;             // reporter thread only: health_version() sent
 };
 
 bool AgentImpl::EnsureRegistered(ServerClient& client) {
@@ -156,7 +161,9 @@ bool AgentImpl::EnsureRegistered(ServerClient& client) {
       if (stopping_) return false;
       if (registered_) return true;
     }
-    Result<int64_t> hb = client.Register(registration_);
+    Registration registration = registration_;
+    registration.devices = monitor_->Specs();  // with the devices' health as of now
+    Result<int64_t> hb = client.Register(registration);
     if (hb.ok()) {
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -243,9 +250,12 @@ void AgentImpl::ReportLoop() {
 
 bool AgentImpl::ReportOnce() {
   std::vector<AttemptStatus> statuses;
+  std::vector<MonitoredJob> watched;
   for (AttemptStatus& s : runner_->Poll()) {
+    watched.push_back(MonitoredJob{s.key, s.pid, s.dir + "/vgpu.shm"});
     if (s.phase != AttemptPhase::kStarting) statuses.push_back(std::move(s));
   }
+  monitor_->SetJobs(std::move(watched));
   // Announce new attempts as running before shipping any of their bytes, so that nobody can
   // read a job's output while the server still shows it as scheduled.
   if (HasUnannounced(statuses) && !SendReport(RunningReports(statuses), /*force=*/true)) {
@@ -317,15 +327,24 @@ bool AgentImpl::SendReport(std::vector<AttemptReport> reports, bool force) {
   }
   auto now = SteadyClock::now();
   bool fresh = now - last_report_at_ < milliseconds(heartbeat_ms);
-  if (!force && reports == last_reports_ && fresh) return true;
-  Result<std::vector<AttemptKey>> acked = report_client_->Report(registration_.name, reports);
+  const uint64_t health = monitor_->health_version();
+  const bool health_changed = health != reported_health_;
+  if (!force && reports == last_reports_ && fresh && !health_changed) return true;
+  // Telemetry rides on heartbeats and on health changes, not on every attempt change.
+  std::optional<core::NodeTelemetry> telemetry;
+  if (!fresh || health_changed) telemetry = monitor_->Snapshot();
+  Result<std::vector<AttemptKey>> acked = report_client_->Report(
+      registration_.name, reports, telemetry ? &*telemetry : nullptr);
   if (!acked.ok()) {
     if (acked.error().code() == StatusCode::kNotFound) MarkUnregistered();
     spdlog::warn("report: {}", acked.error().ToString());
     return false;
   }
   last_reports_ = std::move(reports);
-  last_report_at_ = now;
+  if (telemetry) {
+    last_report_at_ = now;
+    reported_health_ = health;
+  }
   for (const AttemptKey& key : *acked) {
     if (runner_->Forget(key).ok()) {
       shipper_.Forget(key);
@@ -333,48 +352,6 @@ bool AgentImpl::SendReport(std::vector<AttemptReport> reports, bool force) {
     }
   }
   return true;
-}
-
-Result<std::vector<core::DeviceSpec>> DiscoverDevices(const AgentOptions& options,
-                                                      const std::string& name, bool* simulated) {
-  if (!options.simulate.empty()) {
-    *simulated = true;
-    return SimulatedGpuDiscovery(options.simulate, name).Discover();
-  }
-  *simulated = false;
-  Result<std::vector<core::DeviceSpec>> found = NvmlGpuDiscovery(options.nvml_library).Discover();
-  if (!found.ok()) {
-    spdlog::warn(
-        "no GPUs found ({}); this node offers zero GPUs (use --simulate SPEC to "
-        "pretend, e.g. 4xA100-80GB)",
-        found.error().message());
-    return std::vector<core::DeviceSpec>{};
-  }
-  return found;
-}
-
-// The absolute path of libfastgpu-vgpu.so (see AgentOptions::vgpu_library), or "" with a
-// warning when there is none: fractional jobs then run without enforcement.
-std::string FindVgpuLibrary(const std::string& configured) {
-  std::vector<std::string> candidates;
-  if (!configured.empty()) {
-    candidates.push_back(configured);
-  } else {
-    std::error_code ec;
-    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    std::filesystem::path dir = exe.parent_path();
-    candidates.push_back((dir / "../vgpu/libfastgpu-vgpu.so").string());
-    candidates.push_back((dir / "../lib/fastgpu/libfastgpu-vgpu.so").string());
-  }
-  for (const std::string& c : candidates) {
-    std::error_code ec;
-    std::filesystem::path p = std::filesystem::canonical(c, ec);
-    if (!ec && std::filesystem::is_regular_file(p, ec)) return p.string();
-  }
-  spdlog::warn("libfastgpu-vgpu.so not found ({}); fractional GPU jobs will run without "
-               "memory or compute limits",
-               configured.empty() ? "looked next to this binary" : configured);
-  return "";
 }
 
 }  // namespace
@@ -387,10 +364,12 @@ Result<std::unique_ptr<AgentHandle>> AgentHandle::Start(const AgentOptions& opti
   reg.name = options.name.empty() ? host.hostname : options.name;
   reg.cpu_milli = host.cpu_milli;
   reg.memory_mib = host.memory_mib;
-  FG_ASSIGN_OR_RETURN(reg.devices, DiscoverDevices(options, reg.name, &reg.simulated));
-  HostEnv env{host.home, host.user, {}, FindVgpuLibrary(options.vgpu_library),
+  FG_ASSIGN_OR_RETURN(NodeGpus gpus, SetUpGpus(options, reg.name));
+  reg.simulated = gpus.simulated;
+  reg.devices = gpus.monitor->Specs();
+  HostEnv env{host.home, host.user, {}, "",
               std::filesystem::absolute(options.data_dir).string() + "/attempts"};
-  for (const auto& d : reg.devices) env.device_memory_mib[d.index] = d.memory_mib;
+  AddGpuHostEnv(gpus, options, &env);
 
   FG_ASSIGN_OR_RETURN(
       std::unique_ptr<ServerClient> watch_client,
@@ -400,9 +379,9 @@ Result<std::unique_ptr<AgentHandle>> AgentHandle::Start(const AgentOptions& opti
   RunnerOptions runner_options{options.data_dir, options.supervisor_command, options.kill_grace_ms};
   FG_ASSIGN_OR_RETURN(std::unique_ptr<ProcessRunner> runner,
                       ProcessRunner::Create(std::move(runner_options)));
-  auto agent =
-      std::make_unique<AgentImpl>(options, std::move(reg), std::move(env), std::move(runner),
-                                  std::move(watch_client), std::move(report_client));
+  auto agent = std::make_unique<AgentImpl>(options, std::move(reg), std::move(env),
+                                           std::move(gpus.monitor), std::move(runner),
+                                           std::move(watch_client), std::move(report_client));
   agent->Run();
   return std::unique_ptr<AgentHandle>(std::move(agent));
 }

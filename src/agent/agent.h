@@ -27,6 +27,11 @@ struct AgentOptions {
   // this binary (<exe dir>/../vgpu/ in a build tree, <exe dir>/../lib/fastgpu/ when
   // installed); when it is not found, fractional jobs run unenforced and the agent warns once.
   std::string vgpu_library;
+  // Where an MPS control daemon listens; empty: CUDA_MPS_PIPE_DIRECTORY, else /tmp/nvidia-mps.
+  // When one runs there, fractional jobs also get MPS's limits (docs/vgpu.md, "MIG and MPS").
+  std::string mps_pipe_dir;
+  int64_t gpu_sample_ms = 5000;          // GPU telemetry period (XID events come at once)
+  int64_t gpu_max_uncorrected_ecc = 0;   // more volatile uncorrected ECC errors: unhealthy
 };
 
 // A running agent inside this process (threads). Stop() ends its threads; the job supervisors

@@ -22,6 +22,16 @@ ReconcilePlan Reconcile(const std::vector<DesiredAttempt>& desired,
 
 namespace {
 
+// MPS's own limits for a slice (see BuildLaunchSpec).
+void AddMpsEnv(int64_t memory_mib, int32_t milli, const HostEnv& host,
+               std::map<std::string, std::string>* env) {
+  (*env)["CUDA_MPS_PIPE_DIRECTORY"] = host.mps_pipe_dir;
+  if (milli > 0 && milli < core::kWholeGpuMilli) {
+    (*env)["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"] = std::to_string((milli + 9) / 10);
+  }
+  if (memory_mib > 0) (*env)["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"] = "0=" + std::to_string(memory_mib) + "M";
+}
+
 void AddVgpuEnv(const AttemptKey& key, int64_t memory_mib, int32_t milli, const HostEnv& host,
                 std::map<std::string, std::string>* env) {
   (*env)["FASTGPU_VGPU_MEMORY_LIMIT"] = std::to_string(memory_mib * 1024 * 1024);
@@ -76,7 +86,8 @@ LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host) {
       indexes += ",";
       uuids += ",";
     }
-    indexes += std::to_string(d.index);
+    auto visible = host.visible_ids.find(d.index);
+    indexes += visible != host.visible_ids.end() ? visible->second : std::to_string(d.index);
     uuids += d.uuid;
     auto device = host.device_memory_mib.find(d.index);
     bool memory_capped = d.slice.memory_mib > 0 && (device == host.device_memory_mib.end() ||
@@ -95,6 +106,13 @@ LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host) {
   env.erase("FASTGPU_VGPU_COMPUTE_SHARE");
   env.erase("FASTGPU_VGPU_SHM");
   if (slice) AddVgpuEnv(attempt.key, memory_mib, milli, host, &env);
+  if (slice && !host.mps_pipe_dir.empty()) {
+    for (const char* k : {"CUDA_MPS_PIPE_DIRECTORY", "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE",
+                          "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"}) {
+      env.erase(k);
+    }
+    AddMpsEnv(memory_mib, milli, host, &env);
+  }
   return spec;
 }
 

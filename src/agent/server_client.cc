@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 namespace fastgpu::agent {
@@ -48,7 +49,9 @@ Status HttpStatus(const httplib::Result& res, const char* what) {
 }
 
 json DeviceJson(const core::DeviceSpec& d) {
-  return {{"index", d.index}, {"uuid", d.uuid}, {"model", d.model}, {"memory_mib", d.memory_mib}};
+  json j = {{"index", d.index}, {"uuid", d.uuid}, {"model", d.model}, {"memory_mib", d.memory_mib}};
+  if (!d.healthy) j["healthy"] = false;  // sent only when false: older servers accept the rest
+  return j;
 }
 
 json ReportJson(const AttemptReport& r) {
@@ -66,6 +69,49 @@ json ReportJson(const AttemptReport& r) {
   j["error"] = r.error;
   if (r.oom_killed) j["oom_killed"] = true;
   return j;
+}
+
+template <typename T>
+void PutOptional(json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+
+json DeviceTelemetryJson(const core::DeviceTelemetry& t) {
+  json j = {{"index", t.index},
+            {"uuid", t.uuid},
+            {"healthy", t.healthy},
+            {"health", t.health},
+            {"compute_capability", t.compute_capability},
+            {"mig", t.mig},
+            {"gpu_index", t.gpu_index},
+            {"xid_errors", t.xid_errors}};
+  PutOptional(j, "utilization_pct", t.utilization_pct);
+  PutOptional(j, "memory_utilization_pct", t.memory_utilization_pct);
+  PutOptional(j, "memory_used_mib", t.memory_used_mib);
+  PutOptional(j, "temperature_c", t.temperature_c);
+  PutOptional(j, "power_mw", t.power_mw);
+  PutOptional(j, "ecc_corrected", t.ecc_corrected);
+  PutOptional(j, "ecc_uncorrected", t.ecc_uncorrected);
+  PutOptional(j, "last_xid", t.last_xid);
+  json procs = json::array();
+  for (const core::GpuProcess& p : t.processes) {
+    json pj = {{"pid", p.pid}};
+    PutOptional(pj, "memory_mib", p.memory_mib);
+    if (p.job != 0) pj["job"] = p.job;
+    procs.push_back(std::move(pj));
+  }
+  j["processes"] = std::move(procs);
+  return j;
+}
+
+json TelemetryJson(const core::NodeTelemetry& t) {
+  json gpus = json::array();
+  for (const core::DeviceTelemetry& d : t.devices) gpus.push_back(DeviceTelemetryJson(d));
+  json jobs = json::array();
+  for (const core::JobGpuMemory& m : t.jobs) {
+    jobs.push_back({{"job", m.job}, {"attempt", m.attempt}, {"gpu_memory_peak_mib", m.peak_mib}});
+  }
+  return {{"sampled_ms", t.sampled_ms}, {"gpus", std::move(gpus)}, {"jobs", std::move(jobs)}};
 }
 
 DesiredAttempt ParseDesiredAttempt(const json& j) {
@@ -165,10 +211,12 @@ Result<DesiredSet> ServerClient::GetDesired(const std::string& node, int64_t ver
 }
 
 Result<std::vector<AttemptKey>> ServerClient::Report(const std::string& node,
-                                                     const std::vector<AttemptReport>& attempts) {
+                                                     const std::vector<AttemptReport>& attempts,
+                                                     const core::NodeTelemetry* telemetry) {
   json list = json::array();
   for (const auto& a : attempts) list.push_back(ReportJson(a));
   json body = {{"node", node}, {"attempts", list}};
+  if (telemetry != nullptr) body["telemetry"] = TelemetryJson(*telemetry);
   auto res = impl_->client.Post("/v1/agent/report", body.dump(), "application/json");
   FG_RETURN_IF_ERROR(HttpStatus(res, "report"));
   json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);

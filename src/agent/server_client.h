@@ -13,6 +13,7 @@
 
 #include "agent/agent_protocol.h"
 #include "common/result.h"
+#include "core/model/telemetry.h"
 
 namespace fastgpu::agent {
 
@@ -37,9 +38,11 @@ class ServerClient {
   // GET /v1/agent/desired (long poll up to wait_ms).
   Result<DesiredSet> GetDesired(const std::string& node, int64_t version, int64_t wait_ms);
 
-  // POST /v1/agent/report; returns the acked attempts.
+  // POST /v1/agent/report; returns the acked attempts. `telemetry`, when given, goes with it
+  // (docs/api/protocol.md: the node's GPU telemetry and jobs' GPU memory high-water marks).
   Result<std::vector<AttemptKey>> Report(const std::string& node,
-                                         const std::vector<AttemptReport>& attempts);
+                                         const std::vector<AttemptReport>& attempts,
+                                         const core::NodeTelemetry* telemetry = nullptr);
 
   // POST /v1/agent/logs with `bytes` starting at `offset` of `stream` ("stdout"/"stderr").
   // A 409 with a size is a value with gap = true, not an error.

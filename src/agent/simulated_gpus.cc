@@ -99,4 +99,16 @@ Result<std::vector<core::DeviceSpec>> ParseSimulatedGpus(std::string_view spec,
   return devices;
 }
 
+Result<std::vector<GpuDevice>> SimulatedGpuDiscovery::List() {
+  FG_ASSIGN_OR_RETURN(std::vector<core::DeviceSpec> specs, ParseSimulatedGpus(spec_, node_));
+  std::vector<GpuDevice> devices;
+  for (core::DeviceSpec& spec : specs) {
+    GpuDevice d;
+    d.visible_id = std::to_string(spec.index);
+    d.spec = std::move(spec);
+    devices.push_back(std::move(d));
+  }
+  return devices;
+}
+
 }  // namespace fastgpu::agent

@@ -21,14 +21,13 @@ namespace fastgpu::agent {
 Result<std::vector<core::DeviceSpec>> ParseSimulatedGpus(std::string_view spec,
                                                          const std::string& node);
 
-// GpuDiscovery over a SPEC. Discover() returns what ParseSimulatedGpus returns.
+// GpuDiscovery over a SPEC. List() returns what ParseSimulatedGpus returns, each device
+// visible to CUDA by its index.
 class SimulatedGpuDiscovery final : public GpuDiscovery {
  public:
   SimulatedGpuDiscovery(std::string spec, std::string node)
       : spec_(std::move(spec)), node_(std::move(node)) {}
-  Result<std::vector<core::DeviceSpec>> Discover() override {
-    return ParseSimulatedGpus(spec_, node_);
-  }
+  Result<std::vector<GpuDevice>> List() override;
   bool simulated() const override { return true; }
 
  private:

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "api/json_telemetry.h"
 #include "api/json_util.h"
 
 namespace fastgpu::api {
@@ -268,7 +269,24 @@ std::string EncodeNodes(const std::vector<control::NodeView>& nodes) {
       dj["uuid"] = d.uuid;
       dj["model"] = d.model;
       dj["memory_mib"] = d.memory_mib;
+      dj["healthy"] = d.healthy;
+      dj["health"] = "";
+      dj["telemetry"] = nullptr;
+      for (const core::DeviceTelemetry& t : n.telemetry.devices) {
+        if (t.index != d.index) continue;
+        dj["health"] = t.health;
+        dj["telemetry"] = EncodeDeviceTelemetry(t);
+      }
       o["devices"].push_back(std::move(dj));
+    }
+    o["telemetry_ms"] = n.telemetry.sampled_ms;
+    o["gpu_jobs"] = Out::array();
+    for (const core::JobGpuMemory& m : n.telemetry.jobs) {
+      Out mj = Out::object();
+      mj["job"] = m.job;
+      mj["attempt"] = m.attempt;
+      mj["gpu_memory_peak_mib"] = m.peak_mib;
+      o["gpu_jobs"].push_back(std::move(mj));
     }
     j["nodes"].push_back(std::move(o));
   }
@@ -285,6 +303,9 @@ std::string EncodePool(const control::PoolView& pool) {
     o["uuid"] = g.device.uuid;
     o["model"] = g.device.model;
     o["memory_mib"] = g.device.memory_mib;
+    o["healthy"] = g.device.healthy;
+    o["health"] = g.telemetry ? g.telemetry->health : "";
+    o["telemetry"] = g.telemetry ? EncodeDeviceTelemetry(*g.telemetry) : Out(nullptr);
     o["free_milli"] = g.free_milli;
     o["free_memory_mib"] = g.free_memory_mib;
     o["node_ready"] = g.node_ready;
@@ -295,6 +316,7 @@ std::string EncodePool(const control::PoolView& pool) {
       aj["tenant"] = a.tenant;
       aj["milli"] = a.slice.milli;
       aj["memory_mib"] = a.slice.memory_mib;
+      aj["memory_peak_mib"] = a.memory_peak_mib ? Out(*a.memory_peak_mib) : Out(nullptr);
       o["allocations"].push_back(std::move(aj));
     }
     j["gpus"].push_back(std::move(o));

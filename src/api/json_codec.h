@@ -9,6 +9,7 @@
 // they never throw either. Pure functions, safe from any thread.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "common/result.h"
 #include "control/controller.h"
 #include "core/model/job.h"
+#include "core/model/telemetry.h"
 
 namespace fastgpu::api {
 
@@ -48,8 +50,10 @@ std::string EncodeRegisterReply(const std::string& node, int64_t heartbeat_ms);
 struct ReportRequest {
   std::string node;
   std::vector<control::AttemptReport> attempts;
+  std::optional<core::NodeTelemetry> telemetry;  // GPU telemetry, sent with heartbeats
 };
-// POST /v1/agent/report body.
+// POST /v1/agent/report body. "telemetry" is strict about types but ignores unknown members
+// (json_telemetry.h).
 Result<ReportRequest> ParseReportRequest(std::string_view body);
 // {"ack":[{"job":J,"attempt":A}...]}
 std::string EncodeAck(const std::vector<control::AttemptKey>& acked);

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "api/json_codec.h"
+#include "api/json_telemetry.h"
 #include "api/json_util.h"
 #include "api/status_http.h"
 
@@ -27,7 +28,7 @@ std::string Dump(const Out& j) { return j.dump(-1, ' ', false, Out::error_handle
 Result<core::DeviceSpec> ParseDevice(const Json& value, const std::string& field) {
   if (!value.is_object()) return InvalidArgument(field + " must be an object", field);
   FG_RETURN_IF_ERROR(
-      json_util::CheckKnownKeys(value, {"index", "uuid", "model", "memory_mib"}, field + "."));
+      json_util::CheckKnownKeys(value, {"index", "uuid", "model", "memory_mib", "healthy"}, field + "."));
   core::DeviceSpec d;
   if (!Present(value, "index")) return InvalidArgument("index is required", field + ".index");
   FG_ASSIGN_OR_RETURN(int64_t index, GetInt(value["index"], field + ".index", 0, 1 << 20));
@@ -41,6 +42,9 @@ Result<core::DeviceSpec> ParseDevice(const Json& value, const std::string& field
   if (Present(value, "memory_mib")) {
     FG_ASSIGN_OR_RETURN(d.memory_mib,
                         GetInt(value["memory_mib"], field + ".memory_mib", 0, kMaxI64));
+  }
+  if (Present(value, "healthy")) {
+    FG_ASSIGN_OR_RETURN(d.healthy, json_util::GetBool(value["healthy"], field + ".healthy"));
   }
   return d;
 }
@@ -146,7 +150,7 @@ std::string EncodeRegisterReply(const std::string& node, int64_t heartbeat_ms) {
 
 Result<ReportRequest> ParseReportRequest(std::string_view body) {
   FG_ASSIGN_OR_RETURN(Json obj, json_util::ParseObject(body));
-  FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(obj, {"node", "attempts"}, ""));
+  FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(obj, {"node", "attempts", "telemetry"}, ""));
   ReportRequest out;
   if (!Present(obj, "node")) return InvalidArgument("node is required", "node");
   FG_ASSIGN_OR_RETURN(out.node, GetString(obj["node"], "node"));
@@ -159,6 +163,9 @@ Result<ReportRequest> ParseReportRequest(std::string_view body) {
                           ParseAttempt(attempts[i], "attempts[" + std::to_string(i) + "]"));
       out.attempts.push_back(std::move(r));
     }
+  }
+  if (Present(obj, "telemetry")) {
+    FG_ASSIGN_OR_RETURN(out.telemetry, ParseTelemetry(obj["telemetry"]));
   }
   return out;
 }

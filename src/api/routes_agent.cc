@@ -1,4 +1,6 @@
 // Agent API routes (Bearer join token) under /v1/agent. See routes.h, protocol.md.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -30,6 +32,13 @@ Result<HttpResponse> Report(Controller& c, const HttpRequest& request) {
   FG_ASSIGN_OR_RETURN(ReportRequest report, ParseReportRequest(request.body));
   FG_ASSIGN_OR_RETURN(std::vector<control::AttemptKey> acked,
                       c.Report(report.node, report.attempts));
+  if (report.telemetry) {
+    // The attempts are committed: a telemetry failure (the store refusing a health change)
+    // must not hide their acks; the next heartbeat sends the telemetry again.
+    if (Status st = c.ReportTelemetry(report.node, std::move(*report.telemetry)); !st.ok()) {
+      spdlog::warn("telemetry from {}: {}", report.node, st.ToString());
+    }
+  }
   return JsonResponse(200, EncodeAck(acked));
 }
 

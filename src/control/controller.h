@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "core/model/job.h"
+#include "core/model/telemetry.h"
 #include "core/queue/queue_options.h"
 #include "store/store.h"
 
@@ -75,12 +76,20 @@ struct JobPage {
 struct NodeView {
   core::NodeRecord record;
   bool ready = false;
+  // The agent's last GPU telemetry (sampled_ms 0: none yet); kept in memory only.
+  core::NodeTelemetry telemetry;
 };
 
-struct Allocation { core::JobId job = 0; std::string tenant; core::Slice slice; };
+struct Allocation {
+  core::JobId job = 0;
+  std::string tenant;
+  core::Slice slice;
+  std::optional<int64_t> memory_peak_mib;  // the job's GPU memory high-water mark, when reported
+};
 struct GpuView {
   std::string node;
   core::DeviceSpec device;
+  std::optional<core::DeviceTelemetry> telemetry;  // the agent's last sample of this device
   bool node_ready = false;
   int32_t free_milli = 0;
   int64_t free_memory_mib = 0;
@@ -206,6 +215,12 @@ class Controller {
   // NotFound for an unknown node.
   virtual Result<std::vector<AttemptKey>> Report(const std::string& node,
                                                  const std::vector<AttemptReport>& attempts) = 0;
+  // Takes a node's GPU telemetry (sent with its heartbeats) for the node and GPU views. A
+  // device whose `healthy` differs from the node's spec changes the spec (committed to the
+  // store): an unhealthy device gets no new work, and one healthy again is scheduled on.
+  // NotFound for an unknown node; the store's error when that commit fails (the telemetry is
+  // then not taken either, and the next heartbeat tries again).
+  virtual Status ReportTelemetry(const std::string& node, core::NodeTelemetry telemetry) = 0;
   // Appends log bytes (see protocol.md). Returns the stored size; FailedPrecondition with the
   // stored size in *size_out when offset leaves a gap. NotFound for unknown node/job.
   virtual Result<int64_t> AppendLog(const std::string& node, core::JobId job, int32_t attempt,

@@ -8,12 +8,14 @@
 // Deferred while the mutex is held and run after it is released.
 //
 // Split over controller_impl.cc (open, recovery, auth, scheduling), controller_jobs.cc (user
-// calls), controller_agents.cc (agent calls, ticks) and controller_views.cc (nodes, pool).
+// calls), controller_agents.cc (agent calls, ticks), controller_telemetry.cc (GPU telemetry,
+// device health) and controller_views.cc (nodes, pool).
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -67,6 +69,7 @@ class ControllerImpl final : public Controller {
   Status RegisterNode(core::NodeRecord node) override;
   Result<std::vector<AttemptKey>> Report(const std::string& node,
                                          const std::vector<AttemptReport>& attempts) override;
+  Status ReportTelemetry(const std::string& node, core::NodeTelemetry telemetry) override;
   Result<int64_t> AppendLog(const std::string& node, core::JobId job, int32_t attempt,
                             LogStream stream, int64_t offset, std::string_view data,
                             int64_t* size_out) override;
@@ -86,6 +89,7 @@ class ControllerImpl final : public Controller {
     int64_t version = 0;          // desired-set version; bumped on every change
     std::set<core::JobId> jobs;   // jobs bound here (scheduled/running, cancelled or not)
     std::vector<Waiter> waiters;  // parked long polls
+    core::NodeTelemetry telemetry;  // the last one reported; memory only
   };
 
   // --- helpers; all need mu_ held ---
@@ -121,6 +125,8 @@ class ControllerImpl final : public Controller {
   core::QueueOptions QueueOptionsLocked() const;
   // A new Scheduler over QueueOptionsLocked() (quotas changed through the API).
   Status RebuildSchedulerLocked();
+  // The GPU memory high-water mark of `job` in `node`'s last telemetry.
+  std::optional<int64_t> PeakOf(const std::string& node, core::JobId job) const;
 
   const ControllerOptions options_;
   store::Store& store_;

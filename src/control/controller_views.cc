@@ -1,5 +1,6 @@
 // Read-only views of ControllerImpl: nodes and the GPU pool.
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "control/controller_impl.h"
@@ -7,12 +8,35 @@
 #include "core/capacity.h"
 
 namespace fastgpu::control {
+namespace {
+
+// The telemetry of `device` in `t`, when the agent reported it.
+std::optional<core::DeviceTelemetry> DeviceTelemetryOf(const core::NodeTelemetry& t,
+                                                       const core::DeviceSpec& device) {
+  for (const core::DeviceTelemetry& d : t.devices) {
+    if (d.index == device.index && (d.uuid.empty() || d.uuid == device.uuid)) return d;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<int64_t> ControllerImpl::PeakOf(const std::string& node, core::JobId job) const {
+  auto entry = nodes_.find(node);
+  if (entry == nodes_.end()) return std::nullopt;
+  for (const core::JobGpuMemory& m : entry->second.telemetry.jobs) {
+    if (m.job == job) return m.peak_mib;
+  }
+  return std::nullopt;
+}
 
 std::vector<NodeView> ControllerImpl::ListNodes() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<NodeView> out;
   out.reserve(nodes_.size());
-  for (const auto& [name, entry] : nodes_) out.push_back(NodeView{entry.record, entry.ready});
+  for (const auto& [name, entry] : nodes_) {
+    out.push_back(NodeView{entry.record, entry.ready, entry.telemetry});
+  }
   return out;
 }
 
@@ -24,12 +48,15 @@ PoolView ControllerImpl::Pool() {
     const std::string& name = node.spec().name;
     auto entry = nodes_.find(name);
     const bool ready = entry != nodes_.end() ? entry->second.ready : node.ready;
+    const core::NodeTelemetry* telemetry =
+        entry != nodes_.end() ? &entry->second.telemetry : nullptr;
     pool.summary.nodes += 1;
     for (size_t i = 0; i < node.spec().devices.size(); ++i) {
       GpuView gpu;
       gpu.node = name;
       gpu.device = node.spec().devices[i];
       gpu.node_ready = ready;
+      if (telemetry != nullptr) gpu.telemetry = DeviceTelemetryOf(*telemetry, gpu.device);
       gpu.free_milli = core::FreeMilli(node, i);
       gpu.free_memory_mib = core::FreeMemory(node, i);
       pool.summary.gpus += 1;
@@ -48,7 +75,8 @@ PoolView ControllerImpl::Pool() {
     for (const core::DeviceGrant& grant : placement.devices) {
       auto at = where.find({placement.node, grant.index});
       if (at == where.end()) continue;
-      pool.gpus[at->second].allocations.push_back(Allocation{id, tenant, grant.slice});
+      pool.gpus[at->second].allocations.push_back(
+          Allocation{id, tenant, grant.slice, PeakOf(placement.node, id)});
     }
   }
   pool.summary.pending_jobs = static_cast<int32_t>(state_.queued().size());

@@ -62,6 +62,18 @@ void AddAgent(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--vgpu-library", opts->vgpu_library,
                   "libfastgpu-vgpu.so preloaded into fractional jobs (default: next to this binary)");
+  cmd->add_option("--nvml-library", opts->nvml_library, "The NVML library dlopen loads")
+      ->capture_default_str();
+  cmd->add_option("--mps-pipe-dir", opts->mps_pipe_dir,
+                  "MPS control daemon's pipe folder (default: $CUDA_MPS_PIPE_DIRECTORY, else "
+                  "/tmp/nvidia-mps); fractional jobs get MPS limits when a daemon runs there");
+  cmd->add_option("--gpu-sample-ms", opts->gpu_sample_ms, "GPU telemetry sampling period")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{50}, int64_t{3600000}));
+  cmd->add_option("--gpu-max-uncorrected-ecc", opts->gpu_max_uncorrected_ecc,
+                  "A device with more volatile uncorrected ECC errors is unhealthy")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([opts, &exit_code] { exit_code = RunAgentDaemon(*opts); });
 }
 

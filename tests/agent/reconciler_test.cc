@@ -155,5 +155,51 @@ TEST(BuildLaunchSpec, SliceWithoutTheLibraryStillGetsItsLimits) {
   EXPECT_EQ(spec.env["FASTGPU_VGPU_COMPUTE_SHARE"], "500");
 }
 
+// A MIG instance is named by its uuid in CUDA_VISIBLE_DEVICES; a whole GPU by its index.
+TEST(BuildLaunchSpec, MigInstancesAreVisibleByUuid) {
+  HostEnv host = Host();
+  host.visible_ids = {{0, "MIG-4f1c"}};
+  DesiredAttempt a = Attempt(3, 1);
+  a.devices = {{0, "MIG-4f1c", {1000, 0}}};
+  EXPECT_EQ(BuildLaunchSpec(a, host).env["CUDA_VISIBLE_DEVICES"], "MIG-4f1c");
+  a.devices = {{1, "GPU-b", {1000, 0}}};
+  EXPECT_EQ(BuildLaunchSpec(a, host).env["CUDA_VISIBLE_DEVICES"], "1");
+}
+
+// With an MPS control daemon, a slice also gets MPS's own limits: 250 milli -> 25 % of the
+// SMs, 20 GiB -> "0=20480M" (the job's first and only device), and the daemon's pipes.
+TEST(BuildLaunchSpec, SliceUnderMpsGetsMpsLimits) {
+  HostEnv host = Host();
+  host.mps_pipe_dir = "/run/nvidia-mps";
+  DesiredAttempt a = Attempt(4, 1);
+  a.env = {{"CUDA_MPS_ACTIVE_THREAD_PERCENTAGE", "100"}};  // the job cannot raise it
+  a.devices = {{1, "GPU-b", {250, 20480}}};
+  LaunchSpec spec = BuildLaunchSpec(a, host);
+  EXPECT_EQ(spec.env["CUDA_MPS_PIPE_DIRECTORY"], "/run/nvidia-mps");
+  EXPECT_EQ(spec.env["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"], "25");
+  EXPECT_EQ(spec.env["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"], "0=20480M");
+  EXPECT_EQ(spec.env["FASTGPU_VGPU_COMPUTE_SHARE"], "250");  // the interposer still runs
+  // 333 milli rounds up to 34 %; a memory-only slice (milli 0) sets no percentage.
+  a.devices = {{1, "GPU-b", {333, 0}}};
+  spec = BuildLaunchSpec(a, host);
+  EXPECT_EQ(spec.env["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"], "34");
+  EXPECT_EQ(spec.env.count("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), 0u);  // proportional: no cap
+  a.devices = {{1, "GPU-b", {0, 10240}}};
+  spec = BuildLaunchSpec(a, host);
+  EXPECT_EQ(spec.env.count("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"), 0u);
+  EXPECT_EQ(spec.env["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"], "0=10240M");
+}
+
+TEST(BuildLaunchSpec, WholeGpuUnderMpsGetsNoMpsLimits) {
+  HostEnv host = Host();
+  host.mps_pipe_dir = "/run/nvidia-mps";
+  DesiredAttempt a = Attempt(5, 1);
+  a.devices = {{0, "GPU-a", {1000, 0}}};
+  LaunchSpec spec = BuildLaunchSpec(a, host);
+  EXPECT_EQ(spec.env.count("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"), 0u);
+  EXPECT_EQ(spec.env.count("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"), 0u);
+  EXPECT_EQ(spec.env.count("CUDA_MPS_PIPE_DIRECTORY"), 0u);
+}
+
 }  // namespace
 }  // namespace fastgpu::agent

@@ -1,49 +1,67 @@
+// Nvml: loading, the symbol table, errors, and the core device calls. The optional queries
+// are in nvml_queries.cc, the XID events in nvml_events.cc.
 #include "agent/nvml/nvml.h"
 
 #include <dlfcn.h>
 
 #include <utility>
 
+#include "agent/nvml/nvml_symbols.h"
+
 namespace fastgpu::agent::nvml {
-namespace {
-
-// The subset of nvml.h we need, declared here: no NVML header exists on build machines.
-using nvmlReturn_t = int;
-constexpr nvmlReturn_t kNvmlSuccess = 0;
-using nvmlDevice_t = void*;
-struct nvmlMemory_t {
-  unsigned long long total;  // NOLINT: NVML's ABI
-  unsigned long long free;   // NOLINT
-  unsigned long long used;   // NOLINT
-};
-constexpr unsigned kNameBufferSize = 96;  // NVML_DEVICE_NAME_V2_BUFFER_SIZE
-constexpr unsigned kUuidBufferSize = 96;  // >= NVML_DEVICE_UUID_V2_BUFFER_SIZE (96)
-
-}  // namespace
-
-struct Nvml::Symbols {
-  nvmlReturn_t (*init)() = nullptr;
-  nvmlReturn_t (*shutdown)() = nullptr;
-  nvmlReturn_t (*device_count)(unsigned*) = nullptr;
-  nvmlReturn_t (*device_by_index)(unsigned, nvmlDevice_t*) = nullptr;
-  nvmlReturn_t (*device_name)(nvmlDevice_t, char*, unsigned) = nullptr;
-  nvmlReturn_t (*device_uuid)(nvmlDevice_t, char*, unsigned) = nullptr;
-  nvmlReturn_t (*device_memory)(nvmlDevice_t, nvmlMemory_t*) = nullptr;
-  const char* (*error_string)(nvmlReturn_t) = nullptr;
-};
-
 namespace {
 
 template <typename Fn>
 bool Bind(void* library, const char* name, Fn* fn, std::string* missing) {
   void* sym = dlsym(library, name);
   if (sym == nullptr) {
-    if (!missing->empty()) *missing += ", ";
-    *missing += name;
+    if (missing != nullptr) *missing += (missing->empty() ? "" : ", ") + std::string(name);
     return false;
   }
   *fn = reinterpret_cast<Fn>(sym);
   return true;
+}
+
+// The first of `names` the library has.
+template <typename Fn>
+void BindFirst(void* library, std::initializer_list<const char*> names, Fn* fn) {
+  for (const char* name : names) {
+    if (Bind(library, name, fn, nullptr)) return;
+  }
+}
+
+bool BindCore(void* h, Nvml::Symbols* s, std::string* missing) {
+  bool ok = true;
+  ok &= Bind(h, "nvmlInit_v2", &s->init, missing);
+  ok &= Bind(h, "nvmlShutdown", &s->shutdown, missing);
+  ok &= Bind(h, "nvmlDeviceGetCount_v2", &s->device_count, missing);
+  ok &= Bind(h, "nvmlDeviceGetHandleByIndex_v2", &s->device_by_index, missing);
+  ok &= Bind(h, "nvmlDeviceGetName", &s->device_name, missing);
+  ok &= Bind(h, "nvmlDeviceGetUUID", &s->device_uuid, missing);
+  ok &= Bind(h, "nvmlDeviceGetMemoryInfo", &s->device_memory, missing);
+  ok &= Bind(h, "nvmlErrorString", &s->error_string, missing);
+  return ok;
+}
+
+void BindOptional(void* h, Nvml::Symbols* s) {
+  Bind(h, "nvmlDeviceGetCudaComputeCapability", &s->compute_capability, nullptr);
+  Bind(h, "nvmlDeviceGetMigMode", &s->mig_mode, nullptr);
+  Bind(h, "nvmlDeviceGetMaxMigDeviceCount", &s->max_mig_count, nullptr);
+  Bind(h, "nvmlDeviceGetMigDeviceHandleByIndex", &s->mig_by_index, nullptr);
+  Bind(h, "nvmlDeviceGetGpuInstanceId", &s->gpu_instance_id, nullptr);
+  Bind(h, "nvmlDeviceGetUtilizationRates", &s->utilization, nullptr);
+  Bind(h, "nvmlDeviceGetTemperature", &s->temperature, nullptr);
+  Bind(h, "nvmlDeviceGetPowerUsage", &s->power, nullptr);
+  Bind(h, "nvmlDeviceGetTotalEccErrors", &s->ecc_total, nullptr);
+  BindFirst(h, {"nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2"},
+            &s->processes);
+  if (s->processes == nullptr) {
+    Bind(h, "nvmlDeviceGetComputeRunningProcesses", &s->processes_v1, nullptr);
+  }
+  Bind(h, "nvmlEventSetCreate", &s->event_set_create, nullptr);
+  Bind(h, "nvmlEventSetFree", &s->event_set_free, nullptr);
+  Bind(h, "nvmlDeviceRegisterEvents", &s->register_events, nullptr);
+  BindFirst(h, {"nvmlEventSetWait_v2", "nvmlEventSetWait"}, &s->event_set_wait);
 }
 
 }  // namespace
@@ -52,6 +70,9 @@ Nvml::Nvml(void* library, std::unique_ptr<Symbols> symbols)
     : library_(library), symbols_(std::move(symbols)) {}
 
 Nvml::~Nvml() {
+  if (event_set_ != nullptr && symbols_->event_set_free != nullptr) {
+    symbols_->event_set_free(event_set_);
+  }
   if (initialized_) symbols_->shutdown();
   if (library_ != nullptr) dlclose(library_);
 }
@@ -67,81 +88,80 @@ Result<std::unique_ptr<Nvml>> Nvml::Load(const std::string& library) {
   }
   auto s = std::make_unique<Symbols>();
   std::string missing;
-  bool ok = true;
-  ok &= Bind(handle, "nvmlInit_v2", &s->init, &missing);
-  ok &= Bind(handle, "nvmlShutdown", &s->shutdown, &missing);
-  ok &= Bind(handle, "nvmlDeviceGetCount_v2", &s->device_count, &missing);
-  ok &= Bind(handle, "nvmlDeviceGetHandleByIndex_v2", &s->device_by_index, &missing);
-  ok &= Bind(handle, "nvmlDeviceGetName", &s->device_name, &missing);
-  ok &= Bind(handle, "nvmlDeviceGetUUID", &s->device_uuid, &missing);
-  ok &= Bind(handle, "nvmlDeviceGetMemoryInfo", &s->device_memory, &missing);
-  ok &= Bind(handle, "nvmlErrorString", &s->error_string, &missing);
-  if (!ok) {
+  if (!BindCore(handle, s.get(), &missing)) {
     dlclose(handle);
     return Unavailable("NVML library '" + library + "' lacks symbols: " + missing);
   }
+  BindOptional(handle, s.get());
   return std::unique_ptr<Nvml>(new Nvml(handle, std::move(s)));
 }
 
 Status Nvml::Check(int rc, const char* call) const {
-  if (rc == kNvmlSuccess) return Status::Ok();
+  if (rc == FG_NVML_SUCCESS) return Status::Ok();
   const char* text = symbols_->error_string(rc);
-  return Internal(std::string(call) + " failed: " + (text != nullptr ? text : "unknown error") +
-                  " (" + std::to_string(rc) + ")");
+  std::string message = std::string(call) + " failed: " +
+                        (text != nullptr ? text : "unknown error") + " (" + std::to_string(rc) +
+                        ")";
+  if (rc == FG_NVML_ERROR_NOT_SUPPORTED || rc == FG_NVML_ERROR_FUNCTION_NOT_FOUND) {
+    return NotFound(std::move(message));
+  }
+  if (rc == FG_NVML_ERROR_GPU_IS_LOST) return Unavailable(std::move(message));
+  return Internal(std::move(message));
+}
+
+Status Nvml::Ready(bool present, const char* call) const {
+  if (!initialized_) return FailedPrecondition("NVML used before Initialize()");
+  if (!present) return NotFound(std::string(call) + " is not offered by this NVML");
+  return Status::Ok();
 }
 
 Status Nvml::Initialize() {
   if (initialized_) return Status::Ok();
   int rc = symbols_->init();
-  if (rc != kNvmlSuccess) {
+  if (rc != FG_NVML_SUCCESS) {
     return Unavailable("nvmlInit_v2 failed: " + Check(rc, "nvmlInit_v2").message());
   }
   initialized_ = true;
   return Status::Ok();
 }
 
-#define FG_NVML_REQUIRE_INIT() \
-  if (!initialized_) return FailedPrecondition("NVML used before Initialize()")
-
 Result<unsigned> Nvml::DeviceCount() {
-  FG_NVML_REQUIRE_INIT();
+  FG_RETURN_IF_ERROR(Ready(symbols_->device_count != nullptr, "count"));
   unsigned count = 0;
   FG_RETURN_IF_ERROR(Check(symbols_->device_count(&count), "nvmlDeviceGetCount_v2"));
   return count;
 }
 
 Result<Device> Nvml::DeviceByIndex(unsigned index) {
-  FG_NVML_REQUIRE_INIT();
-  nvmlDevice_t handle = nullptr;
+  FG_RETURN_IF_ERROR(Ready(symbols_->device_by_index != nullptr, "by index"));
+  Dev handle = nullptr;
   FG_RETURN_IF_ERROR(
       Check(symbols_->device_by_index(index, &handle), "nvmlDeviceGetHandleByIndex_v2"));
   return Device{handle};
 }
 
 Result<std::string> Nvml::DeviceName(Device device) {
-  FG_NVML_REQUIRE_INIT();
-  char buf[kNameBufferSize] = {};
+  FG_RETURN_IF_ERROR(Ready(symbols_->device_name != nullptr, "name"));
+  char buf[FG_NVML_NAME_BUFFER_SIZE] = {};
   FG_RETURN_IF_ERROR(
       Check(symbols_->device_name(device.handle, buf, sizeof(buf) - 1), "nvmlDeviceGetName"));
   return std::string(buf);
 }
 
 Result<std::string> Nvml::DeviceUuid(Device device) {
-  FG_NVML_REQUIRE_INIT();
-  char buf[kUuidBufferSize] = {};
+  FG_RETURN_IF_ERROR(Ready(symbols_->device_uuid != nullptr, "uuid"));
+  char buf[FG_NVML_UUID_BUFFER_SIZE] = {};
   FG_RETURN_IF_ERROR(
       Check(symbols_->device_uuid(device.handle, buf, sizeof(buf) - 1), "nvmlDeviceGetUUID"));
   return std::string(buf);
 }
 
 Result<MemoryInfo> Nvml::DeviceMemory(Device device) {
-  FG_NVML_REQUIRE_INIT();
-  nvmlMemory_t mem = {};
+  FG_RETURN_IF_ERROR(Ready(symbols_->device_memory != nullptr, "memory"));
+  fg_nvmlMemory_t mem = {};
   FG_RETURN_IF_ERROR(
       Check(symbols_->device_memory(device.handle, &mem), "nvmlDeviceGetMemoryInfo"));
   return MemoryInfo{mem.total, mem.free, mem.used};
 }
-
-#undef FG_NVML_REQUIRE_INIT
 
 }  // namespace fastgpu::agent::nvml
