@@ -57,10 +57,12 @@ PoolView ControllerImpl::Pool() {
       gpu.device = node.spec().devices[i];
       gpu.node_ready = ready;
       if (telemetry != nullptr) gpu.telemetry = DeviceTelemetryOf(*telemetry, gpu.device);
-      gpu.free_milli = core::FreeMilli(node, i);
-      gpu.free_memory_mib = core::FreeMemory(node, i);
+      // An unhealthy device offers nothing to new work: it shows no free capacity.
+      const bool usable = core::Schedulable(node, i);
+      gpu.free_milli = usable ? core::FreeMilli(node, i) : 0;
+      gpu.free_memory_mib = usable ? core::FreeMemory(node, i) : 0;
       pool.summary.gpus += 1;
-      if (core::IsIdle(node, i)) pool.summary.idle_gpus += 1;
+      if (usable && core::IsIdle(node, i)) pool.summary.idle_gpus += 1;
       pool.summary.total_milli += core::kWholeGpuMilli;
       pool.summary.free_milli += gpu.free_milli;
       pool.summary.total_memory_mib += gpu.device.memory_mib;

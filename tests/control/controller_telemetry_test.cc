@@ -37,6 +37,7 @@ TEST_F(ControllerTest, UnhealthyDeviceGetsNoNewWorkUntilItRecovers) {
   JobView first = MustSubmit(GpuJob(1));
   JobView second = MustSubmit(GpuJob(1));
   ASSERT_EQ(first.record.state, JobState::kScheduled);
+  ASSERT_TRUE(first.record.placement.has_value());
   EXPECT_EQ(first.record.placement->devices.at(0).index, 0);
   EXPECT_EQ(second.record.state, JobState::kPending);  // waits: it fits once device 1 is back
 
@@ -52,7 +53,8 @@ TEST_F(ControllerTest, UnhealthyDeviceGetsNoNewWorkUntilItRecovers) {
 
   ASSERT_TRUE(controller_->ReportTelemetry("n1", Health({true, true})).ok());
   JobView now = MustGet(second.record.id);
-  EXPECT_EQ(now.record.state, JobState::kScheduled);
+  ASSERT_EQ(now.record.state, JobState::kScheduled) << now.record.reason;
+  ASSERT_TRUE(now.record.placement.has_value());
   EXPECT_EQ(now.record.placement->devices.at(0).index, 1);
 }
 
@@ -62,6 +64,7 @@ TEST_F(ControllerTest, HealthSurvivesAServerRestart) {
   OpenController();
   JobView job = MustSubmit(GpuJob(1));
   ASSERT_EQ(job.record.state, JobState::kScheduled);
+  ASSERT_TRUE(job.record.placement.has_value());
   EXPECT_EQ(job.record.placement->devices.at(0).index, 1);
 }
 

@@ -119,6 +119,25 @@ TEST_F(SchedulerTest, UnhealthyDeviceGetsNoNewWorkAndJobsWait) {
   EXPECT_EQ(d[0].placement->devices.size(), 2u);
 }
 
+// A device that becomes healthy again takes waiting work at the next Plan, with nothing else
+// changed (no job released): what the scheduler caches about a node includes device health.
+TEST_F(SchedulerTest, DeviceHealthyAgainTakesWaitingWork) {
+  NodeSpec spec = GpuNode("n", 2);
+  spec.devices[1].healthy = false;
+  MustApply(state_, NodeUpserted{spec});
+  Queue(WholeJob(1, 1, 0, 1));
+  Queue(WholeJob(2, 1, 0, 2));
+  std::vector<Decision> d = PlanAndCommit();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[1].verdict, Verdict::kWait);
+  spec.devices[1].healthy = true;
+  MustApply(state_, NodeUpserted{spec});
+  d = PlanAndCommit();
+  ASSERT_EQ(d.size(), 1u);
+  ASSERT_EQ(d[0].verdict, Verdict::kPlaced);
+  EXPECT_EQ(d[0].placement->devices.at(0).index, 1);
+}
+
 TEST_F(SchedulerTest, HigherPriorityGoesFirst) {
   MustApply(state_, NodeUpserted{GpuNode("a", 4)});
   Queue(WholeJob(1, 4, /*priority=*/0, /*submit_ms=*/1));

@@ -37,6 +37,7 @@ uint64_t HashSpec(const NodeSpec& spec) {
     h.Add(static_cast<uint64_t>(d.index));
     h.Add(d.model);
     h.Add(static_cast<uint64_t>(d.memory_mib));
+    h.Add(d.healthy ? 1 : 2);  // health changes what the device offers: caches must see it
   }
   return h.value();
 }
