@@ -34,6 +34,7 @@ inline CUresult Launch(Fn fn, Args... args) {
 
 inline uint64_t Key(CUdeviceptr p) { return static_cast<uint64_t>(p); }
 inline uint64_t Key(CUarray a) { return reinterpret_cast<uintptr_t>(a); }
+inline uint64_t Key(CUmipmappedArray a) { return reinterpret_cast<uintptr_t>(a); }
 
 }  // namespace fastgpu::vgpu
 

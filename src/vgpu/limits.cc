@@ -117,6 +117,21 @@ uint64_t ArrayBytes(uint64_t width, uint64_t height, uint64_t depth, uint32_t ch
   return bytes;
 }
 
+uint64_t MipmappedArrayBytes(uint64_t width, uint64_t height, uint64_t depth, uint32_t channels,
+                             int format, uint32_t levels) {
+  uint64_t total = 0;
+  for (uint32_t l = 0; l < (levels == 0 ? 1 : levels); ++l) {
+    auto at = [l](uint64_t v) -> uint64_t {
+      if (v == 0) return 0;
+      return l >= 64 || (v >> l) == 0 ? 1 : v >> l;
+    };
+    uint64_t level = ArrayBytes(at(width), at(height), at(depth), channels, format);
+    if (level > UINT64_MAX - total) return UINT64_MAX;
+    total += level;
+  }
+  return total;
+}
+
 namespace {
 
 // ns * 1000 / milli, saturating at INT64_MAX / 4 (about 73 years: far beyond any clock here).

@@ -40,6 +40,11 @@ uint32_t ArrayFormatBytes(int format);
 uint64_t ArrayBytes(uint64_t width, uint64_t height, uint64_t depth, uint32_t channels,
                     int format);
 
+// Estimated size of a mipmapped array of `levels` levels (at least 1): the sum over the levels
+// of ArrayBytes, each level halving every dimension that is not 0, down to 1. Saturates.
+uint64_t MipmappedArrayBytes(uint64_t width, uint64_t height, uint64_t depth, uint32_t channels,
+                             int format, uint32_t levels);
+
 // The compute share of a job, as a token bucket of device time kept in one number: the
 // bucket's "theoretical arrival time" (GCRA, the form of a token bucket that needs no lock:
 // one compare-and-swap updates it, so all processes of a job can share it in the ledger).

@@ -28,12 +28,13 @@ CUresult FreedPointer(CUresult rc, CUdeviceptr dptr) {
   return rc;
 }
 
-template <typename Call>
-CUresult AllocArray(CUarray* handle, uint64_t bytes, Call call) {
+// Arrays and mipmapped arrays: reserved on the current device, keyed by their handle.
+template <typename Handle, typename Call>
+CUresult AllocArray(Handle* handle, AllocKind kind, uint64_t bytes, Call call) {
   if (!MemoryLimited()) return call();
   int device = CurrentDevice();
   CUresult rc = ReserveAndCall(device, bytes, call);
-  if (rc == CUDA_SUCCESS) Remember(AllocKind::kArray, Key(*handle), device, bytes);
+  if (rc == CUDA_SUCCESS) Remember(kind, Key(*handle), device, bytes);
   return rc;
 }
 
@@ -118,7 +119,8 @@ CUresult cuArrayCreate_v2(CUarray* handle, const CUDA_ARRAY_DESCRIPTOR* d) {
   uint64_t bytes = d == nullptr ? 0
                                 : fastgpu::vgpu::ArrayBytes(d->Width, d->Height, 1, d->NumChannels,
                                                             static_cast<int>(d->Format));
-  return AllocArray(handle, bytes, [&] { return FG_CALL(cuArrayCreate_v2, handle, d); });
+  return AllocArray(handle, AllocKind::kArray, bytes,
+                    [&] { return FG_CALL(cuArrayCreate_v2, handle, d); });
 }
 
 CUresult cuArray3DCreate_v2(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR* d) {
@@ -126,12 +128,29 @@ CUresult cuArray3DCreate_v2(CUarray* handle, const CUDA_ARRAY3D_DESCRIPTOR* d) {
                                 : fastgpu::vgpu::ArrayBytes(d->Width, d->Height, d->Depth,
                                                             d->NumChannels,
                                                             static_cast<int>(d->Format));
-  return AllocArray(handle, bytes, [&] { return FG_CALL(cuArray3DCreate_v2, handle, d); });
+  return AllocArray(handle, AllocKind::kArray, bytes,
+                    [&] { return FG_CALL(cuArray3DCreate_v2, handle, d); });
 }
 
 CUresult cuArrayDestroy(CUarray handle) {
   CUresult rc = FG_CALL(cuArrayDestroy, handle);
   if (rc == CUDA_SUCCESS) Forget(AllocKind::kArray, Key(handle));
+  return rc;
+}
+
+CUresult cuMipmappedArrayCreate(CUmipmappedArray* handle, const CUDA_ARRAY3D_DESCRIPTOR* d,
+                                unsigned int levels) {
+  uint64_t bytes = d == nullptr ? 0
+                                : fastgpu::vgpu::MipmappedArrayBytes(
+                                      d->Width, d->Height, d->Depth, d->NumChannels,
+                                      static_cast<int>(d->Format), levels);
+  return AllocArray(handle, AllocKind::kMipmappedArray, bytes,
+                    [&] { return FG_CALL(cuMipmappedArrayCreate, handle, d, levels); });
+}
+
+CUresult cuMipmappedArrayDestroy(CUmipmappedArray handle) {
+  CUresult rc = FG_CALL(cuMipmappedArrayDestroy, handle);
+  if (rc == CUDA_SUCCESS) Forget(AllocKind::kMipmappedArray, Key(handle));
   return rc;
 }
 

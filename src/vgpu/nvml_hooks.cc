@@ -1,6 +1,7 @@
 // NVML's memory queries show the job's slice on the devices the job can see.
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "vgpu/hook_table.h"
 #include "vgpu/runtime.h"
@@ -9,23 +10,45 @@ namespace {
 
 constexpr int kNvmlErrorFunctionNotFound = 13;
 
-// The CUDA ordinal of an NVML device for this job: its position in CUDA_VISIBLE_DEVICES
-// (indexes), or its NVML index when that is unset. -1: not visible to the job.
-int CudaOrdinal(fg_nvmlDevice_t device) {
-  using GetIndexFn = int (*)(fg_nvmlDevice_t, unsigned*);
+void* NvmlSymbol(const char* name) {
   void* lib = fastgpu::vgpu::NvmlLibrary();
-  auto get_index = reinterpret_cast<GetIndexFn>(
-      lib != nullptr ? fastgpu::vgpu::RealDlsym(lib, "nvmlDeviceGetIndex") : nullptr);
-  unsigned index = 0;
-  if (get_index == nullptr || get_index(device, &index) != 0) return 0;
+  return lib != nullptr ? fastgpu::vgpu::RealDlsym(lib, name) : nullptr;
+}
+
+// Whether the CUDA_VISIBLE_DEVICES entry [entry, end) names `device`: an index entry its NVML
+// index, a uuid entry ("GPU-...", "MIG-...") its uuid.
+bool Names(const char* entry, const char* end, fg_nvmlDevice_t device) {
+  using GetIndexFn = int (*)(fg_nvmlDevice_t, unsigned*);
+  using GetUuidFn = int (*)(fg_nvmlDevice_t, char*, unsigned);
+  if (entry[0] >= '0' && entry[0] <= '9') {
+    auto get_index = reinterpret_cast<GetIndexFn>(NvmlSymbol("nvmlDeviceGetIndex"));
+    unsigned index = 0;
+    if (get_index == nullptr || get_index(device, &index) != 0) return false;
+    return strtoul(entry, nullptr, 10) == index;
+  }
+  auto get_uuid = reinterpret_cast<GetUuidFn>(NvmlSymbol("nvmlDeviceGetUUID"));
+  char uuid[96] = {};
+  if (get_uuid == nullptr || get_uuid(device, uuid, sizeof(uuid)) != 0) return false;
+  size_t n = static_cast<size_t>(end - entry);
+  return strlen(uuid) == n && strncmp(uuid, entry, n) == 0;
+}
+
+// The CUDA ordinal of an NVML device for this job: the position of the CUDA_VISIBLE_DEVICES
+// entry that names it, or its NVML index when that is unset. -1: not visible to the job.
+int CudaOrdinal(fg_nvmlDevice_t device) {
   const char* visible = getenv("CUDA_VISIBLE_DEVICES");
-  if (visible == nullptr) return static_cast<int>(index);
+  if (visible == nullptr) {
+    using GetIndexFn = int (*)(fg_nvmlDevice_t, unsigned*);
+    auto get_index = reinterpret_cast<GetIndexFn>(NvmlSymbol("nvmlDeviceGetIndex"));
+    unsigned index = 0;
+    if (get_index == nullptr || get_index(device, &index) != 0) return 0;
+    return static_cast<int>(index);
+  }
   int ordinal = 0;
   for (const char* p = visible; *p != '\0'; ++ordinal) {
-    char* end = nullptr;
-    unsigned long value = strtoul(p, &end, 10);  // NOLINT
-    if (end == p) return -1;                       // uuids: not mapped
-    if (value == index) return ordinal;
+    const char* end = strchr(p, ',');
+    if (end == nullptr) end = p + strlen(p);
+    if (end > p && Names(p, end, device)) return ordinal;
     p = *end == ',' ? end + 1 : end;
   }
   return -1;

@@ -24,7 +24,7 @@ inline bool MemoryLimited() { return GetConfig().memory_limit != 0; }
 inline bool ComputeLimited() { return GetConfig().compute_milli < 1000; }
 
 // What kind of handle a live allocation is keyed by.
-enum class AllocKind : uint8_t { kPointer = 1, kGeneric = 2, kArray = 3 };
+enum class AllocKind : uint8_t { kPointer = 1, kGeneric = 2, kArray = 3, kMipmappedArray = 4 };
 
 // The current context's device ordinal (0 when there is none), clamped to the ledger's range.
 int CurrentDevice();

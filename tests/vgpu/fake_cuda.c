@@ -154,6 +154,23 @@ CUresult cuArray3DCreate_v2(CUarray* a, const CUDA_ARRAY3D_DESCRIPTOR* d) {
   return rc;
 }
 CUresult cuArrayDestroy(CUarray a) { return Give((uint64_t)(uintptr_t)a >> SLOT_SHIFT); }
+/* A mipmapped array of one level is the size of its array (tests use one level). */
+CUresult cuMipmappedArrayCreate(CUmipmappedArray* a, const CUDA_ARRAY3D_DESCRIPTOR* d,
+                                unsigned levels) {
+  uint64_t key = 0;
+  uint64_t size = 0;
+  for (unsigned l = 0; l < (levels ? levels : 1); ++l) {
+    size_t w = d->Width >> l, h = d->Height >> l, z = d->Depth >> l;
+    size += ArraySize(w ? w : 1, d->Height ? (h ? h : 1) : 0, d->Depth ? (z ? z : 1) : 0,
+                      d->NumChannels);
+  }
+  CUresult rc = Take(size, &key);
+  if (rc == CUDA_SUCCESS) *a = (CUmipmappedArray)(uintptr_t)(key << SLOT_SHIFT);
+  return rc;
+}
+CUresult cuMipmappedArrayDestroy(CUmipmappedArray a) {
+  return Give((uint64_t)(uintptr_t)a >> SLOT_SHIFT);
+}
 
 CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
   pthread_once(&g_once, Init);
@@ -212,7 +229,8 @@ static const struct Entry kEntries[] = {
     EV2(cuMemAlloc), EV2(cuMemAllocPitch), EV2(cuMemFree), EV2(cuMemGetInfo),
     EV2(cuDeviceTotalMem), EV2(cuArrayCreate), EV2(cuArray3DCreate), E(cuMemAllocManaged),
     EP(cuMemAllocAsync), EP(cuMemAllocFromPoolAsync), EP(cuMemFreeAsync), E(cuMemCreate),
-    E(cuMemRelease), E(cuArrayDestroy), EP(cuLaunchKernel), EP(cuLaunchKernelEx),
+    E(cuMemRelease), E(cuArrayDestroy), E(cuMipmappedArrayCreate), E(cuMipmappedArrayDestroy),
+    EP(cuLaunchKernel), EP(cuLaunchKernelEx),
     EP(cuLaunchCooperativeKernel), EP(cuGraphLaunch), E(cuInit), E(cuCtxGetDevice),
     E(cuCtxSynchronize), E(cuDeviceGet), E(cuDeviceGetCount), E(cuDriverGetVersion),
     {"cuGetProcAddress", (void*)cuGetProcAddress, (void*)cuGetProcAddress_v2, NULL},

@@ -1,5 +1,6 @@
 /* A fake libnvidia-ml.so.1 for the vGPU tests: two devices of FAKE_CUDA_MEMORY bytes (default
  * 8 GiB), 1 GiB of it used by "someone else". */
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct { unsigned long long total, free, used; } nvmlMemory_t;
@@ -21,6 +22,10 @@ int nvmlDeviceGetHandleByIndex_v2(unsigned i, void** d) {
   return 0;
 }
 int nvmlDeviceGetIndex(void* d, unsigned* i) { *i = (unsigned)((int*)d - g_devices); return 0; }
+int nvmlDeviceGetUUID(void* d, char* uuid, unsigned length) {
+  snprintf(uuid, length, "GPU-fake-%d", (int)((int*)d - g_devices));
+  return 0;
+}
 int nvmlDeviceGetMemoryInfo(void* d, nvmlMemory_t* m) {
   (void)d;
   m->total = Total();

@@ -76,6 +76,16 @@ TEST(ArrayBytes, Estimate) {
 }
 
 // Expected figures in the comments: at 250 milli, 1 ms of device time is worth 4 ms of wall.
+TEST(MipmappedArrayBytes, SumOfTheLevels) {
+  EXPECT_EQ(MipmappedArrayBytes(1024, 0, 0, 1, 0x01, 1), 1024u);  // one level: an array
+  EXPECT_EQ(MipmappedArrayBytes(1024, 0, 0, 1, 0x01, 0), 1024u);  // 0 levels counts as 1
+  // 256x256 RGBA8, 3 levels: 256*256*4 + 128*128*4 + 64*64*4.
+  EXPECT_EQ(MipmappedArrayBytes(256, 256, 0, 4, 0x01, 3), 262144u + 65536u + 16384u);
+  // Dimensions stop at 1: 4x1, 9 levels = 4 + 2 + 1 * 7.
+  EXPECT_EQ(MipmappedArrayBytes(4, 1, 0, 1, 0x01, 9), 13u);
+  EXPECT_EQ(MipmappedArrayBytes(UINT64_MAX, 2, 0, 1, 0x01, 2), UINT64_MAX);
+}
+
 TEST(ChargeCompute, QuarterShare) {
   ComputeRate rate{250, 2'000'000, 0};
   ComputeCharge c = ChargeCompute(rate, 0, 1'000'000, 0);  // fresh bucket: empty, at now

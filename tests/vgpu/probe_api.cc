@@ -30,6 +30,8 @@ void LoadLinked(ProbeApi* a) {
   a->array_create = &::cuArrayCreate_v2;
   a->array3d_create = &::cuArray3DCreate_v2;
   a->array_destroy = &::cuArrayDestroy;
+  a->mipmap_create = &::cuMipmappedArrayCreate;
+  a->mipmap_destroy = &::cuMipmappedArrayDestroy;
   a->mem_get_info = &::cuMemGetInfo_v2;
   a->device_total_mem = &::cuDeviceTotalMem_v2;
   a->launch_kernel = &::cuLaunchKernel;
@@ -54,6 +56,10 @@ void LoadWith(Lookup lookup, ProbeApi* a, std::string* e) {
   Bind(&a->array_create, lookup("cuArrayCreate_v2", "cuArrayCreate"), "array", e);
   Bind(&a->array3d_create, lookup("cuArray3DCreate_v2", "cuArray3DCreate"), "array3d", e);
   Bind(&a->array_destroy, lookup("cuArrayDestroy", "cuArrayDestroy"), "array_destroy", e);
+  Bind(&a->mipmap_create, lookup("cuMipmappedArrayCreate", "cuMipmappedArrayCreate"), "mipmap",
+       e);
+  Bind(&a->mipmap_destroy, lookup("cuMipmappedArrayDestroy", "cuMipmappedArrayDestroy"),
+       "mipmap_destroy", e);
   Bind(&a->mem_get_info, lookup("cuMemGetInfo_v2", "cuMemGetInfo"), "info", e);
   Bind(&a->device_total_mem, lookup("cuDeviceTotalMem_v2", "cuDeviceTotalMem"), "total", e);
   Bind(&a->launch_kernel, lookup("cuLaunchKernel", "cuLaunchKernel"), "launch", e);

@@ -24,6 +24,8 @@ struct ProbeApi {
   decltype(&::cuArrayCreate_v2) array_create = nullptr;
   decltype(&::cuArray3DCreate_v2) array3d_create = nullptr;
   decltype(&::cuArrayDestroy) array_destroy = nullptr;
+  decltype(&::cuMipmappedArrayCreate) mipmap_create = nullptr;
+  decltype(&::cuMipmappedArrayDestroy) mipmap_destroy = nullptr;
   decltype(&::cuMemGetInfo_v2) mem_get_info = nullptr;
   decltype(&::cuDeviceTotalMem_v2) device_total_mem = nullptr;
   decltype(&::cuLaunchKernel) launch_kernel = nullptr;

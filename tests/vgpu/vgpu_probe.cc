@@ -77,6 +77,13 @@ Entry EntryFor(const ProbeApi& a, const std::string& name) {
             },
             free_array};
   }
+  if (name == "mipmap") {
+    return {[&a](uint64_t b, Handle* h) {
+              CUDA_ARRAY3D_DESCRIPTOR d = {b, 0, 0, CU_AD_FORMAT_UNSIGNED_INT8, 1, 0};
+              return a.mipmap_create(reinterpret_cast<CUmipmappedArray*>(h), &d, 1);
+            },
+            [&a](Handle h) { return a.mipmap_destroy(reinterpret_cast<CUmipmappedArray>(h)); }};
+  }
   return {};
 }
 

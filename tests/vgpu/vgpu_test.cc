@@ -37,7 +37,7 @@ INSTANTIATE_TEST_SUITE_P(
     EntryPointsAndPaths, ExactLimit,
     ::testing::Combine(::testing::Values("link", "dlsym", "proc", "proc1"),
                        ::testing::Values("alloc", "pitch", "managed", "async", "pool", "create",
-                                         "array", "array3d")),
+                                         "array", "array3d", "mipmap")),
     [](const auto& p) {
       return std::get<0>(p.param) + "_" + std::get<1>(p.param);
     });
@@ -80,6 +80,22 @@ TEST(VgpuReporting, InvisibleNvmlDevicePassesThrough) {
   auto env = LimitEnv(dir);
   env["CUDA_VISIBLE_DEVICES"] = "1";
   std::string out = RunProbe({"info", "link", "0"}, env);
+  EXPECT_NE(out.find("nvmlDeviceGetMemoryInfo 8589934592 1073741824 7516192768\n"),
+            std::string::npos)
+      << out;
+}
+
+// A uuid in CUDA_VISIBLE_DEVICES (as the agent gives a MIG instance, "MIG-...", or a GPU by
+// uuid) maps NVML's device to the job's ordinal too: device 0 shows the slice.
+TEST(VgpuReporting, UuidInCudaVisibleDevicesIsMapped) {
+  fastgpu::test::TempDir dir;
+  auto env = LimitEnv(dir);
+  env["CUDA_VISIBLE_DEVICES"] = "GPU-fake-0";
+  std::string out = RunProbe({"info", "link", std::to_string(16ULL << 20)}, env);
+  EXPECT_NE(out.find("nvmlDeviceGetMemoryInfo 67108864 16777216 50331648\n"), std::string::npos)
+      << out;
+  env["CUDA_VISIBLE_DEVICES"] = "MIG-not-this-one";
+  out = RunProbe({"info", "link", "0"}, env);
   EXPECT_NE(out.find("nvmlDeviceGetMemoryInfo 8589934592 1073741824 7516192768\n"),
             std::string::npos)
       << out;
