@@ -10,6 +10,8 @@ Usage: python3 tests/gpu/vgpu_real_gpu.py BUILD_DIR   (exit 0: all checks passed
 2. torch.cuda.mem_get_info() inside the slice shows total = 4 GiB.
 3. A matmul loop alone (no library) and then two copies at 500 milli side by side: each copy
    should get about half of the solo throughput (0.35..0.65 is accepted and printed).
+4. The share is per job: two processes of ONE job (one ledger) at 500 milli together get about
+   half of the solo throughput (0.35..0.65 together), not half each.
 """
 import os
 import shutil
@@ -136,7 +138,15 @@ def check_compute(lib, shm_dir):
           f"(ratios {ratios[0]:.2f}, {ratios[1]:.2f})")
     ok = all(0.35 <= r <= 0.65 for r in ratios)
     print("compute:", "PASS" if ok else "FAIL")
-    return ok
+    together = [spawn(CHILD_MATMUL, slice_env(lib, shm_dir, "one-job", share=500))
+                for _ in range(2)]
+    rates = [rate(p) for p in together]
+    total = sum(rates) / solo
+    print(f"one job, two processes at 500 milli: {rates[0]:.2f}/s + {rates[1]:.2f}/s "
+          f"= {total:.2f} of solo")
+    per_job = 0.35 <= total <= 0.65
+    print("compute per job:", "PASS" if per_job else "FAIL")
+    return ok and per_job
 
 
 def main():
