@@ -197,6 +197,9 @@ Result<Pool> ParsePool(std::string_view body) {
     gpu.free_memory_mib = Int(g, "free_memory_mib");
     const json* ready = Field(g, "node_ready");
     gpu.node_ready = ready == nullptr || !ready->is_boolean() || ready->get<bool>();
+    const json* healthy = Field(g, "healthy");  // absent from older servers: healthy
+    gpu.healthy = healthy == nullptr || !healthy->is_boolean() || healthy->get<bool>();
+    gpu.health = Str(g, "health");
     for (const json& a : Array(g, "allocations")) {
       gpu.allocations.push_back(
           {Int(a, "job"), Str(a, "tenant"), Int(a, "milli"), Int(a, "memory_mib")});

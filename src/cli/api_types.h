@@ -91,6 +91,8 @@ struct Gpu {
   int64_t free_milli = 0;
   int64_t free_memory_mib = 0;
   bool node_ready = true;
+  bool healthy = true;  // false: the agent took it out of service (XID, ECC, lost)
+  std::string health;   // why, when unhealthy
   std::vector<GpuAllocation> allocations;
 };
 

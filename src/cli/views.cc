@@ -60,7 +60,8 @@ std::string Bar(const Gpu& gpu, const std::map<std::string, int>& letters, int w
 }
 
 std::string DeviceName(const Gpu& gpu) {
-  return gpu.node + "/" + std::to_string(gpu.index) + (gpu.node_ready ? "" : " (not ready)");
+  return gpu.node + "/" + std::to_string(gpu.index) + (gpu.node_ready ? "" : " (not ready)") +
+         (gpu.healthy ? "" : " (unhealthy)");
 }
 
 std::string FreeText(const Gpu& gpu) {

@@ -59,6 +59,14 @@ TEST(PoolBarsTest, ATinySliceStillGetsACellAndLinesFitTheWidth) {
   EXPECT_LE(LongestLine(out), 60u) << out;
 }
 
+TEST(PoolBarsTest, UnhealthyDevicesAreMarked) {
+  Pool pool;
+  pool.gpus.push_back(Device("n1", 0, {}));
+  pool.gpus.back().healthy = false;
+  pool.gpus.back().health = "XID 79 (1 critical XID error)";
+  EXPECT_NE(RenderPoolBars(pool, 80, false).find("n1/0 (unhealthy)  "), std::string::npos);
+}
+
 TEST(PoolBarsTest, ColorsOnlyWhenAskedAndEmptyPoolSaysSo) {
   Pool pool;
   pool.gpus.push_back(Device("n1", 0, {{3, "a", 500, 0}}));
