@@ -5,7 +5,9 @@
 //   hold MODE BYTES          cuMemAlloc, prints "held rc=N", then waits to be killed
 //   race MODE CHUNK TRIES    up to TRIES cuMemAllocs; prints "granted=K"; holds until stdin EOF
 //   info MODE BYTES          cuMemAlloc, then every memory query: "name total used free"
-//   compute MODE KIND MS     launches KIND (kernel|ex|coop|graph) for MS ms; prints "share=P"
+//   compute MODE KIND MS [sync]  launches KIND (kernel|ex|coop|graph) for MS ms; prints
+//                            "share=P"; with "sync", first prints "ready" and waits for
+//                            stdin's EOF, so that several probes start at the same moment
 //                            (busy time of the fake device per mille of wall time)
 #include <dlfcn.h>
 #include <stdio.h>
@@ -195,6 +197,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "info") return Info(api, n);
-  if (command == "compute" && argc == 5) return Compute(api, argv[3], atoll(argv[4]));
+  if (command == "compute" && (argc == 5 || argc == 6)) {
+    if (argc == 6 && std::string(argv[5]) == "sync") {
+      printf("ready\n");
+      char c;
+      while (read(0, &c, 1) > 0) {
+      }
+    }
+    return Compute(api, argv[3], atoll(argv[4]));
+  }
   return fprintf(stderr, "bad command\n"), 2;
 }

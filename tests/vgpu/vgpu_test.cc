@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -173,7 +175,8 @@ TEST(VgpuCompute, ShareWithinTenPercent) {
 }
 
 // The share is per job, not per process: two processes of one job (one ledger) at 500 milli
-// keep the device busy 500 per mille together (450..550), not 500 each. Both run 0.6 s at once.
+// keep the device busy 500 per mille together (450..550), not 500 each. Both run 0.6 s, started
+// at the same moment (each waits for its stdin to close).
 TEST(VgpuCompute, ShareHoldsForAllProcessesOfAJobTogether) {
   fastgpu::test::TempDir dir;
   std::map<std::string, std::string> env = {{"FASTGPU_VGPU_COMPUTE_SHARE", "500"},
@@ -182,8 +185,10 @@ TEST(VgpuCompute, ShareHoldsForAllProcessesOfAJobTogether) {
   std::vector<std::unique_ptr<ProbeProcess>> probes;
   for (int i = 0; i < 2; ++i) {
     probes.push_back(std::make_unique<ProbeProcess>(
-        std::vector<std::string>{"compute", "proc", "kernel", "600"}, env));
+        std::vector<std::string>{"compute", "proc", "kernel", "600", "sync"}, env));
   }
+  for (auto& p : probes) ASSERT_EQ(p->ReadLine(), "ready");
+  for (auto& p : probes) p->CloseStdin();
   int total = 0;
   for (auto& p : probes) {
     std::string line = p->ReadLine();
@@ -191,6 +196,7 @@ TEST(VgpuCompute, ShareHoldsForAllProcessesOfAJobTogether) {
     total += std::stoi(line.substr(6));
     EXPECT_EQ(p->Wait(), 0);
   }
+  std::printf("two processes of one job at 500 milli: %d per mille together\n", total);
   EXPECT_GE(total, 450);
   EXPECT_LE(total, 550);
 }
