@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/job_users.h"
 #include "common/result.h"
 
 namespace fastgpu::agent {
@@ -32,6 +33,20 @@ struct AgentOptions {
   std::string mps_pipe_dir;
   int64_t gpu_sample_ms = 5000;          // GPU telemetry period (XID events come at once)
   int64_t gpu_max_uncorrected_ecc = 0;   // more volatile uncorrected ECC errors: unhealthy
+
+  // --- isolation (docs/security.md) ---
+  JobUserOptions users;   // which Unix user each job runs as (never root unless named)
+  bool private_tmp = true;              // a mount namespace per job, where the kernel allows
+  std::string device_backend = "auto";  // "auto", "cgroup-v1-devices", "bpf", "none"
+  // Where the GPU device files are looked for. Test-only: tests point it at a folder of fake
+  // device nodes; on a real node it is /dev.
+  std::string device_dir = "/dev";
+  std::string checkpoint_root;  // FASTGPU_CHECKPOINT_DIR parent; empty: DATA/checkpoints
+  int64_t log_max_bytes = 64LL << 20;  // per stream of an attempt kept on the node; 0: no cap
+  // --- health ---
+  std::string health_check_command;  // run with sh -c; failing makes the node take no new work
+  int64_t health_check_interval_ms = 60000;
+  int64_t health_check_timeout_ms = 30000;
 };
 
 // A running agent inside this process (threads). Stop() ends its threads; the job supervisors

@@ -35,6 +35,8 @@ struct DesiredAttempt {
   int32_t cpu_milli = 0;
   int64_t memory_mib = 0;
   int64_t time_limit_s = 0;
+  std::string stop_signal;    // "SIGUSR1", ...; empty: SIGTERM
+  bool keep_outputs = false;  // keep the private folders when the attempt ends
   bool operator==(const DesiredAttempt&) const = default;
 };
 
@@ -54,7 +56,18 @@ struct AttemptReport {
   int64_t finished_ms = 0;           // exited only
   std::string error;                 // exited only
   bool oom_killed = false;           // exited only: the kernel's OOM killer hit the job
+  bool timed_out = false;            // exited only: stopped at its time limit
   bool operator==(const AttemptReport&) const = default;
+};
+
+// The node's own state, sent with every report (POST /v1/agent/report, "node_status").
+struct NodeStatusReport {
+  bool healthy = true;         // the admin's health check passes (or there is none)
+  std::string health_message;  // why not healthy
+  std::map<std::string, std::string> isolation;  // boundary -> mechanism or "none: why"
+  bool isolates_tenants = false;                 // every boundary between tenants holds
+  std::vector<std::string> warnings;             // the boundaries that do not hold
+  bool operator==(const NodeStatusReport&) const = default;
 };
 
 }  // namespace fastgpu::agent

@@ -1,27 +1,30 @@
 #include "agent/log_shipper.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <charconv>
+
+#include "agent/runner/log_files.h"
 
 namespace fastgpu::agent {
 namespace {
 
-// Reads up to `max` bytes of `fd` from `offset`.
-Result<std::string> ReadAt(int fd, int64_t offset, int64_t max, const std::string& path) {
-  std::string buf(static_cast<size_t>(max), '\0');
-  ssize_t n;
-  do {
-    n = ::pread(fd, buf.data(), buf.size(), offset);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Internal("read '" + path + "': " + std::strerror(errno));
-  buf.resize(static_cast<size_t>(n));
-  return buf;
+std::string DeltaPath(const std::string& dir, const std::string& stream) {
+  return dir + "/" + stream + ".log.shipped-delta";
+}
+
+// The persisted delta, or nullopt when none was ever written (no bytes were lost).
+std::optional<int64_t> LoadDelta(const std::string& dir, const std::string& stream) {
+  auto text = ReadWholeFile(DeltaPath(dir, stream));
+  if (!text.ok()) return std::nullopt;
+  int64_t v = 0;
+  std::from_chars(text->data(), text->data() + text->size(), v);
+  return v;
+}
+
+bool GivesUp(StatusCode code) {
+  return code == StatusCode::kInvalidArgument || code == StatusCode::kFailedPrecondition ||
+         code == StatusCode::kPermissionDenied || code == StatusCode::kResourceExhausted;
 }
 
 }  // namespace
@@ -29,52 +32,77 @@ Result<std::string> ReadAt(int fd, int64_t offset, int64_t max, const std::strin
 Result<bool> LogShipper::Ship(ServerClient& client, const std::string& node,
                               const AttemptStatus& attempt) {
   auto& cursors = cursors_[attempt.key];
-  FG_ASSIGN_OR_RETURN(bool out_done, ShipStream(client, node, attempt.key, "stdout",
-                                                attempt.dir + "/" + kStdoutFile, cursors[0]));
-  FG_ASSIGN_OR_RETURN(bool err_done, ShipStream(client, node, attempt.key, "stderr",
-                                                attempt.dir + "/" + kStderrFile, cursors[1]));
+  FG_ASSIGN_OR_RETURN(bool out_done,
+                      ShipStream(client, node, attempt.key, "stdout", attempt.dir, cursors[0]));
+  FG_ASSIGN_OR_RETURN(bool err_done,
+                      ShipStream(client, node, attempt.key, "stderr", attempt.dir, cursors[1]));
   return out_done && err_done;
+}
+
+Status LogShipper::ShipLoss(ServerClient& client, const std::string& node, const AttemptKey& key,
+                            const std::string& stream, const std::string& dir, int64_t lost,
+                            int64_t first, Cursor& cursor) {
+  std::string notice = "\n[fastgpu: " + std::to_string(lost) + " bytes of " + stream +
+                       " were lost: the node keeps only its newest bytes (log cap) and the "
+                       "server was unreachable]\n";
+  int64_t at = cursor.offset + cursor.delta;
+  FG_ASSIGN_OR_RETURN(LogAck ack, client.PostLogs(node, key, stream, at, notice));
+  if (ack.size != at + static_cast<int64_t>(notice.size())) {  // the server moved: follow it
+    cursor.offset = ack.size - cursor.delta;
+    return Status::Ok();
+  }
+  cursor.delta = ack.size - first;
+  cursor.offset = first;
+  spdlog::warn("attempt {}: {} bytes of {} were rotated away before they were shipped",
+               key.ToString(), lost, stream);
+  return WriteFileAtomic(DeltaPath(dir, stream), std::to_string(cursor.delta) + "\n");
 }
 
 Result<bool> LogShipper::ShipStream(ServerClient& client, const std::string& node,
                                     const AttemptKey& key, const std::string& stream,
-                                    const std::string& path, Cursor& cursor) {
+                                    const std::string& dir, Cursor& cursor) {
   if (cursor.abandoned) return true;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return true;
-    return Internal("open '" + path + "': " + std::strerror(errno));
-  }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-  for (int i = 0; i < max_chunks_; ++i) {
-    struct stat st;
-    if (::fstat(fd, &st) != 0) return Internal("stat '" + path + "': " + std::strerror(errno));
-    int64_t size = st.st_size;
-    if (cursor.offset >= size) return true;
-    FG_ASSIGN_OR_RETURN(
-        std::string bytes,
-        ReadAt(fd, cursor.offset, std::min(max_chunk_, size - cursor.offset), path));
-    Result<LogAck> ack = client.PostLogs(node, key, stream, cursor.offset, bytes);
-    if (!ack.ok()) {
-      StatusCode code = ack.error().code();
-      if (code == StatusCode::kInvalidArgument || code == StatusCode::kFailedPrecondition ||
-          code == StatusCode::kPermissionDenied || code == StatusCode::kResourceExhausted) {
-        spdlog::warn("attempt {}: giving up shipping {}: {}", key.ToString(), stream,
-                     ack.error().ToString());
-        cursor.abandoned = true;
-        return true;
-      }
-      return ack.error();
+  if (!cursor.loaded) {
+    cursor.loaded = true;
+    if (auto delta = LoadDelta(dir, stream)) {
+      cursor.delta = *delta;
+      cursor.synced = false;
     }
-    // The server's size is the truth: after a gap (409) or an overlap it says where to go on.
-    cursor.offset = ack->size;
   }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return Internal("stat '" + path + "': " + std::strerror(errno));
-  return cursor.offset >= st.st_size;
+  for (int i = 0; i < max_chunks_; ++i) {
+    Status sent = Status::Ok();
+    if (!cursor.synced) {  // where is the server? an empty append answers its size
+      Result<LogAck> ack = client.PostLogs(node, key, stream, 0, "");
+      if (ack.ok()) {
+        cursor.offset = ack->size - cursor.delta;
+        cursor.synced = true;
+        continue;
+      }
+      sent = ack.error();
+    } else {
+      FG_ASSIGN_OR_RETURN(LogRead read, ReadLog(dir, stream, cursor.offset, max_chunk_));
+      if (read.lost > 0) {
+        sent = ShipLoss(client, node, key, stream, dir, read.lost, read.first, cursor);
+      } else if (read.bytes.empty()) {
+        return cursor.offset >= read.end;
+      } else {
+        Result<LogAck> ack =
+            client.PostLogs(node, key, stream, cursor.offset + cursor.delta, read.bytes);
+        // The server's size is the truth: after a gap (409) or an overlap it says where to go on.
+        if (ack.ok()) cursor.offset = ack->size - cursor.delta;
+        if (!ack.ok()) sent = ack.error();
+      }
+    }
+    if (sent.ok()) continue;
+    if (GivesUp(sent.code())) {
+      spdlog::warn("attempt {}: giving up shipping {}: {}", key.ToString(), stream, sent.ToString());
+      cursor.abandoned = true;
+      return true;
+    }
+    return sent;
+  }
+  FG_ASSIGN_OR_RETURN(LogRead now, ReadLog(dir, stream, cursor.offset, 0));
+  return cursor.offset >= now.end;
 }
 
 }  // namespace fastgpu::agent

@@ -1,6 +1,12 @@
 #pragma once
-// LogShipper: sends the new bytes of each attempt's stdout.log and stderr.log to the server
-// (POST /v1/agent/logs), remembering per attempt and stream how far the server has them.
+// LogShipper: sends the new bytes of each attempt's stdout and stderr streams (read across
+// rotations, see runner/log_files.h) to the server (POST /v1/agent/logs), remembering per
+// attempt and stream how far the server has them.
+//
+// Bytes rotated away on the node before the server had them (the server was unreachable for
+// longer than the node's log cap lasts) are replaced in the server's copy by one notice line
+// saying how many bytes were lost. From then on the server's offsets differ from the node's by
+// a constant, kept in DIR/S.log.shipped-delta so that a restarted agent resumes correctly.
 // Not thread-safe: the agent's reporter thread owns it.
 
 #include <array>
@@ -32,11 +38,18 @@ class LogShipper {
 
  private:
   struct Cursor {
-    int64_t offset = 0;
+    int64_t offset = 0;  // the node's logical offset up to which the server has the stream
+    int64_t delta = 0;   // server offset - node offset (non-zero after lost bytes)
+    bool loaded = false; // delta read from its file
+    bool synced = true;  // offset is known (false after loading a delta: ask the server)
     bool abandoned = false;
   };
   Result<bool> ShipStream(ServerClient& client, const std::string& node, const AttemptKey& key,
-                          const std::string& stream, const std::string& path, Cursor& cursor);
+                          const std::string& stream, const std::string& dir, Cursor& cursor);
+  // Ships the notice for `lost` bytes before node offset `first`; updates the cursor.
+  Status ShipLoss(ServerClient& client, const std::string& node, const AttemptKey& key,
+                  const std::string& stream, const std::string& dir, int64_t lost, int64_t first,
+                  Cursor& cursor);
 
   const int64_t max_chunk_;
   const int max_chunks_;

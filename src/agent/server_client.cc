@@ -68,6 +68,7 @@ json ReportJson(const AttemptReport& r) {
   j["finished_ms"] = r.finished_ms;
   j["error"] = r.error;
   if (r.oom_killed) j["oom_killed"] = true;
+  if (r.timed_out) j["timed_out"] = true;
   return j;
 }
 
@@ -138,6 +139,8 @@ DesiredAttempt ParseDesiredAttempt(const json& j) {
   a.cpu_milli = j.value("cpu_milli", 0);
   a.memory_mib = j.value("memory_mib", int64_t{0});
   a.time_limit_s = j.value("time_limit_s", int64_t{0});
+  if (j.contains("stop_signal") && j["stop_signal"].is_string()) a.stop_signal = j["stop_signal"];
+  a.keep_outputs = j.value("keep_outputs", false);
   return a;
 }
 
@@ -212,12 +215,22 @@ Result<DesiredSet> ServerClient::GetDesired(const std::string& node, int64_t ver
 
 Result<std::vector<AttemptKey>> ServerClient::Report(const std::string& node,
                                                      const std::vector<AttemptReport>& attempts,
-                                                     const core::NodeTelemetry* telemetry) {
+                                                     const core::NodeTelemetry* telemetry,
+                                                     const NodeStatusReport* status) {
   json list = json::array();
   for (const auto& a : attempts) list.push_back(ReportJson(a));
   json body = {{"node", node}, {"attempts", list}};
   if (telemetry != nullptr) body["telemetry"] = TelemetryJson(*telemetry);
-  auto res = impl_->client.Post("/v1/agent/report", body.dump(), "application/json");
+  if (status != nullptr) {
+    body["node_status"] = {{"healthy", status->healthy},
+                           {"health_message", status->health_message},
+                           {"isolation", status->isolation},
+                           {"isolates_tenants", status->isolates_tenants},
+                           {"warnings", status->warnings}};
+  }
+  auto res = impl_->client.Post("/v1/agent/report",
+                                body.dump(-1, ' ', false, json::error_handler_t::replace),
+                                "application/json");
   FG_RETURN_IF_ERROR(HttpStatus(res, "report"));
   json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
   if (!reply.is_object()) return Internal("report: reply is not a JSON object");

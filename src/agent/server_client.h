@@ -39,10 +39,12 @@ class ServerClient {
   Result<DesiredSet> GetDesired(const std::string& node, int64_t version, int64_t wait_ms);
 
   // POST /v1/agent/report; returns the acked attempts. `telemetry`, when given, goes with it
-  // (docs/api/protocol.md: the node's GPU telemetry and jobs' GPU memory high-water marks).
+  // (docs/api/protocol.md: the node's GPU telemetry and jobs' GPU memory high-water marks);
+  // so does `status` as "node_status" (health check, isolation).
   Result<std::vector<AttemptKey>> Report(const std::string& node,
                                          const std::vector<AttemptReport>& attempts,
-                                         const core::NodeTelemetry* telemetry = nullptr);
+                                         const core::NodeTelemetry* telemetry = nullptr,
+                                         const NodeStatusReport* status = nullptr);
 
   // POST /v1/agent/logs with `bytes` starting at `offset` of `stream` ("stdout"/"stderr").
   // A 409 with a size is a value with gap = true, not an error.

@@ -168,6 +168,8 @@ Out EncodeJobJson(const control::JobView& view) {
   j["priority"] = s.priority;
   j["max_retries"] = s.max_retries;
   j["time_limit_s"] = s.time_limit_s;
+  j["stop_signal"] = s.stop_signal.empty() ? "SIGTERM" : s.stop_signal;
+  j["keep_outputs"] = s.keep_outputs;
   j["state"] = std::string(core::JobStateName(r.state));
   j["reason"] = r.reason;
   if (r.state == core::JobState::kPending && view.queue_position > 0) {
@@ -196,7 +198,7 @@ Result<core::JobSpec> ParseSubmitRequest(std::string_view body) {
   FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(
       obj,
       {"name", "argv", "env", "workdir", "resources", "priority", "max_retries", "time_limit_s",
-       "tenant"},
+       "tenant", "stop_signal", "keep_outputs"},
       ""));
   core::JobSpec spec;
   if (!Present(obj, "argv")) return InvalidArgument("argv is required", "argv");
@@ -229,6 +231,15 @@ Result<core::JobSpec> ParseSubmitRequest(std::string_view body) {
     FG_ASSIGN_OR_RETURN(spec.time_limit_s, GetInt(obj["time_limit_s"], "time_limit_s", 0,
                                                   std::numeric_limits<int64_t>::max() / 1000));
   }
+  if (Present(obj, "stop_signal")) {
+    FG_ASSIGN_OR_RETURN(spec.stop_signal, GetString(obj["stop_signal"], "stop_signal"));
+    if (!spec.stop_signal.empty() && spec.stop_signal.rfind("SIG", 0) != 0) {
+      spec.stop_signal = "SIG" + spec.stop_signal;  // "USR1" means SIGUSR1
+    }
+  }
+  if (Present(obj, "keep_outputs")) {
+    FG_ASSIGN_OR_RETURN(spec.keep_outputs, json_util::GetBool(obj["keep_outputs"], "keep_outputs"));
+  }
   return spec;
 }
 
@@ -255,7 +266,8 @@ std::string EncodeNodes(const std::vector<control::NodeView>& nodes) {
     const core::NodeSpec& spec = n.record.spec;
     Out o = Out::object();
     o["name"] = spec.name;
-    o["state"] = n.ready ? "ready" : "not_ready";
+    const bool healthy = !n.status || n.status->healthy;
+    o["state"] = !n.ready ? "not_ready" : healthy ? "ready" : "unhealthy";
     o["simulated"] = n.record.simulated;
     o["cpu_milli"] = spec.cpu_milli;
     o["memory_mib"] = spec.memory_mib;
@@ -287,6 +299,13 @@ std::string EncodeNodes(const std::vector<control::NodeView>& nodes) {
       mj["attempt"] = m.attempt;
       mj["gpu_memory_peak_mib"] = m.peak_mib;
       o["gpu_jobs"].push_back(std::move(mj));
+    }
+    if (n.status) {
+      o["health_message"] = n.status->health_message;
+      o["isolation"] = Out::object();
+      for (const auto& [k, v] : n.status->isolation) o["isolation"][k] = v;
+      o["isolates_tenants"] = n.status->isolates_tenants;
+      o["warnings"] = n.status->warnings;
     }
     j["nodes"].push_back(std::move(o));
   }

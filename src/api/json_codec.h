@@ -51,6 +51,7 @@ struct ReportRequest {
   std::string node;
   std::vector<control::AttemptReport> attempts;
   std::optional<core::NodeTelemetry> telemetry;  // GPU telemetry, sent with heartbeats
+  std::optional<control::NodeStatus> node_status;  // the agent's health and isolation
 };
 // POST /v1/agent/report body. "telemetry" is strict about types but ignores unknown members
 // (json_telemetry.h).

@@ -61,7 +61,7 @@ Result<control::AttemptReport> ParseAttempt(const Json& value, const std::string
   FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(value,
                                                {"job", "attempt", "state", "pid", "exit_code",
                                                 "signal", "started_ms", "finished_ms", "error",
-                                                "oom_killed"},
+                                                "oom_killed", "timed_out"},
                                                field + "."));
   control::AttemptReport r;
   for (const char* required : {"job", "attempt", "state"}) {
@@ -100,7 +100,39 @@ Result<control::AttemptReport> ParseAttempt(const Json& value, const std::string
     }
     r.oom_killed = value["oom_killed"].get<bool>();
   }
+  if (Present(value, "timed_out")) {
+    FG_ASSIGN_OR_RETURN(r.timed_out, json_util::GetBool(value["timed_out"], field + ".timed_out"));
+  }
   return r;
+}
+
+Result<control::NodeStatus> ParseNodeStatus(const Json& value) {
+  const std::string field = "node_status";
+  if (!value.is_object()) return InvalidArgument(field + " must be an object", field);
+  FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(
+      value, {"healthy", "health_message", "isolation", "isolates_tenants", "warnings"},
+      field + "."));
+  control::NodeStatus s;
+  if (Present(value, "healthy")) {
+    FG_ASSIGN_OR_RETURN(s.healthy, json_util::GetBool(value["healthy"], field + ".healthy"));
+  }
+  if (Present(value, "health_message")) {
+    FG_ASSIGN_OR_RETURN(s.health_message,
+                        GetString(value["health_message"], field + ".health_message"));
+  }
+  if (Present(value, "isolation")) {
+    FG_ASSIGN_OR_RETURN(s.isolation,
+                        json_util::GetStringMap(value["isolation"], field + ".isolation"));
+  }
+  if (Present(value, "isolates_tenants")) {
+    FG_ASSIGN_OR_RETURN(s.isolates_tenants,
+                        json_util::GetBool(value["isolates_tenants"], field + ".isolates_tenants"));
+  }
+  if (Present(value, "warnings")) {
+    FG_ASSIGN_OR_RETURN(s.warnings,
+                        json_util::GetStringArray(value["warnings"], field + ".warnings"));
+  }
+  return s;
 }
 
 }  // namespace
@@ -150,7 +182,8 @@ std::string EncodeRegisterReply(const std::string& node, int64_t heartbeat_ms) {
 
 Result<ReportRequest> ParseReportRequest(std::string_view body) {
   FG_ASSIGN_OR_RETURN(Json obj, json_util::ParseObject(body));
-  FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(obj, {"node", "attempts", "telemetry"}, ""));
+  FG_RETURN_IF_ERROR(
+      json_util::CheckKnownKeys(obj, {"node", "attempts", "telemetry", "node_status"}, ""));
   ReportRequest out;
   if (!Present(obj, "node")) return InvalidArgument("node is required", "node");
   FG_ASSIGN_OR_RETURN(out.node, GetString(obj["node"], "node"));
@@ -166,6 +199,9 @@ Result<ReportRequest> ParseReportRequest(std::string_view body) {
   }
   if (Present(obj, "telemetry")) {
     FG_ASSIGN_OR_RETURN(out.telemetry, ParseTelemetry(obj["telemetry"]));
+  }
+  if (Present(obj, "node_status")) {
+    FG_ASSIGN_OR_RETURN(out.node_status, ParseNodeStatus(obj["node_status"]));
   }
   return out;
 }
@@ -208,6 +244,8 @@ std::string EncodeDesiredSet(const control::DesiredSet& desired) {
     o["cpu_milli"] = a.placement.cpu_milli;
     o["memory_mib"] = a.placement.memory_mib;
     o["time_limit_s"] = a.spec.time_limit_s;
+    if (!a.spec.stop_signal.empty()) o["stop_signal"] = a.spec.stop_signal;
+    if (a.spec.keep_outputs) o["keep_outputs"] = true;
     j["attempts"].push_back(std::move(o));
   }
   return Dump(j);

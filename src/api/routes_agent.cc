@@ -30,6 +30,7 @@ Result<HttpResponse> Register(Controller& c, const RouteOptions& options,
 Result<HttpResponse> Report(Controller& c, const HttpRequest& request) {
   FG_RETURN_IF_ERROR(AuthenticateAgent(c, request));
   FG_ASSIGN_OR_RETURN(ReportRequest report, ParseReportRequest(request.body));
+  if (report.node_status) FG_RETURN_IF_ERROR(c.SetNodeStatus(report.node, *report.node_status));
   FG_ASSIGN_OR_RETURN(std::vector<control::AttemptKey> acked,
                       c.Report(report.node, report.attempts));
   if (report.telemetry) {

@@ -129,6 +129,10 @@ void AddJobOptions(CLI::App* cmd, RunOptions& o) {
   cmd->add_option("--workdir", o.workdir, "Working folder of the job on its node");
   cmd->add_option("--max-retries", o.max_retries, "Retries after a node loss, 0..100");
   cmd->add_option("--time-limit", o.time_limit, "Time limit in seconds (0: none)");
+  cmd->add_option("--stop-signal", o.stop_signal,
+                  "Signal a stop sends before SIGKILL (default SIGTERM), e.g. SIGUSR1");
+  cmd->add_flag("--keep-outputs", o.keep_outputs,
+                "Keep the job's private folders on its node after it ends");
 }
 
 std::string NearestFlag(const std::string& typed, const std::vector<std::string>& known) {

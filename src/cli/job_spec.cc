@@ -22,6 +22,7 @@ const std::map<std::string, std::string>& FlagToKey() {
       {"--env", "env"},
       {"--max-retries", "retries"},
       {"--time-limit", "time_limit"},
+      {"--stop-signal", "stop_signal"},
       {"command", "command"},
   };
   return *kMap;
@@ -29,7 +30,8 @@ const std::map<std::string, std::string>& FlagToKey() {
 
 const std::set<std::string> kTopKeys = {"name",    "command",     "env",
                                         "workdir", "resources",   "priority",
-                                        "retries", "max_retries", "time_limit"};
+                                        "retries", "max_retries", "time_limit",
+                                        "stop_signal", "keep_outputs"};
 const std::set<std::string> kResourceKeys = {"gpus", "gpu_memory", "cpus", "memory", "gpu_models"};
 
 class SpecReader {
@@ -145,6 +147,16 @@ class SpecReader {
     if (root["time_limit"]) {
       FG_ASSIGN_OR_RETURN(o.time_limit, TimeLimit(root["time_limit"]));
     }
+    if (root["stop_signal"]) {
+      FG_ASSIGN_OR_RETURN(o.stop_signal, Scalar(root["stop_signal"], "stop_signal"));
+    }
+    if (root["keep_outputs"]) {
+      FG_ASSIGN_OR_RETURN(std::string keep, Scalar(root["keep_outputs"], "keep_outputs"));
+      if (keep != "true" && keep != "false") {
+        return Error(root["keep_outputs"], "keep_outputs", "must be true or false");
+      }
+      o.keep_outputs = keep == "true";
+    }
     if (const YAML::Node env = root["env"]) {
       if (!env.IsMap()) return Error(env, "env", "must be a map of NAME: value");
       for (const auto& kv : env) {
@@ -208,6 +220,8 @@ RunOptions MergeRunOptions(RunOptions base, const RunOptions& f) {
   over(base.workdir, f.workdir);
   over(base.max_retries, f.max_retries);
   over(base.time_limit, f.time_limit);
+  over(base.stop_signal, f.stop_signal);
+  base.keep_outputs = base.keep_outputs || f.keep_outputs;
   base.env.insert(base.env.end(), f.env.begin(), f.env.end());
   base.gpu_models.insert(base.gpu_models.end(), f.gpu_models.begin(), f.gpu_models.end());
   if (!f.argv.empty()) base.argv = f.argv;

@@ -132,6 +132,8 @@ Result<std::string> BuildSubmitBody(const RunOptions& o) {
     FG_ASSIGN_OR_RETURN(body["time_limit_s"],
                         ParseInteger("--time-limit", o.time_limit, 0, INT64_MAX / 1000));
   }
+  if (!o.stop_signal.empty()) body["stop_signal"] = o.stop_signal;
+  if (o.keep_outputs) body["keep_outputs"] = true;
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,11 +74,23 @@ struct JobPage {
   std::optional<core::JobId> next;  // pass as after_id for the next page
 };
 
+// What an agent says about its node besides its attempts (the "node_status" of a report):
+// the admin's health check, and which isolation boundaries between jobs the node enforces.
+struct NodeStatus {
+  bool healthy = true;         // an unhealthy node gets no new work
+  std::string health_message;  // why not healthy
+  std::map<std::string, std::string> isolation;  // boundary -> mechanism or "none: why"
+  bool isolates_tenants = true;                  // every boundary between tenants holds
+  std::vector<std::string> warnings;             // the boundaries that do not hold
+  bool operator==(const NodeStatus&) const = default;
+};
+
 struct NodeView {
   core::NodeRecord record;
   bool ready = false;
   // The agent's last GPU telemetry (sampled_ms 0: none yet); kept in memory only.
   core::NodeTelemetry telemetry;
+  std::optional<NodeStatus> status;  // absent until the agent has reported one
 };
 
 struct Allocation {
@@ -115,6 +128,7 @@ struct AttemptReport {
   int64_t finished_ms = 0;
   std::string error;  // non-empty: could not start
   bool oom_killed = false;  // the kernel's OOM killer killed a process of the job
+  bool timed_out = false;   // the agent stopped it at its time limit
 };
 struct AttemptKey {
   core::JobId job = 0;
@@ -211,6 +225,9 @@ class Controller {
 
   // --- agents ---
   virtual Status RegisterNode(core::NodeRecord node) = 0;
+  // Records what the agent says about its node (sent with each report, before Report()): an
+  // unhealthy node takes no new work until it is healthy again. NotFound for an unknown node.
+  virtual Status SetNodeStatus(const std::string& node, const NodeStatus& status) = 0;
   // Applies reports (the heartbeat too) and returns the exited attempts now committed.
   // NotFound for an unknown node.
   virtual Result<std::vector<AttemptKey>> Report(const std::string& node,

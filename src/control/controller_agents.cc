@@ -48,6 +48,34 @@ Status UnknownNode(const std::string& node) {
 
 }  // namespace
 
+bool ControllerImpl::Healthy(const NodeEntry& entry) {
+  return !entry.status || entry.status->healthy;
+}
+
+Status ControllerImpl::SetNodeStatus(const std::string& node, const NodeStatus& status) {
+  Deferred post;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return UnknownNode(node);
+  NodeEntry& entry = it->second;
+  const bool was_healthy = Healthy(entry);
+  if (!entry.status || entry.status->isolates_tenants != status.isolates_tenants) {
+    for (const std::string& w : status.warnings) spdlog::warn("node {}: isolation: {}", node, w);
+  }
+  entry.status = status;
+  if (was_healthy == status.healthy) return Status::Ok();
+  if (status.healthy) {
+    spdlog::info("node {} is healthy again", node);
+  } else {
+    spdlog::warn("node {} is unhealthy ({}): no new work", node, status.health_message);
+  }
+  if (entry.ready) {
+    FG_RETURN_IF_ERROR(state_.Apply(core::NodeReadiness{node, status.healthy}));
+    if (status.healthy) ScheduleLocked(post);
+  }
+  return Status::Ok();
+}
+
 Status ControllerImpl::RegisterNode(core::NodeRecord node) {
   FG_RETURN_IF_ERROR(ValidateNode(node));
   Deferred post;
@@ -58,6 +86,9 @@ Status ControllerImpl::RegisterNode(core::NodeRecord node) {
   node.last_seen_ms = now;
   FG_RETURN_IF_ERROR(store_.UpsertNode(node));
   FG_RETURN_IF_ERROR(state_.Apply(core::NodeUpserted{node.spec}));  // ready again
+  if (existing != nodes_.end() && !Healthy(existing->second)) {
+    state_.Apply(core::NodeReadiness{node.spec.name, false}).IgnoreError();  // still unhealthy
+  }
   const bool fresh = existing == nodes_.end();
   NodeEntry& entry = nodes_[node.spec.name];
   if (fresh) entry.version = version_base_;
@@ -79,7 +110,7 @@ Result<std::vector<AttemptKey>> ControllerImpl::Report(const std::string& node,
   entry.record.last_seen_ms = now;
   bool reschedule = false;
   if (!entry.ready) {
-    if (Status st = state_.Apply(core::NodeReadiness{node, true}); st.ok()) {
+    if (Status st = state_.Apply(core::NodeReadiness{node, Healthy(entry)}); st.ok()) {
       entry.ready = true;
       reschedule = true;
     }

@@ -67,6 +67,7 @@ class ControllerImpl final : public Controller {
   PoolView Pool(const Caller& caller) override;
 
   Status RegisterNode(core::NodeRecord node) override;
+  Status SetNodeStatus(const std::string& node, const NodeStatus& status) override;
   Result<std::vector<AttemptKey>> Report(const std::string& node,
                                          const std::vector<AttemptReport>& attempts) override;
   Status ReportTelemetry(const std::string& node, core::NodeTelemetry telemetry) override;
@@ -86,6 +87,7 @@ class ControllerImpl final : public Controller {
   struct NodeEntry {
     core::NodeRecord record;  // last_seen_ms kept current in memory only
     bool ready = true;
+    std::optional<NodeStatus> status;  // as the agent last reported it
     int64_t version = 0;          // desired-set version; bumped on every change
     std::set<core::JobId> jobs;   // jobs bound here (scheduled/running, cancelled or not)
     std::vector<Waiter> waiters;  // parked long polls
@@ -93,6 +95,8 @@ class ControllerImpl final : public Controller {
   };
 
   // --- helpers; all need mu_ held ---
+  // Whether the node's agent says it is healthy (true until it says anything).
+  static bool Healthy(const NodeEntry& entry);
   Status EnsureSecretsLocked();
   Status RecoverLocked();
   // Runs the scheduler, commits the placements (and infeasible failures) in one UpdateJobs

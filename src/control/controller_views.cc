@@ -35,7 +35,7 @@ std::vector<NodeView> ControllerImpl::ListNodes() {
   std::vector<NodeView> out;
   out.reserve(nodes_.size());
   for (const auto& [name, entry] : nodes_) {
-    out.push_back(NodeView{entry.record, entry.ready, entry.telemetry});
+    out.push_back(NodeView{entry.record, entry.ready, entry.telemetry, entry.status});
   }
   return out;
 }

@@ -27,6 +27,9 @@ void ApplyExited(const AttemptReport& report, int64_t now_ms, core::JobRecord& j
   } else if (report.oom_killed) {
     job.state = core::JobState::kFailed;
     job.reason = "OOM killed (over its memory request)";
+  } else if (report.timed_out) {
+    job.state = core::JobState::kFailed;
+    job.reason = "time limit of " + std::to_string(job.spec.time_limit_s) + " s exceeded";
   } else if (report.signal.has_value()) {
     job.state = core::JobState::kFailed;
     job.reason = "killed by signal " + std::to_string(*report.signal);

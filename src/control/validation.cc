@@ -75,6 +75,14 @@ Status ValidateResources(const core::ResourceRequest& r) {
 
 }  // namespace
 
+bool IsStopSignal(std::string_view name) {
+  for (std::string_view s : {"SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2",
+                             "SIGKILL"}) {
+    if (name == s) return true;
+  }
+  return false;
+}
+
 Status ValidateSpec(const core::JobSpec& spec) {
   FG_RETURN_IF_ERROR(ValidateArgv(spec.argv));
   FG_RETURN_IF_ERROR(ValidateEnv(spec.env));
@@ -92,6 +100,11 @@ Status ValidateSpec(const core::JobSpec& spec) {
     return InvalidArgument("max_retries must be in 0..100", "max_retries");
   }
   if (spec.time_limit_s < 0) return InvalidArgument("time_limit_s must be >= 0", "time_limit_s");
+  if (!spec.stop_signal.empty() && !IsStopSignal(spec.stop_signal)) {
+    return InvalidArgument("stop_signal must be one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, "
+                           "SIGUSR1, SIGUSR2, SIGKILL, not '" + spec.stop_signal + "'",
+                           "stop_signal");
+  }
   return ValidateResources(spec.resources);
 }
 

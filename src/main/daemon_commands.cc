@@ -1,8 +1,10 @@
 #include "main/daemon_commands.h"
 
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agent/agent.h"
 #include "main/signals.h"
@@ -47,8 +49,71 @@ void AddServer(CLI::App& app, int& exit_code) {
   cmd->callback([opts, &exit_code] { exit_code = server::RunServer(*opts); });
 }
 
+// Reads the join token from --join-token-file when given (a token on the command line is
+// visible to every local user in /proc/PID/cmdline; main() blanks it, but a file is better).
+bool LoadJoinTokenFile(const std::string& path, agent::AgentOptions& opts) {
+  if (path.empty()) return true;
+  std::ifstream in(path);
+  std::string token;
+  if (!in || !std::getline(in, token) || token.empty()) {
+    std::fprintf(stderr, "fastgpu agent: --join-token-file: cannot read a token from %s\n",
+                 path.c_str());
+    return false;
+  }
+  opts.join_token = token;
+  return true;
+}
+
+// "TENANT=USER" pairs of --tenant-user.
+bool ParseTenantUsers(const std::vector<std::string>& pairs, agent::AgentOptions& opts) {
+  for (const std::string& p : pairs) {
+    size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == p.size()) {
+      std::fprintf(stderr, "fastgpu agent: --tenant-user %s: want TENANT=USER (a name or uid)\n",
+                   p.c_str());
+      return false;
+    }
+    opts.users.tenant_users[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return true;
+}
+
+void AddAgentIsolation(CLI::App* cmd, agent::AgentOptions& o,
+                       std::vector<std::string>& tenant_users) {
+  cmd->add_option("--job-user", o.users.job_user,
+                  "Run every job as this user (name or uid) instead of a user per tenant");
+  cmd->add_option("--tenant-uids", o.users.uid_range,
+                  "uid range LO-HI for the per-tenant users made on demand")
+      ->capture_default_str();
+  cmd->add_option("--tenant-user", tenant_users,
+                  "TENANT=USER: run this tenant's jobs as an existing user (repeatable)");
+  cmd->add_option("--private-tmp", o.private_tmp,
+                  "Give each job its own /tmp, /dev/shm and /proc view (mount namespace)")
+      ->capture_default_str();
+  cmd->add_option("--device-backend", o.device_backend,
+                  "How GPU device files are restricted: auto, cgroup-v1-devices, bpf, none")
+      ->check(CLI::IsMember({"auto", "cgroup-v1-devices", "bpf", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--device-dir", o.device_dir, "")->group("");  // test-only: fake /dev
+  cmd->add_option("--checkpoint-root", o.checkpoint_root,
+                  "Parent of FASTGPU_CHECKPOINT_DIR (default DATA/checkpoints; shared storage "
+                  "lets a retried job resume on another node)");
+  cmd->add_option("--log-max-bytes", o.log_max_bytes,
+                  "Bytes of each output stream of an attempt kept on the node (0: no cap)")
+      ->capture_default_str();
+}
+
+void AddAgentHealth(CLI::App* cmd, agent::AgentOptions& o) {
+  cmd->add_option("--health-check", o.health_check_command,
+                  "Command (sh -c) run periodically; while it fails the node takes no new work");
+  cmd->add_option("--health-check-interval-ms", o.health_check_interval_ms)->capture_default_str();
+  cmd->add_option("--health-check-timeout-ms", o.health_check_timeout_ms)->capture_default_str();
+}
+
 void AddAgent(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<agent::AgentOptions>();
+  auto token_file = std::make_shared<std::string>();
+  auto tenant_users = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = app.add_subcommand("agent", "Run the node agent of this GPU server");
   cmd->add_option("--server", opts->server_url, "URL of the fastgpu server")->required();
   cmd->add_option("--data", opts->data_dir, "Folder for the jobs' files on this node")
@@ -58,6 +123,7 @@ void AddAgent(CLI::App& app, int& exit_code) {
                   "Simulated GPUs instead of NVML, e.g. 4xA100-80GB or 2xH100-80GB,1xT4-16GB");
   cmd->add_option("--join-token", opts->join_token, "The server's join token")
       ->envname("FASTGPU_JOIN_TOKEN");
+  cmd->add_option("--join-token-file", *token_file, "Read the join token from this file");
   cmd->add_option("--kill-grace-ms", opts->kill_grace_ms, "SIGTERM to SIGKILL delay")
       ->capture_default_str();
   cmd->add_option("--vgpu-library", opts->vgpu_library,
@@ -74,7 +140,15 @@ void AddAgent(CLI::App& app, int& exit_code) {
                   "A device with more volatile uncorrected ECC errors is unhealthy")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->callback([opts, &exit_code] { exit_code = RunAgentDaemon(*opts); });
+  AddAgentIsolation(cmd, *opts, *tenant_users);
+  AddAgentHealth(cmd, *opts);
+  cmd->callback([opts, token_file, tenant_users, &exit_code] {
+    if (!LoadJoinTokenFile(*token_file, *opts) || !ParseTenantUsers(*tenant_users, *opts)) {
+      exit_code = 2;
+      return;
+    }
+    exit_code = RunAgentDaemon(*opts);
+  });
 }
 
 void AddUp(CLI::App& app, int& exit_code) {

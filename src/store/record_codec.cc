@@ -41,7 +41,9 @@ json JobSpecToJson(const core::JobSpec& s) {
               {"resources", ResourcesToJson(s.resources)},
               {"priority", s.priority},
               {"max_retries", s.max_retries},
-              {"time_limit_s", s.time_limit_s}};
+              {"time_limit_s", s.time_limit_s},
+              {"stop_signal", s.stop_signal},
+              {"keep_outputs", s.keep_outputs}};
 }
 
 core::JobSpec JobSpecFromJson(const json& j) {
@@ -54,6 +56,8 @@ core::JobSpec JobSpecFromJson(const json& j) {
   Read(j, "priority", s.priority);
   Read(j, "max_retries", s.max_retries);
   Read(j, "time_limit_s", s.time_limit_s);
+  Read(j, "stop_signal", s.stop_signal);
+  Read(j, "keep_outputs", s.keep_outputs);
   return s;
 }
 

@@ -22,6 +22,7 @@ struct FakeAgentServer::Impl {
   std::map<std::string, std::vector<DesiredAttempt>> desired;
   std::map<std::string, std::string> logs;  // "job-attempt/stream" -> bytes
   std::vector<Received> reports;
+  std::string node_status;  // the last report's "node_status", as JSON text
   int registrations = 0;
   int rejected = 0;
   int report_count = 0;
@@ -50,10 +51,19 @@ struct FakeAgentServer::Impl {
                          {"milli", d.slice.milli},
                          {"memory_mib", d.slice.memory_mib}});
     }
-    return {{"job", a.key.job},     {"attempt", a.key.attempt}, {"name", a.name},
-            {"tenant", "default"},  {"argv", a.argv},           {"env", a.env},
-            {"workdir", a.workdir}, {"devices", devices},       {"cpu_milli", 0},
-            {"memory_mib", 0},      {"time_limit_s", 0}};
+    return {{"job", a.key.job},
+            {"attempt", a.key.attempt},
+            {"name", a.name},
+            {"tenant", a.tenant.empty() ? "default" : a.tenant},
+            {"argv", a.argv},
+            {"env", a.env},
+            {"workdir", a.workdir},
+            {"devices", devices},
+            {"cpu_milli", a.cpu_milli},
+            {"memory_mib", a.memory_mib},
+            {"time_limit_s", a.time_limit_s},
+            {"stop_signal", a.stop_signal},
+            {"keep_outputs", a.keep_outputs}};
   }
 
   void Routes() {
@@ -86,6 +96,7 @@ struct FakeAgentServer::Impl {
       std::lock_guard<std::mutex> lock(mu);
       if (!nodes.count(body["node"])) return NotFoundNode(res);
       ++report_count;
+      if (body.contains("node_status")) node_status = body["node_status"].dump();
       json ack = json::array();
       for (const json& a : body["attempts"]) {
         Received r;
@@ -96,6 +107,8 @@ struct FakeAgentServer::Impl {
           if (!a["exit_code"].is_null()) r.exit_code = a["exit_code"];
           if (!a["signal"].is_null()) r.signal = a["signal"];
           r.error = a["error"];
+          r.timed_out = a.value("timed_out", false);
+          r.oom_killed = a.value("oom_killed", false);
           ack.push_back({{"job", r.key.job}, {"attempt", r.key.attempt}});
         }
         r.stdout_size = logs[r.key.ToString() + "/stdout"].size();
@@ -191,6 +204,11 @@ int FakeAgentServer::rejected() const {
 int FakeAgentServer::report_count() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->report_count;
+}
+
+std::string FakeAgentServer::node_status() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->node_status;
 }
 
 }  // namespace fastgpu::agent

@@ -24,6 +24,8 @@ class FakeAgentServer {
     int exit_code = -1;
     int signal = 0;
     std::string error;
+    bool timed_out = false;
+    bool oom_killed = false;
     // The stored log sizes of this attempt when the report arrived.
     size_t stdout_size = 0;
     size_t stderr_size = 0;
@@ -43,6 +45,7 @@ class FakeAgentServer {
   std::string log(const AttemptKey& key, const std::string& stream) const;
   std::vector<Received> reports() const;  // every attempt entry of every report, in order
   int report_count() const;
+  std::string node_status() const;  // the last report's "node_status" (JSON text), or ""
 
  private:
   struct Impl;

@@ -138,8 +138,11 @@ TEST_F(RunnerTest, DefaultWorkdirIsAFreshFolderAndAGivenOneIsUsed) {
   ASSERT_TRUE(runner->Start({4, 2}, in_tmp).ok());
   AttemptStatus a = WaitExited(*runner, {4, 1});
   AttemptStatus b = WaitExited(*runner, {4, 2});
-  EXPECT_EQ(ReadOrEmpty(a.dir + "/stdout.log"), a.dir + "/work\n");
+  EXPECT_EQ(ReadOrEmpty(a.dir + "/stdout.log"), a.dir + "/job/work\n");
   EXPECT_EQ(ReadOrEmpty(b.dir + "/stdout.log"), data_dir_ + "\n");
+  // The private folder goes with the attempt; a given workdir is the user's and stays.
+  EXPECT_FALSE(std::filesystem::exists(a.dir + "/job"));
+  EXPECT_TRUE(std::filesystem::is_directory(data_dir_));
 }
 
 TEST_F(RunnerTest, MissingBinaryGivesExecError) {

@@ -65,6 +65,7 @@ TEST(BuildLaunchSpec, NoGpuJob) {
       {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
       {"HOME", "/home/fg"},
       {"USER", "fg"},
+      {"LOGNAME", "fg"},
       {"LANG", "C.UTF-8"},
       {"K", "V"},
       {"CUDA_VISIBLE_DEVICES", ""},
@@ -126,9 +127,11 @@ TEST(BuildLaunchSpec, SlicePreloadsTheVgpuLibraryWithItsLedger) {
   a.env = {{"LD_PRELOAD", "libjob.so"}, {"FASTGPU_VGPU_SHM", "/tmp/mine"}};
   a.devices = {{0, "GPU-a", {250, 0}}};
   LaunchSpec spec = BuildLaunchSpec(a, host);
-  // Ours first, then the job's own; the ledger in the attempt's folder; no memory cap (0).
+  // Ours first, then the job's own; the ledger in the job's private folder (the job's processes
+  // write it); no memory cap (0).
   EXPECT_EQ(spec.env["LD_PRELOAD"], "/opt/fastgpu/lib/fastgpu/libfastgpu-vgpu.so:libjob.so");
-  const std::string folder = "/var/lib/fastgpu/attempts/" + AttemptKey{7, 2}.ToString();
+  const std::string folder = "/var/lib/fastgpu/attempts/" + AttemptKey{7, 2}.ToString() + "/job";
+  EXPECT_EQ(spec.job_dir, folder);
   EXPECT_EQ(spec.env["FASTGPU_VGPU_SHM"], folder + "/vgpu.shm");
   EXPECT_EQ(spec.env["FASTGPU_VGPU_MEMORY_LIMIT"], "0");
   EXPECT_EQ(spec.env["FASTGPU_VGPU_COMPUTE_SHARE"], "250");

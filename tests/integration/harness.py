@@ -7,6 +7,12 @@ group is killed, and because this Python process makes itself a child subreaper
 (PR_SET_CHILD_SUBREAPER), the job supervisors that the agents detach with setsid are reparented
 to it and are killed as well. Standard library only.
 
+The cluster's folder is made under /var/tmp (or $FASTGPU_TEST_TMPDIR), not /tmp: jobs run as
+unprivileged per-tenant users with a private /tmp of their own, so the files a test shares with
+its jobs (sentinels, pid files) must lie outside /tmp, in a folder they may write (mode 1777).
+The server's and the agents' own folders inside it are private to them. At teardown the
+cgroups of the agents' jobs are removed too (a SIGKILLed supervisor leaves its group behind).
+
 The binary is `$FASTGPU_BIN` (CTest sets it) or `build/src/main/fastgpu` of the source tree.
 Set FASTGPU_KEEP_TMP=1 to keep the temporary folder of each cluster for inspection.
 """
@@ -195,7 +201,9 @@ class Cluster:
 
     def start(self):
         _become_subreaper()
-        self.tmp = tempfile.mkdtemp(prefix="fg-int-")
+        base = os.environ.get("FASTGPU_TEST_TMPDIR") or "/var/tmp"
+        self.tmp = tempfile.mkdtemp(prefix="fg-int-", dir=base if os.path.isdir(base) else None)
+        os.chmod(self.tmp, 0o1777)  # the jobs' users write their pid and sentinel files here
         self.server_dir = os.path.join(self.tmp, "server")
         os.makedirs(self.server_dir)
         for attempt in range(3):
@@ -284,13 +292,14 @@ class Cluster:
         self._log_files += [(f"agent {agent.name}#{n} stdout", agent.log_out),
                             (f"agent {agent.name}#{n} stderr", agent.log_err)]
         cmd = [self.bin, "agent", "--server", self.url, "--data", agent.data_dir,
-               "--name", agent.name, "--join-token", self.join_token]
+               "--name", agent.name]
         if agent.simulate:
             cmd += ["--simulate", agent.simulate]
         if agent.kill_grace_ms is not None:
             cmd += ["--kill-grace-ms", str(agent.kill_grace_ms)]
         cmd += agent.extra_args
         env = _clean_env()
+        env["FASTGPU_JOIN_TOKEN"] = self.join_token  # not on the command line: jobs see that
         env.update(agent.env)
         with open(agent.log_out, "wb") as fo, open(agent.log_err, "wb") as fe:
             agent.proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
@@ -367,6 +376,7 @@ class Cluster:
             _kill_group(self.server, signal.SIGKILL)
             _wait_quietly(self.server)
         self._kill_leftovers()
+        self._remove_job_cgroups()
         self.saved_logs = self.logs_text()
         if self.tmp and not os.environ.get("FASTGPU_KEEP_TMP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -408,6 +418,31 @@ class Cluster:
                 break
             time.sleep(0.05)
         self._reap_orphans()
+
+    def _remove_job_cgroups(self):
+        """Removes the cgroup folders of the agents' jobs (named in DATA/cgroup), which a
+        SIGKILLed supervisor cannot remove itself, in every hierarchy, deepest first."""
+        parents = []
+        for agent in self.agents:
+            try:
+                with open(os.path.join(agent.data_dir or "", "cgroup")) as f:
+                    parents.append(f.read().strip())
+            except OSError:
+                pass
+        if not parents:
+            return
+        try:
+            with open("/proc/self/cgroup") as f:
+                own = {line.rstrip("\n").split(":", 2)[2] for line in f if line.count(":") >= 2}
+        except OSError:
+            return
+        roots = [os.path.join("/sys/fs/cgroup", d) for d in os.listdir("/sys/fs/cgroup")]
+        for parent in parents:
+            for root in roots:
+                for path in own:
+                    top = os.path.join(root + path, parent)
+                    if os.path.isdir(top):
+                        _rmdir_tree(top)
 
     def _reap_orphans(self):
         me = os.getpid()
@@ -616,6 +651,20 @@ def _clean_env():
     env = {k: v for k, v in os.environ.items() if not k.startswith("FASTGPU_")}
     env.pop("CUDA_VISIBLE_DEVICES", None)
     return env
+
+
+def _rmdir_tree(top):
+    """rmdir of a cgroup folder and the groups below it (cgroup folders hold only kernel files,
+    which rmdir takes along); a group still holding processes is retried for a moment."""
+    for _ in range(50):
+        for dirpath, dirnames, _files in os.walk(top, topdown=False):
+            try:
+                os.rmdir(dirpath)
+            except OSError:
+                pass
+        if not os.path.isdir(top):
+            return
+        time.sleep(0.02)
 
 
 def _kill_group(proc, sig):

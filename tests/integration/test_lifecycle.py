@@ -1,4 +1,5 @@
 """A job's whole life: list, logs, cancel, failure, and a server crash in the middle."""
+# ctest-labels: agent
 
 import os
 import signal

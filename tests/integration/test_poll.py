@@ -15,6 +15,7 @@ class PollTest(ClusterTestCase):
         self.cluster = self.enterContext(Cluster())  # one node, 10 simulated GPUs
         self.dir = self.cluster.path("work")
         os.makedirs(os.path.join(self.dir, "to_run"))
+        os.chmod(self.dir, 0o1777)  # the scripts run as the tenant's own user and write here
 
     def script(self, name, body):
         with open(os.path.join(self.dir, "to_run", name), "w") as f:

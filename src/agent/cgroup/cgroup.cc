@@ -1,6 +1,7 @@
 // Job cgroups: create with limits, join, inspect, kill, remove (v1 and v2).
 #include "agent/cgroup/cgroup.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -99,14 +100,77 @@ int64_t KeyedValue(const std::string& text, const std::string& key) {
   return 0;
 }
 
+// Applies limits.deny_devices to `g` (see Create); errors land in g.devices_error.
+Status ApplyDevices(const Hierarchy& h, const std::string& name, const Limits& limits, Group& g) {
+  if (limits.deny_devices.empty()) return Status::Ok();
+  DeviceBackend backend = ResolveDeviceBackend(h, limits.device_backend);
+  Status st = Status::Ok();
+  if (backend == DeviceBackend::kV1) {
+    std::string dir = h.devices + "/" + name;
+    FG_RETURN_IF_ERROR(MakeDirs(dir));
+    g.dirs.push_back(dir);
+    st = DenyDevicesV1(dir, limits.deny_devices);
+  } else if (backend == DeviceBackend::kBpf) {
+    std::string dir = h.mode == Mode::kV2 ? g.dirs[0] : h.unified + "/" + name;
+    if (dir != g.dirs[0]) {
+      FG_RETURN_IF_ERROR(MakeDirs(dir));
+      g.dirs.push_back(dir);
+    }
+    st = AttachDeviceFilterV2(dir, limits.deny_devices);
+  } else {
+    st = Unavailable("no device controller: neither the cgroup v1 devices controller nor a "
+                     "cgroup v2 mount for a BPF device program");
+  }
+  if (st.ok()) {
+    g.devices = backend;
+  } else {
+    g.devices_error = st.message();
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+DeviceBackend ResolveDeviceBackend(const Hierarchy& h, DeviceBackend requested) {
+  bool v1 = !h.devices.empty();
+  bool bpf = h.mode == Mode::kV2 || !h.unified.empty();
+  switch (requested) {
+    case DeviceBackend::kAuto:
+      if (h.mode == Mode::kV2) return DeviceBackend::kBpf;
+      if (v1) return DeviceBackend::kV1;
+      return bpf ? DeviceBackend::kBpf : DeviceBackend::kNone;
+    case DeviceBackend::kV1:
+      return v1 ? DeviceBackend::kV1 : DeviceBackend::kNone;
+    case DeviceBackend::kBpf:
+      return bpf ? DeviceBackend::kBpf : DeviceBackend::kNone;
+    case DeviceBackend::kNone:
+      return DeviceBackend::kNone;
+  }
+  return DeviceBackend::kNone;
+}
+
+const char* DeviceBackendName(DeviceBackend backend) {
+  switch (backend) {
+    case DeviceBackend::kV1:
+      return "cgroup-v1-devices";
+    case DeviceBackend::kBpf:
+      return "bpf";
+    case DeviceBackend::kAuto:
+      return "auto";
+    case DeviceBackend::kNone:
+      break;
+  }
+  return "none";
+}
 
 Result<Group> Create(const Hierarchy& hierarchy, const std::string& name, const Limits& limits) {
   if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) {
     return InvalidArgument("bad cgroup name '" + name + "'", "name");
   }
-  return hierarchy.mode == Mode::kV2 ? CreateV2(hierarchy, name, limits)
-                                     : CreateV1(hierarchy, name, limits);
+  FG_ASSIGN_OR_RETURN(Group g, hierarchy.mode == Mode::kV2 ? CreateV2(hierarchy, name, limits)
+                                                           : CreateV1(hierarchy, name, limits));
+  FG_RETURN_IF_ERROR(ApplyDevices(hierarchy, name, limits, g));
+  return g;
 }
 
 Status AddProcess(const Group& group, pid_t pid) {
@@ -136,6 +200,7 @@ Result<bool> OomKilled(const Group& group) {
 }
 
 Status KillAll(const Group& group) {
+  if (group.dirs.empty()) return Status::Ok();
   if (group.mode == Mode::kV2 && Exists(group.dirs[0] + "/cgroup.kill")) {
     WriteFile(group.dirs[0] + "/cgroup.kill", "1").IgnoreError();
   }
@@ -155,6 +220,35 @@ Status Remove(const Group& group) {
     }
   }
   return Status::Ok();
+}
+
+Group Existing(const Hierarchy& h, const std::string& name) {
+  Group g;
+  g.mode = h.mode;
+  std::vector<std::string> roots = h.mode == Mode::kV2
+                                       ? std::vector<std::string>{h.v2_base}
+                                       : std::vector<std::string>{h.memory, h.cpu, h.pids,
+                                                                  h.devices, h.unified};
+  for (const std::string& root : roots) {
+    if (!root.empty() && Exists(root + "/" + name + "/cgroup.procs")) {
+      g.dirs.push_back(root + "/" + name);
+    }
+  }
+  g.memory_dir = h.mode == Mode::kV2 ? h.v2_base + "/" + name : h.memory + "/" + name;
+  return g;
+}
+
+std::vector<std::string> Children(const Hierarchy& h, const std::string& parent) {
+  std::vector<std::string> out;
+  std::string dir = (h.mode == Mode::kV2 ? h.v2_base : h.memory) + "/" + parent;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent* ent = ::readdir(d)) {
+    std::string n = ent->d_name;
+    if (n != "." && n != ".." && ent->d_type == DT_DIR) out.push_back(n);
+  }
+  ::closedir(d);
+  return out;
 }
 
 }  // namespace fastgpu::agent::cgroup

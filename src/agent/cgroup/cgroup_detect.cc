@@ -10,7 +10,7 @@ namespace {
 // Lines of /proc/self/cgroup: "ID:controllers:path"; v2 is "0::path".
 struct OwnPaths {
   std::string v2;
-  std::string memory, cpu, pids;
+  std::string memory, cpu, pids, devices;
   bool has_v2 = false;
 };
 
@@ -34,6 +34,7 @@ OwnPaths ParseProcCgroup(const std::string& text) {
       if (c == "memory") own.memory = path;
       if (c == "cpu") own.cpu = path;
       if (c == "pids") own.pids = path;
+      if (c == "devices") own.devices = path;
     }
   }
   return own;
@@ -71,6 +72,7 @@ Result<Hierarchy> Detect(const std::string& proc_self_cgroup, const std::string&
   OwnPaths own = ParseProcCgroup(text);
   Hierarchy h;
   std::string unified = UnifiedMount(mount_root);
+  if (own.has_v2 && !unified.empty()) h.unified = unified + (own.v2 == "/" ? "" : own.v2);
   if (own.has_v2 && !unified.empty()) {
     Result<std::string> controllers = ReadFile(unified + own.v2 + "/cgroup.controllers");
     if (controllers.ok() && ListsWord(*controllers, "memory") && ListsWord(*controllers, "cpu")) {
@@ -93,6 +95,8 @@ Result<Hierarchy> Detect(const std::string& proc_self_cgroup, const std::string&
   h.cpu = join(cpu, own.cpu);
   std::string pids = V1Mount(mount_root, "pids");
   if (!pids.empty()) h.pids = join(pids, own.pids);
+  std::string devices = V1Mount(mount_root, "devices");
+  if (!devices.empty()) h.devices = join(devices, own.devices);
   return h;
 }
 

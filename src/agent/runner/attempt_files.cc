@@ -1,6 +1,7 @@
 #include "agent/runner/attempt_files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,10 +25,26 @@ std::optional<int32_t> OptInt(const json& j, const char* key) {
 }  // namespace
 
 std::string EncodeLaunchSpec(const LaunchSpec& spec) {
-  json j = {{"argv", spec.argv},     {"env", spec.env},
-            {"workdir", spec.workdir}, {"cgroup", spec.cgroup},
-            {"cpu_milli", spec.cpu_milli}, {"memory_mib", spec.memory_mib}};
-  return j.dump();
+  json j = {{"argv", spec.argv},
+            {"env", spec.env},
+            {"workdir", spec.workdir},
+            {"cgroup", spec.cgroup},
+            {"cpu_milli", spec.cpu_milli},
+            {"memory_mib", spec.memory_mib},
+            {"deny_devices", spec.deny_devices},
+            {"device_backend", spec.device_backend},
+            {"uid", spec.uid},
+            {"gid", spec.gid},
+            {"job_dir", spec.job_dir},
+            {"keep_job_dir", spec.keep_job_dir},
+            {"checkpoint_dir", spec.checkpoint_dir},
+            {"private_tmp", spec.private_tmp},
+            {"visible_paths", spec.visible_paths},
+            {"time_limit_ms", spec.time_limit_ms},
+            {"stop_signal", spec.stop_signal},
+            {"kill_grace_ms", spec.kill_grace_ms},
+            {"log_max_bytes", spec.log_max_bytes}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<LaunchSpec> DecodeLaunchSpec(std::string_view text) {
@@ -41,6 +58,19 @@ Result<LaunchSpec> DecodeLaunchSpec(std::string_view text) {
     spec.cgroup = j.value("cgroup", "");
     spec.cpu_milli = j.value("cpu_milli", int32_t{0});
     spec.memory_mib = j.value("memory_mib", int64_t{0});
+    spec.deny_devices = j.value("deny_devices", std::vector<std::string>{});
+    spec.device_backend = j.value("device_backend", "auto");
+    spec.uid = j.value("uid", int64_t{-1});
+    spec.gid = j.value("gid", int64_t{-1});
+    spec.job_dir = j.value("job_dir", "");
+    spec.keep_job_dir = j.value("keep_job_dir", false);
+    spec.checkpoint_dir = j.value("checkpoint_dir", "");
+    spec.private_tmp = j.value("private_tmp", false);
+    spec.visible_paths = j.value("visible_paths", std::vector<std::string>{});
+    spec.time_limit_ms = j.value("time_limit_ms", int64_t{0});
+    spec.stop_signal = j.value("stop_signal", int32_t{15});
+    spec.kill_grace_ms = j.value("kill_grace_ms", int64_t{10000});
+    spec.log_max_bytes = j.value("log_max_bytes", int64_t{0});
   } catch (const json::exception& e) {
     return InvalidArgument(std::string("bad spec: ") + e.what(), "spec.json");
   }
@@ -55,10 +85,11 @@ std::string EncodeExitRecord(const ExitRecord& r) {
             {"finished_ms", r.finished_ms},
             {"error", r.error},
             {"oom_killed", r.oom_killed},
+            {"timed_out", r.timed_out},
             {"warning", r.warning}};
   if (r.exit_code) j["exit_code"] = *r.exit_code;
   if (r.signal) j["signal"] = *r.signal;
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<ExitRecord> DecodeExitRecord(std::string_view text) {
@@ -72,6 +103,7 @@ Result<ExitRecord> DecodeExitRecord(std::string_view text) {
     r.finished_ms = j.value("finished_ms", int64_t{0});
     r.error = j.value("error", "");
     r.oom_killed = j.value("oom_killed", false);
+    r.timed_out = j.value("timed_out", false);
     r.warning = j.value("warning", "");
   } catch (const json::exception& e) {
     return InvalidArgument(std::string("bad exit record: ") + e.what(), "exit.json");
@@ -79,10 +111,11 @@ Result<ExitRecord> DecodeExitRecord(std::string_view text) {
   return r;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view content) {
+Status WriteFileAtomic(const std::string& path, std::string_view content, int mode) {
   std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Internal("open '" + tmp + "': " + ErrnoText(errno));
+  ::fchmod(fd, static_cast<mode_t>(mode));  // a leftover .tmp keeps its old mode otherwise
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);

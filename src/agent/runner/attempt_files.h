@@ -33,12 +33,36 @@ inline constexpr const char* kAckedFile = "acked";
 struct LaunchSpec {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
-  std::string workdir;
+  std::string workdir;  // empty: job_dir/work
   // The attempt's cgroup, relative to the agent's own ("fastgpu/12-1"); empty: none. Limits of
-  // 0 mean unlimited.
+  // 0 mean unlimited. deny_devices ("c 195:0") are device numbers the job may not open,
+  // enforced through device_backend ("auto", "cgroup-v1-devices", "bpf", "none").
   std::string cgroup;
   int32_t cpu_milli = 0;
   int64_t memory_mib = 0;
+  std::vector<std::string> deny_devices;
+  std::string device_backend = "auto";
+  // The job's user and group; -1 keeps the supervisor's own (the agent's). With a uid the
+  // supplementary groups are dropped.
+  int64_t uid = -1;
+  int64_t gid = -1;
+  // The job's private folder (mode 0700, owned by uid:gid) with work/ and tmp/ in it, made
+  // before the job starts and removed when it ends unless keep_job_dir. Empty: none.
+  std::string job_dir;
+  bool keep_job_dir = false;
+  // Made (0700, uid:gid) when missing; kept across attempts; never removed by the supervisor.
+  std::string checkpoint_dir;
+  // A mount namespace of its own: /tmp is job_dir/tmp, /dev/shm a fresh tmpfs, /proc shows
+  // only the job user's processes (hidepid). The job's workdir and checkpoint_dir stay
+  // visible at their paths even when they lie under /tmp.
+  bool private_tmp = false;
+  // More folders that stay visible at their paths inside a private /tmp when they lie under it
+  // (an MPS control daemon's pipe folder); a missing one is skipped.
+  std::vector<std::string> visible_paths;
+  int64_t time_limit_ms = 0;      // 0: none; then stop_signal, SIGKILL after kill_grace_ms
+  int32_t stop_signal = 15;       // what a stop (cancel, preemption, time limit) sends first
+  int64_t kill_grace_ms = 10000;  // stop_signal -> SIGKILL
+  int64_t log_max_bytes = 0;      // per stream kept on the node (see log_files.h); 0: no cap
   bool operator==(const LaunchSpec&) const = default;
 };
 
@@ -51,6 +75,7 @@ struct ExitRecord {
   int64_t finished_ms = 0;
   std::string error;
   bool oom_killed = false;  // the kernel's OOM killer killed a process of the job's cgroup
+  bool timed_out = false;   // stopped because it reached its time limit
   std::string warning;      // e.g. the job ran without its cgroup, and why
   bool operator==(const ExitRecord&) const = default;
 };
@@ -63,9 +88,10 @@ std::string EncodeExitRecord(const ExitRecord& record);
 // InvalidArgument (field "exit.json") for bad JSON or ill-typed fields.
 Result<ExitRecord> DecodeExitRecord(std::string_view text);
 
-// Writes `content` to `path` so that readers see the old file or the whole new one: writes
-// path.tmp, fsyncs it, renames it over `path`, fsyncs the folder. Internal with errno text.
-Status WriteFileAtomic(const std::string& path, std::string_view content);
+// Writes `content` to `path` (mode `mode`, 0600 by default: attempt files are the agent's) so
+// that readers see the old file or the whole new one: writes path.tmp, fsyncs it, renames it
+// over `path`, fsyncs the folder. Internal with errno text.
+Status WriteFileAtomic(const std::string& path, std::string_view content, int mode = 0600);
 
 // The whole file. NotFound when it does not exist, Internal for other errors.
 Result<std::string> ReadWholeFile(const std::string& path);

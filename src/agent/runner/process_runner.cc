@@ -52,6 +52,21 @@ int64_t MtimeMs(const std::string& path) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
 
+// The margin by which the runner's own SIGKILL follows the supervisor's: a backstop for a job
+// whose supervisor is gone.
+constexpr std::chrono::milliseconds kBackstopMargin{2000};
+
+// Whether `pid` is the supervisor of the attempt folder `dir` (its command line names it), so
+// that a recycled pid is never signalled.
+bool IsSupervisorOf(pid_t pid, const std::string& dir) {
+  if (pid <= 0) return false;
+  auto cmdline = ReadWholeFile("/proc/" + std::to_string(pid) + "/cmdline");
+  if (!cmdline.ok()) return false;
+  std::string needle = dir;
+  needle.push_back('\0');
+  return cmdline->find(needle) != std::string::npos;
+}
+
 std::vector<std::string> DefaultSupervisorCommand() {
   char buf[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
@@ -92,10 +107,12 @@ ProcessRunner::~ProcessRunner() {
 Result<std::unique_ptr<ProcessRunner>> ProcessRunner::Create(RunnerOptions options) {
   if (options.data_dir.empty()) return InvalidArgument("data_dir is empty", "data_dir");
   if (options.supervisor_command.empty()) options.supervisor_command = DefaultSupervisorCommand();
+  // 0711: job users may pass through to their own folders but list nothing here.
   for (const std::string& dir : {options.data_dir, options.data_dir + "/attempts"}) {
-    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    if (::mkdir(dir.c_str(), 0711) != 0 && errno != EEXIST) {
       return Internal("mkdir '" + dir + "': " + ErrnoText(errno));
     }
+    if (::chmod(dir.c_str(), 0711) != 0) return Internal("chmod '" + dir + "': " + ErrnoText(errno));
   }
   std::unique_ptr<ProcessRunner> runner(new ProcessRunner(std::move(options)));
   FG_RETURN_IF_ERROR(runner->Adopt());
@@ -137,7 +154,7 @@ Status ProcessRunner::SpawnSupervisor(const std::string& dir, int* pid) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::string log_path = dir + "/supervisor.log";
-  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) return Internal("open '" + log_path + "': " + ErrnoText(errno));
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) {
@@ -151,11 +168,17 @@ Status ProcessRunner::SpawnSupervisor(const std::string& dir, int* pid) {
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
     ::close_range(3, ~0U, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD}) ::signal(sig, SIG_DFL);
-    ::execv(argv[0], argv.data());
+    for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) ::signal(sig, SIG_DFL);
+    // The supervisor starts with the signals it handles blocked (the mask survives exec), so
+    // a stop sent right after Start() waits for it instead of killing it.
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&handled, sig);
+    ::sigprocmask(SIG_SETMASK, &handled, nullptr);
+    // Nothing of the agent's environment (a join token, say) reaches the supervisor.
+    char path_env[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    char* envp[] = {path_env, nullptr};
+    ::execve(argv[0], argv.data(), envp);
     ::_exit(127);
   }
   int fork_errno = errno;
@@ -166,26 +189,44 @@ Status ProcessRunner::SpawnSupervisor(const std::string& dir, int* pid) {
   return Status::Ok();
 }
 
+Status ProcessRunner::Fail(const AttemptKey& key, const std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (entries_.count(key) != 0) return AlreadyExists("attempt " + key.ToString() + " exists");
+  std::string dir = AttemptDir(key);
+  if (::mkdir(dir.c_str(), 0711) != 0 && errno == EEXIST) {
+    return AlreadyExists("attempt folder '" + dir + "' exists");
+  }
+  auto e = std::make_unique<Entry>();
+  e->key = key;
+  e->dir = dir;
+  ExitRecord failed;
+  failed.started_ms = failed.finished_ms = WallMs();
+  failed.exit_code = 127;
+  failed.error = error;
+  WriteFileAtomic(dir + "/" + kExitFile, EncodeExitRecord(failed)).IgnoreError();
+  e->exit = failed;
+  entries_[key] = std::move(e);
+  return Status::Ok();
+}
+
 Status ProcessRunner::Start(const AttemptKey& key, const LaunchSpec& spec) {
   std::lock_guard<std::mutex> lock(mu_);
   if (entries_.count(key) != 0) return AlreadyExists("attempt " + key.ToString() + " exists");
   std::string dir = AttemptDir(key);
   Status status = Status::Ok();
-  if (::mkdir(dir.c_str(), 0755) != 0) {
+  if (::mkdir(dir.c_str(), 0711) != 0) {
     if (errno == EEXIST) return AlreadyExists("attempt folder '" + dir + "' exists");
     status = Internal("mkdir '" + dir + "': " + ErrnoText(errno));
+  } else if (::chmod(dir.c_str(), 0711) != 0) {
+    status = Internal("chmod '" + dir + "': " + ErrnoText(errno));
   }
   auto e = std::make_unique<Entry>();
   e->key = key;
   e->dir = dir;
   e->own_child = true;
   LaunchSpec launch = spec;
-  if (status.ok() && launch.workdir.empty()) {
-    launch.workdir = dir + "/work";
-    if (::mkdir(launch.workdir.c_str(), 0755) != 0) {
-      status = Internal("mkdir '" + launch.workdir + "': " + ErrnoText(errno));
-    }
-  }
+  if (launch.job_dir.empty()) launch.job_dir = dir + "/job";
+  launch.kill_grace_ms = options_.kill_grace_ms;
   if (status.ok()) status = WriteFileAtomic(dir + "/" + kSpecFile, EncodeLaunchSpec(launch));
   if (status.ok()) status = SpawnSupervisor(dir, &e->supervisor);
   if (!status.ok()) {
@@ -273,15 +314,22 @@ Status ProcessRunner::Signal(const AttemptKey& key, int sig) {
   Refresh(e);
   if (e.exit) return Status::Ok();
   if (sig == SIGTERM || sig == SIGINT || sig == SIGKILL) e.stopping = true;
-  if (e.job_pid > 0) {
+  // A stop goes to the supervisor, which sends the job's own stop signal and escalates; the
+  // runner's escalation below is then only a backstop.
+  bool supervised = sig == SIGTERM && !e.supervisor_done &&
+                    (e.own_child || IsSupervisorOf(e.supervisor, e.dir));
+  if (supervised) {
+    ::kill(e.supervisor, SIGTERM);
+  } else if (e.job_pid > 0) {
     ::kill(-e.job_pid, sig);
   } else if (e.pending_signal != SIGKILL) {
     e.pending_signal = sig;
   }
   if ((sig == SIGTERM || sig == SIGINT) && !e.escalation_armed) {
     e.escalation_armed = true;
-    e.kill_at =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.kill_grace_ms);
+    e.kill_at = std::chrono::steady_clock::now() +
+                std::chrono::milliseconds(options_.kill_grace_ms) +
+                (supervised ? kBackstopMargin : std::chrono::milliseconds(0));
   }
   if (sig == SIGKILL) e.killed = true;
   return Status::Ok();

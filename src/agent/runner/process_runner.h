@@ -57,15 +57,23 @@ class ProcessRunner {
   ProcessRunner(const ProcessRunner&) = delete;
   ProcessRunner& operator=(const ProcessRunner&) = delete;
 
-  // Creates the attempt folder, writes spec.json and starts a supervisor for it. An empty
-  // spec.workdir becomes a fresh folder DIR/work. Returns AlreadyExists when the folder exists
+  // Creates the attempt folder (0711), writes spec.json (with kill_grace_ms from the options,
+  // and job_dir DIR/job when the spec has none) and starts a supervisor for it. Returns
+  // AlreadyExists when the folder exists
   // (an attempt is never started twice, even across agent restarts). Other failures return
   // Internal and also leave the attempt tracked as exited with that error, so it is reported.
   Status Start(const AttemptKey& key, const LaunchSpec& spec);
 
-  // Sends `sig` to the job's process group (or, while its pid is unknown, as soon as it is).
-  // SIGTERM and SIGINT also arm the escalation: SIGKILL to the group once kill_grace_ms have
-  // passed (checked in Poll()); calling it again does not move that deadline. NotFound for an
+  // Records an attempt that the agent could not start (`error`, e.g. no user for its tenant):
+  // creates its folder with an exit.json saying so, tracked as exited. AlreadyExists as Start.
+  Status Fail(const AttemptKey& key, const std::string& error);
+
+  // SIGTERM is a stop: it goes to the attempt's supervisor, which sends the job's stop signal
+  // and SIGKILL kill_grace_ms later. Other signals (and SIGTERM when the supervisor is gone)
+  // go to the job's process group (or, while its pid is unknown, as soon as it is). SIGTERM
+  // and SIGINT also arm the runner's own escalation: SIGKILL to the group once kill_grace_ms
+  // (plus a 2 s margin behind the supervisor's) have passed, checked in Poll(); calling it
+  // again does not move that deadline. NotFound for an
   // unknown attempt; OK and nothing sent for one that has exited.
   Status Signal(const AttemptKey& key, int sig);
 

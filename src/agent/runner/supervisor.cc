@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -17,69 +18,34 @@
 
 #include "agent/cgroup/cgroup.h"
 #include "agent/runner/attempt_files.h"
+#include "agent/runner/job_child.h"
+#include "agent/runner/job_dirs.h"
+#include "agent/runner/log_files.h"
+#include "agent/runner/supervise_loop.h"
 
 namespace fastgpu::agent {
 namespace {
 
 constexpr int kExecFailedCode = 127;
 
-// Everything the job child needs, prepared before fork.
-struct ChildPlan {
-  std::vector<std::string> argv;
-  std::vector<std::string> env;  // "K=V"
-  std::string workdir;
-  int stdin_fd = -1;
-  int stdout_fd = -1;
-  int stderr_fd = -1;
-  int error_pipe = -1;
-  const cgroup::Group* group = nullptr;  // joined before exec when set
-};
-
-// `err` is the errno of the failed call, saved before any other call can change it.
-[[noreturn]] void ChildFail(int pipe_fd, int err, const std::string& what) {
-  std::string msg = what + ": " + std::strerror(err);
-  ssize_t ignored = ::write(pipe_fd, msg.data(), msg.size());
-  (void)ignored;
-  ::_exit(kExecFailedCode);
-}
-
-[[noreturn]] void RunChild(const ChildPlan& plan) {
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGPIPE, SIGCHLD}) ::signal(sig, SIG_DFL);
-  ::setpgid(0, 0);
-  if (plan.group != nullptr) {
-    Status joined = cgroup::AddProcess(*plan.group, ::getpid());
-    if (!joined.ok()) ChildFail(plan.error_pipe, EPERM, "join cgroup: " + joined.message());
-  }
-  if (::chdir(plan.workdir.c_str()) != 0) {
-    int err = errno;
-    ChildFail(plan.error_pipe, err, "chdir '" + plan.workdir + "'");
-  }
-  if (::dup2(plan.stdin_fd, 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 ||
-      ::dup2(plan.stderr_fd, 2) < 0) {
-    int err = errno;
-    ChildFail(plan.error_pipe, err, "dup2");
-  }
-  std::vector<char*> argv;
-  for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const auto& e : plan.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  ::execvpe(argv[0], argv.data(), envp.data());
-  int err = errno;
-  ChildFail(plan.error_pipe, err, "exec '" + plan.argv[0] + "'");
-}
-
 void WriteExit(const std::string& dir, const ExitRecord& record) {
   Status s = WriteFileAtomic(dir + "/" + kExitFile, EncodeExitRecord(record));
   if (!s.ok()) std::fprintf(stderr, "supervisor: %s\n", s.ToString().c_str());
 }
 
-int OpenOrDie(const std::string& path, int flags) {
-  return ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+void AddWarning(ExitRecord* record, const std::string& warning) {
+  if (!record->warning.empty()) record->warning += "; ";
+  record->warning += warning;
+}
+
+// Writes an exit record for a job that never started and returns `code`.
+int FailBeforeStart(const std::string& dir, ExitRecord* record, const std::string& error,
+                    int code) {
+  record->exit_code = kExecFailedCode;
+  record->error = error;
+  record->finished_ms = WallMs();
+  WriteExit(dir, *record);
+  return code;
 }
 
 // Reads the child's exec error from the pipe; empty when exec succeeded (the pipe closed).
@@ -95,34 +61,14 @@ std::string ReadExecError(int fd) {
   return out;
 }
 
-// After the job's main process ended: kills what remains of its group and reaps it, for at
-// most about a second.
-void CleanUpGroup(pid_t pgid) {
+// SIGKILLs what is left of the job's process group and reaps it, for at most about a second.
+void KillProcessGroup(pid_t pgid) {
   ::kill(-pgid, SIGKILL);
   for (int i = 0; i < 100; ++i) {
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
     if (::kill(-pgid, 0) != 0 && errno == ESRCH) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-// Waits for `job`, forwarding termination signals to its group. Returns its wait status.
-int WaitForJob(pid_t job, const sigset_t& handled) {
-  while (true) {
-    siginfo_t info;
-    int sig = ::sigwaitinfo(&handled, &info);
-    if (sig < 0) continue;  // EINTR
-    if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
-      ::kill(-job, sig);
-      continue;
-    }
-    if (sig != SIGCHLD) continue;  // SIGHUP: ignored
-    int status = 0;
-    pid_t pid;
-    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == job) return status;
-    }
   }
 }
 
@@ -134,24 +80,38 @@ void ApplyWaitStatus(int status, ExitRecord* record) {
   }
 }
 
-// The attempt's cgroup with the spec's limits; nullopt (and *warning says why) when the node
+// The attempt's cgroup with the spec's limits; nullopt (and a warning says why) when the node
 // cannot make one, in which case the job runs without limits rather than not at all.
-std::optional<cgroup::Group> MakeGroup(const LaunchSpec& spec, std::string* warning) {
+std::optional<cgroup::Group> MakeGroup(const LaunchSpec& spec, ExitRecord* record) {
   if (spec.cgroup.empty()) return std::nullopt;
   auto hierarchy = cgroup::Detect();
   if (!hierarchy.ok()) {
-    *warning = "no cgroup limits: " + hierarchy.error().message();
+    AddWarning(record, "no cgroup limits: " + hierarchy.error().message());
     return std::nullopt;
   }
   cgroup::Limits limits{.cpu_milli = spec.cpu_milli,
                         .memory_bytes = spec.memory_mib * 1024 * 1024,
                         .pids_max = 0};
+  for (const std::string& text : spec.deny_devices) {
+    auto rule = cgroup::ParseDeviceRule(text);
+    if (rule.ok()) limits.deny_devices.push_back(*rule);
+  }
+  if (spec.device_backend == "cgroup-v1-devices") limits.device_backend = cgroup::DeviceBackend::kV1;
+  if (spec.device_backend == "bpf") limits.device_backend = cgroup::DeviceBackend::kBpf;
+  if (spec.device_backend == "none") limits.device_backend = cgroup::DeviceBackend::kNone;
   auto group = cgroup::Create(*hierarchy, spec.cgroup, limits);
   if (!group.ok()) {
-    *warning = "no cgroup limits: " + group.error().message();
+    AddWarning(record, "no cgroup limits: " + group.error().message());
     return std::nullopt;
   }
+  if (!group->devices_error.empty()) {
+    AddWarning(record, "GPU device files not restricted: " + group->devices_error);
+  }
   return *group;
+}
+
+void KillGroupMembers(const std::optional<cgroup::Group>& group) {
+  if (group) cgroup::KillAll(*group).IgnoreError();
 }
 
 // After the job: notes an OOM kill, kills every process left in the group (also those that
@@ -166,27 +126,76 @@ void FinishGroup(const std::optional<cgroup::Group>& group, ExitRecord* record) 
   for (const std::string& dir : group->dirs) ::rmdir(dir.substr(0, dir.rfind('/')).c_str());
 }
 
+// The job's private folders go unless the user asked to keep them.
+void FinishJobDirs(const LaunchSpec& spec, ExitRecord* record) {
+  if (spec.keep_job_dir) return;
+  Status removed = RemoveJobDir(spec);
+  if (!removed.ok()) AddWarning(record, removed.message());
+}
+
+// Prepares the job's plan: private folders, log writers and pipes. Returns the error text that
+// keeps the job from starting, or "".
+struct Prepared {
+  ChildPlan plan;
+  std::unique_ptr<LogWriter> out, err;
+  int out_read = -1, err_read = -1, error_read = -1;
+};
+std::string Prepare(const std::string& dir, const LaunchSpec& spec, Prepared* p) {
+  if (Status made = MakeJobDirs(spec); !made.ok()) return "supervisor: " + made.message();
+  auto out = LogWriter::Open(dir, "stdout", spec.log_max_bytes, spec.gid);
+  auto err = LogWriter::Open(dir, "stderr", spec.log_max_bytes, spec.gid);
+  if (!out.ok()) return "supervisor: " + out.error().message();
+  if (!err.ok()) return "supervisor: " + err.error().message();
+  p->out = std::move(out).value();
+  p->err = std::move(err).value();
+  int out_pipe[2], err_pipe[2], error_pipe[2];
+  p->plan.stdin_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (p->plan.stdin_fd < 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
+      ::pipe2(err_pipe, O_CLOEXEC) != 0 || ::pipe2(error_pipe, O_CLOEXEC) != 0) {
+    return std::string("supervisor: cannot open the job's files: ") + std::strerror(errno);
+  }
+  p->out_read = out_pipe[0];
+  p->err_read = err_pipe[0];
+  p->error_read = error_pipe[0];
+  ChildPlan& plan = p->plan;
+  plan.stdout_fd = out_pipe[1];
+  plan.stderr_fd = err_pipe[1];
+  plan.error_pipe = error_pipe[1];
+  plan.argv = spec.argv;
+  for (const auto& [k, v] : spec.env) plan.env.push_back(k + "=" + v);
+  plan.workdir = !spec.workdir.empty() ? spec.workdir
+                 : !spec.job_dir.empty() ? spec.job_dir + "/work"
+                                         : dir;
+  plan.uid = spec.uid;
+  plan.gid = spec.gid;
+  plan.private_tmp = spec.private_tmp && !spec.job_dir.empty();
+  plan.tmp_dir = spec.job_dir + "/tmp";
+  plan.keep_visible = {spec.job_dir, plan.workdir};
+  if (!spec.checkpoint_dir.empty()) plan.keep_visible.push_back(spec.checkpoint_dir);
+  plan.keep_if_present = spec.visible_paths;
+  return "";
+}
+
+void CloseChildEnds(const ChildPlan& plan) {
+  for (int fd : {plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.error_pipe}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
 }  // namespace
 
 int RunSupervisor(const std::string& dir) {
   ::setsid();
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  ExitRecord record;
-  record.started_ms = WallMs();
-  auto text = ReadWholeFile(dir + "/" + kSpecFile);
-  Result<LaunchSpec> spec = text.ok() ? DecodeLaunchSpec(*text) : Result<LaunchSpec>(text.error());
-  if (!spec.ok()) {
-    record.exit_code = kExecFailedCode;
-    record.error = "supervisor: " + spec.error().ToString();
-    record.finished_ms = WallMs();
-    WriteExit(dir, record);
-    return 1;
-  }
-
   sigset_t handled;
   sigemptyset(&handled);
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&handled, sig);
   ::sigprocmask(SIG_BLOCK, &handled, nullptr);
+  ExitRecord record;
+  record.started_ms = WallMs();
+  auto text = ReadWholeFile(dir + "/" + kSpecFile);
+  Result<LaunchSpec> spec = text.ok() ? DecodeLaunchSpec(*text) : Result<LaunchSpec>(text.error());
+  if (!spec.ok()) return FailBeforeStart(dir, &record, "supervisor: " + spec.error().ToString(), 1);
 
   // execvpe searches the PATH of the calling process: make it the job's.
   auto path = spec->env.find("PATH");
@@ -196,60 +205,61 @@ int RunSupervisor(const std::string& dir) {
     ::unsetenv("PATH");
   }
 
-  ChildPlan plan;
-  plan.argv = spec->argv;
-  for (const auto& [k, v] : spec->env) plan.env.push_back(k + "=" + v);
-  plan.workdir = spec->workdir.empty() ? dir : spec->workdir;
-  plan.stdin_fd = OpenOrDie("/dev/null", O_RDONLY);
-  plan.stdout_fd = OpenOrDie(dir + "/" + kStdoutFile, O_WRONLY | O_CREAT | O_APPEND);
-  plan.stderr_fd = OpenOrDie(dir + "/" + kStderrFile, O_WRONLY | O_CREAT | O_APPEND);
-  int pipe_fds[2];
-  if (plan.stdin_fd < 0 || plan.stdout_fd < 0 || plan.stderr_fd < 0 ||
-      ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    record.exit_code = kExecFailedCode;
-    record.error = std::string("supervisor: cannot open the job's files: ") + std::strerror(errno);
-    record.finished_ms = WallMs();
-    WriteExit(dir, record);
-    return 1;
+  Prepared p;
+  std::string failed = Prepare(dir, *spec, &p);
+  if (!failed.empty()) {
+    CloseChildEnds(p.plan);
+    FinishJobDirs(*spec, &record);
+    return FailBeforeStart(dir, &record, failed, 1);
   }
-  plan.error_pipe = pipe_fds[1];
-  std::optional<cgroup::Group> group = MakeGroup(*spec, &record.warning);
-  if (group) plan.group = &*group;
+  std::optional<cgroup::Group> group = MakeGroup(*spec, &record);
+  if (group) p.plan.group = &*group;
 
   record.started_ms = WallMs();
   pid_t job = ::fork();
-  if (job == 0) RunChild(plan);
-  ::close(pipe_fds[1]);
-  ::close(plan.stdin_fd);
-  ::close(plan.stdout_fd);
-  ::close(plan.stderr_fd);
+  if (job == 0) RunChild(p.plan);
+  int fork_errno = errno;
+  CloseChildEnds(p.plan);
   if (job < 0) {
-    record.exit_code = kExecFailedCode;
-    record.error = std::string("fork: ") + std::strerror(errno);
-    record.finished_ms = WallMs();
-    WriteExit(dir, record);
-    return 1;
+    FinishGroup(group, &record);
+    FinishJobDirs(*spec, &record);
+    return FailBeforeStart(dir, &record, std::string("fork: ") + std::strerror(fork_errno), 1);
   }
   ::setpgid(job, job);  // also done by the child; whichever runs first wins the race
-  std::string exec_error = ReadExecError(pipe_fds[0]);
-  ::close(pipe_fds[0]);
+  std::string exec_error = ReadExecError(p.error_read);
+  ::close(p.error_read);
   if (!exec_error.empty()) {
     ::waitpid(job, nullptr, 0);
+    ::close(p.out_read);
+    ::close(p.err_read);
     FinishGroup(group, &record);
-    record.exit_code = kExecFailedCode;
-    record.error = exec_error;
-    record.finished_ms = WallMs();
-    WriteExit(dir, record);
-    return 0;
+    FinishJobDirs(*spec, &record);
+    return FailBeforeStart(dir, &record, exec_error, 0);
   }
   Status pid_written = WriteFileAtomic(dir + "/" + kPidFile, std::to_string(job) + "\n");
   if (!pid_written.ok()) std::fprintf(stderr, "supervisor: %s\n", pid_written.ToString().c_str());
 
-  int status = WaitForJob(job, handled);
+  LoopConfig loop;
+  loop.job = job;
+  loop.stop_signal = spec->stop_signal > 0 && spec->stop_signal < NSIG ? spec->stop_signal : SIGTERM;
+  loop.kill_grace_ms = spec->kill_grace_ms;
+  loop.time_limit_ms = spec->time_limit_ms;
+  loop.out_fd = p.out_read;
+  loop.err_fd = p.err_read;
+  loop.out = p.out.get();
+  loop.err = p.err.get();
+  loop.kill_all = [job, &group] {  // never reaps: the loop must see the job's own status
+    ::kill(-job, SIGKILL);
+    KillGroupMembers(group);
+  };
+  LoopResult result = SuperviseJob(loop, handled);
   record.finished_ms = WallMs();
-  ApplyWaitStatus(status, &record);
-  CleanUpGroup(job);
+  ApplyWaitStatus(result.wait_status, &record);
+  record.timed_out = result.timed_out;
+  if (!result.log_error.empty()) AddWarning(&record, "logs: " + result.log_error);
+  KillProcessGroup(job);
   FinishGroup(group, &record);
+  FinishJobDirs(*spec, &record);
   WriteExit(dir, record);
   return 0;
 }

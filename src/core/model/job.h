@@ -38,6 +38,10 @@ struct JobSpec {
   int32_t priority = 0;
   int32_t max_retries = 0;
   int64_t time_limit_s = 0;                 // 0: none
+  // What a stop (cancel, preemption, time limit) sends first, e.g. "SIGUSR1" for a job that
+  // checkpoints on it; "": SIGTERM. SIGKILL follows after the node's grace period.
+  std::string stop_signal;
+  bool keep_outputs = false;  // keep the attempt's private folders on the node after it ends
   // Submit only: the tenant to run the job as; "" = the caller's. Only admins may name
   // another tenant. The controller moves it into JobRecord::tenant, so stored specs have "".
   std::string tenant;

@@ -1,0 +1,133 @@
+// The job child between fork and exec (see job_child.h). The supervisor is single-threaded,
+// so the child may allocate; every failure goes to the error pipe.
+#include "agent/runner/job_child.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace fastgpu::agent {
+namespace {
+
+constexpr int kExecFailedCode = 127;
+
+// `err` is the errno of the failed call, saved before any other call can change it.
+[[noreturn]] void ChildFail(int pipe_fd, int err, const std::string& what) {
+  std::string msg = what + ": " + std::strerror(err);
+  ssize_t ignored = ::write(pipe_fd, msg.data(), msg.size());
+  (void)ignored;
+  ::_exit(kExecFailedCode);
+}
+
+[[noreturn]] void FailErrno(const ChildPlan& plan, const std::string& what) {
+  ChildFail(plan.error_pipe, errno, what);
+}
+
+bool Under(const std::string& path, const std::string& dir) {
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         path[dir.size()] == '/';
+}
+
+// mkdir -p inside the private /tmp for a bind target, each new folder owned by the job.
+void MakeMountPoint(const ChildPlan& plan, const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string prefix = path.substr(0, pos);
+    if (::mkdir(prefix.c_str(), 0700) == 0) {
+      if (plan.uid >= 0 && ::chown(prefix.c_str(), static_cast<uid_t>(plan.uid),
+                                   static_cast<gid_t>(plan.gid)) != 0) {
+        FailErrno(plan, "chown '" + prefix + "'");
+      }
+    } else if (errno != EEXIST) {
+      FailErrno(plan, "mkdir '" + prefix + "'");
+    }
+  }
+}
+
+void EnterPrivateMounts(const ChildPlan& plan) {
+  if (::unshare(CLONE_NEWNS) != 0) FailErrno(plan, "private /tmp: unshare(CLONE_NEWNS)");
+  // Slave: the host's later mounts still reach the job; the job's never reach the host.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
+    FailErrno(plan, "private /tmp: make / a slave mount");
+  }
+  std::vector<std::pair<std::string, int>> keep;  // opened before /tmp is covered
+  for (const auto* list : {&plan.keep_visible, &plan.keep_if_present}) {
+    for (const std::string& path : *list) {
+      if (!Under(path, "/tmp")) continue;
+      int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0 && errno == ENOENT && list == &plan.keep_if_present) continue;
+      if (fd < 0) FailErrno(plan, "private /tmp: open '" + path + "'");
+      keep.emplace_back(path, fd);
+    }
+  }
+  if (::mount(plan.tmp_dir.c_str(), "/tmp", nullptr, MS_BIND, nullptr) != 0) {
+    FailErrno(plan, "private /tmp: bind '" + plan.tmp_dir + "' on /tmp");
+  }
+  struct stat st;
+  if (::stat("/dev/shm", &st) == 0 &&
+      ::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) {
+    FailErrno(plan, "private /dev/shm: mount tmpfs");
+  }
+  for (const auto& [path, fd] : keep) {
+    MakeMountPoint(plan, path);
+    std::string source = "/proc/self/fd/" + std::to_string(fd);
+    if (::mount(source.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      FailErrno(plan, "private /tmp: bind '" + path + "' back");
+    }
+    ::close(fd);
+  }
+  // hidepid=invisible (Linux 5.8+, per mount) or its older spelling.
+  const unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (::mount("proc", "/proc", "proc", flags, "hidepid=invisible") != 0 &&
+      ::mount("proc", "/proc", "proc", flags, "hidepid=2") != 0) {
+    FailErrno(plan, "private /proc: mount proc with hidepid");
+  }
+}
+
+void DropToJobUser(const ChildPlan& plan) {
+  if (plan.uid < 0) return;
+  gid_t gid = static_cast<gid_t>(plan.gid >= 0 ? plan.gid : plan.uid);
+  uid_t uid = static_cast<uid_t>(plan.uid);
+  if (::setgroups(0, nullptr) != 0) FailErrno(plan, "setgroups");
+  if (::setresgid(gid, gid, gid) != 0) FailErrno(plan, "setgid " + std::to_string(gid));
+  if (::setresuid(uid, uid, uid) != 0) FailErrno(plan, "setuid " + std::to_string(uid));
+}
+
+}  // namespace
+
+[[noreturn]] void RunChild(const ChildPlan& plan) {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGPIPE, SIGCHLD}) ::signal(sig, SIG_DFL);
+  ::setpgid(0, 0);
+  if (plan.group != nullptr) {
+    Status joined = cgroup::AddProcess(*plan.group, ::getpid());
+    if (!joined.ok()) ChildFail(plan.error_pipe, EPERM, "join cgroup: " + joined.message());
+  }
+  if (plan.private_tmp) EnterPrivateMounts(plan);
+  DropToJobUser(plan);
+  if (::chdir(plan.workdir.c_str()) != 0) FailErrno(plan, "chdir '" + plan.workdir + "'");
+  if (::dup2(plan.stdin_fd, 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 ||
+      ::dup2(plan.stderr_fd, 2) < 0) {
+    FailErrno(plan, "dup2");
+  }
+  std::vector<char*> argv;
+  for (const auto& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : plan.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  ::execvpe(argv[0], argv.data(), envp.data());
+  FailErrno(plan, "exec '" + plan.argv[0] + "'");
+}
+
+}  // namespace fastgpu::agent

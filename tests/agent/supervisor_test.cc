@@ -1,0 +1,273 @@
+// The supervisor's limits and isolation, with real processes through the test supervisor:
+// time limits, the job's own stop signal, capped logs, the job's user, its private folders,
+// its private /tmp, and the kill of every process of a stopped job. Tests that need root (or a
+// kernel feature) say why they skip.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "agent/cgroup/cgroup.h"
+#include "agent/isolation.h"
+#include "agent/runner/log_files.h"
+#include "agent/runner/process_runner.h"
+#include "fakes/temp_dir.h"
+
+namespace fastgpu::agent {
+namespace {
+
+using std::chrono::milliseconds;
+constexpr const char* kPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr int64_t kJobUid = 2000000321;  // no passwd entry: a per-tenant uid as the agent makes
+
+std::string ReadOrEmpty(const std::string& path) {
+  auto text = ReadWholeFile(path);
+  return text.ok() ? *text : "";
+}
+
+bool Eventually(const std::function<bool()>& cond, milliseconds limit = milliseconds(10000)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return cond();
+}
+
+bool Alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Job users must be able to walk down to their folders (mkdtemp makes 0700).
+    ::chmod(temp_.path().c_str(), 0711);
+  }
+  void TearDown() override {
+    for (pid_t pid : kill_) ::kill(pid, SIGKILL);
+  }
+  std::unique_ptr<ProcessRunner> NewRunner(int64_t grace_ms = 10000) {
+    auto runner = ProcessRunner::Create({temp_.path(), {FG_TEST_SUPERVISOR}, grace_ms});
+    EXPECT_TRUE(runner.ok()) << runner.error().ToString();
+    return runner.ok() ? std::move(runner).value() : nullptr;
+  }
+  static LaunchSpec Spec(std::vector<std::string> argv) {
+    LaunchSpec spec;
+    spec.argv = std::move(argv);
+    spec.env = {{"PATH", kPath}};
+    return spec;
+  }
+  AttemptStatus Wait(ProcessRunner& runner, const AttemptKey& key,
+                     const std::function<bool(const AttemptStatus&)>& pred) {
+    AttemptStatus last;
+    bool ok = Eventually([&] {
+      for (const AttemptStatus& s : runner.Poll()) {
+        if (s.key == key) last = s;
+      }
+      if (last.pid > 0) kill_.push_back(-last.pid);
+      return last.key == key && pred(last);
+    });
+    EXPECT_TRUE(ok) << "attempt " << key.ToString() << " never reached the expected state";
+    return last;
+  }
+  AttemptStatus WaitExited(ProcessRunner& runner, const AttemptKey& key) {
+    return Wait(runner, key,
+                [](const AttemptStatus& s) { return s.phase == AttemptPhase::kExited; });
+  }
+  AttemptStatus WaitOutput(ProcessRunner& runner, const AttemptKey& key, const std::string& out) {
+    return Wait(runner, key, [&](const AttemptStatus& s) {
+      return s.phase == AttemptPhase::kRunning && ReadOrEmpty(s.dir + "/stdout.log") == out;
+    });
+  }
+  static bool CanMakeCgroups() {
+    auto h = cgroup::Detect();
+    if (!h.ok()) return false;
+    auto g = cgroup::Create(*h, "fastgpu-test-sup/probe-" + std::to_string(::getpid()), {});
+    if (!g.ok()) return false;
+    cgroup::Remove(*g).IgnoreError();
+    for (const std::string& root : {h->memory, h->cpu, h->pids}) {
+      if (!root.empty()) ::rmdir((root + "/fastgpu-test-sup").c_str());
+    }
+    return true;
+  }
+
+  ::fastgpu::test::TempDir temp_;
+  std::vector<pid_t> kill_;
+};
+
+TEST_F(SupervisorTest, TimeLimitStopsTheJobAndSaysSo) {
+  auto runner = NewRunner();
+  LaunchSpec spec = Spec({"sleep", "30"});
+  spec.time_limit_ms = 300;
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runner->Start({1, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {1, 1});
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, milliseconds(300));
+  EXPECT_EQ(s.exit.signal, SIGTERM);
+  EXPECT_TRUE(s.exit.timed_out);
+}
+
+TEST_F(SupervisorTest, TimeLimitEscalatesToSigkillAfterTheGrace) {
+  auto runner = NewRunner(/*grace_ms=*/300);
+  LaunchSpec spec = Spec({"sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"});
+  spec.time_limit_ms = 200;
+  ASSERT_TRUE(runner->Start({2, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {2, 1});
+  EXPECT_EQ(s.exit.signal, SIGKILL);
+  EXPECT_TRUE(s.exit.timed_out);
+}
+
+TEST_F(SupervisorTest, StopSendsTheSignalTheJobChose) {
+  auto runner = NewRunner();
+  LaunchSpec spec = Spec({"sh", "-c",
+                          "trap 'echo checkpointed; exit 42' USR1; echo ready; "
+                          "while :; do sleep 0.05; done"});
+  spec.stop_signal = SIGUSR1;
+  ASSERT_TRUE(runner->Start({3, 1}, spec).ok());
+  WaitOutput(*runner, {3, 1}, "ready\n");
+  ASSERT_TRUE(runner->Signal({3, 1}, SIGTERM).ok());  // a stop: cancel or preemption
+  AttemptStatus s = WaitExited(*runner, {3, 1});
+  EXPECT_EQ(s.exit.exit_code, 42);
+  EXPECT_FALSE(s.exit.timed_out);
+  EXPECT_EQ(ReadOrEmpty(s.dir + "/stdout.log"), "ready\ncheckpointed\n");
+}
+
+TEST_F(SupervisorTest, LogsAreCappedOnTheNode) {
+  auto runner = NewRunner();
+  LaunchSpec spec = Spec({"sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x; echo; echo end"});
+  spec.log_max_bytes = 64 * 1024;
+  ASSERT_TRUE(runner->Start({4, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {4, 1});
+  EXPECT_EQ(s.exit.exit_code, 0);
+  uintmax_t kept = std::filesystem::file_size(s.dir + "/stdout.log") +
+                   std::filesystem::file_size(s.dir + "/stdout.log.1");
+  EXPECT_LE(kept, 64u * 1024);
+  auto tail = ReadLog(s.dir, "stdout", 1000000, 100);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(tail->end, 1000005);  // every byte counted, the newest kept
+  EXPECT_EQ(tail->bytes, "\nend\n");
+}
+
+TEST_F(SupervisorTest, StopLeavesNoProcessBehindEvenInAnotherSession) {
+  if (!CanMakeCgroups()) GTEST_SKIP() << "this process cannot create cgroups";
+  auto runner = NewRunner(/*grace_ms=*/300);
+  std::string pidfile = temp_.File("grandchild.pid");
+  LaunchSpec spec = Spec({"sh", "-c",
+                          "trap '' TERM; setsid sh -c 'trap \"\" TERM; echo $$ > " + pidfile +
+                              "; exec sleep 60' & echo ready; while :; do sleep 0.05; done"});
+  spec.cgroup = "fastgpu-test-sup/" + std::to_string(::getpid()) + "-5";
+  ASSERT_TRUE(runner->Start({5, 1}, spec).ok());
+  WaitOutput(*runner, {5, 1}, "ready\n");
+  ASSERT_TRUE(Eventually([&] { return !ReadOrEmpty(pidfile).empty(); }));
+  pid_t grandchild = std::stoi(ReadOrEmpty(pidfile));
+  kill_.push_back(grandchild);
+  ASSERT_TRUE(Alive(grandchild));
+  ASSERT_TRUE(runner->Signal({5, 1}, SIGTERM).ok());
+  AttemptStatus s = WaitExited(*runner, {5, 1});
+  EXPECT_EQ(s.exit.signal, SIGKILL);
+  EXPECT_TRUE(Eventually([&] { return !Alive(grandchild); }))
+      << "the grandchild in its own session survived the stop";
+  auto h = cgroup::Detect();
+  ASSERT_TRUE(h.ok());
+  ::rmdir((h->memory + "/fastgpu-test-sup").c_str());
+  ::rmdir((h->cpu + "/fastgpu-test-sup").c_str());
+  if (!h->pids.empty()) ::rmdir((h->pids + "/fastgpu-test-sup").c_str());
+}
+
+// Root only: the job's user, its private folders and, where the kernel allows, its own /tmp,
+// /dev/shm and /proc view.
+class JobUserTest : public SupervisorTest {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+    SupervisorTest::SetUp();
+  }
+  LaunchSpec UserSpec(const AttemptKey& key, const std::string& script) {
+    LaunchSpec spec = Spec({"sh", "-c", script});
+    spec.uid = kJobUid;
+    spec.gid = kJobUid;
+    spec.job_dir = temp_.path() + "/attempts/" + key.ToString() + "/job";
+    spec.env["TMPDIR"] = spec.job_dir + "/tmp";
+    return spec;
+  }
+};
+
+TEST_F(JobUserTest, RunsAsItsUserInFoldersOnlyThatUserMayEnter) {
+  auto runner = NewRunner();
+  LaunchSpec spec = UserSpec({6, 1},
+                             "id -u; id -g; id -G; pwd; stat -c %a:%u . \"$TMPDIR\" ..; "
+                             "touch \"$TMPDIR\"/scratch && echo wrote");
+  ASSERT_TRUE(runner->Start({6, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {6, 1});
+  ASSERT_EQ(s.exit.exit_code, 0) << s.exit.error << ReadOrEmpty(s.dir + "/stderr.log");
+  const std::string uid = std::to_string(kJobUid);
+  EXPECT_EQ(ReadOrEmpty(s.dir + "/stdout.log"), uid + "\n" + uid + "\n" + uid + "\n" +
+                                                    spec.job_dir + "/work\n700:" + uid +
+                                                    "\n700:" + uid + "\n700:" + uid + "\nwrote\n");
+  // The logs: the agent's, readable by the job's group; the private folder is gone.
+  struct stat st;
+  ASSERT_EQ(::stat((s.dir + "/stdout.log").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_gid, static_cast<gid_t>(kJobUid));
+  EXPECT_FALSE(std::filesystem::exists(spec.job_dir));
+}
+
+TEST_F(JobUserTest, KeepsTheFolderWhenAsked) {
+  auto runner = NewRunner();
+  LaunchSpec spec = UserSpec({7, 1}, "echo result > out.txt; ln -s / escape");
+  spec.keep_job_dir = true;
+  ASSERT_TRUE(runner->Start({7, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {7, 1});
+  ASSERT_EQ(s.exit.exit_code, 0) << ReadOrEmpty(s.dir + "/stderr.log");
+  EXPECT_EQ(ReadOrEmpty(spec.job_dir + "/work/out.txt"), "result\n");
+}
+
+TEST_F(JobUserTest, CleanupNeverFollowsTheJobsLinks) {
+  auto runner = NewRunner();
+  std::string precious = temp_.File("precious");
+  std::ofstream(precious) << "keep me";
+  LaunchSpec spec =
+      UserSpec({8, 1}, "ln -s " + temp_.path() + " link; ln -s " + precious + " file");
+  ASSERT_TRUE(runner->Start({8, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {8, 1});
+  ASSERT_EQ(s.exit.exit_code, 0) << ReadOrEmpty(s.dir + "/stderr.log");
+  EXPECT_FALSE(std::filesystem::exists(spec.job_dir));
+  EXPECT_EQ(ReadOrEmpty(precious), "keep me");
+}
+
+TEST_F(JobUserTest, PrivateTmpShmAndProc) {
+  bool mount_ns = false;
+  NodeIsolation probed = ProbeIsolation({"fastgpu-test-sup", "none", true, "", true}, &mount_ns);
+  if (!mount_ns) GTEST_SKIP() << "no mount namespace here: " << probed.private_tmp;
+  std::string host_file = "/tmp/fg-host-visible-" + std::to_string(::getpid());
+  std::ofstream(host_file) << "x";
+  auto runner = NewRunner();
+  // The attempt folder lies under /tmp here: its workdir must stay reachable all the same.
+  LaunchSpec spec =
+      UserSpec({9, 1}, "test -e " + host_file +
+                           " && echo host-tmp-visible || echo host-tmp-hidden; "
+                           "echo mine > /tmp/mine; echo shm > /dev/shm/mine-" +
+                           std::to_string(::getpid()) +
+                           "; "
+                           "pwd; test -e /proc/1 && echo sees-pid-1 || echo no-pid-1; "
+                           "test -e /proc/self/status && echo sees-self");
+  spec.private_tmp = true;
+  spec.env["TMPDIR"] = "/tmp";
+  ASSERT_TRUE(runner->Start({9, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {9, 1});
+  ::unlink(host_file.c_str());
+  ASSERT_EQ(s.exit.exit_code, 0) << s.exit.error << ReadOrEmpty(s.dir + "/stderr.log");
+  EXPECT_EQ(ReadOrEmpty(s.dir + "/stdout.log"),
+            "host-tmp-hidden\n" + spec.job_dir + "/work\nno-pid-1\nsees-self\n");
+  EXPECT_FALSE(std::filesystem::exists("/tmp/mine"));
+  EXPECT_FALSE(std::filesystem::exists("/dev/shm/mine-" + std::to_string(::getpid())));
+}
+
+}  // namespace
+}  // namespace fastgpu::agent
