@@ -1,6 +1,7 @@
 // AgentHandle::Start: discovers devices, adopts what runs, probes what the node can enforce
 // and starts the agent's loops.
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -32,12 +33,33 @@ void SweepStaleGroups(const std::string& parent, ProcessRunner& runner) {
   }
 }
 
+// The highest folder on the way to `dir` that other users may not pass through (no o+x), or
+// `dir` itself: what a job's mount namespace covers with an empty tmpfs.
+std::string CoverDir(const std::string& dir) {
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    std::string prefix = dir.substr(0, pos);
+    struct stat st;
+    if (::stat(prefix.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) return prefix;
+  }
+  return dir;
+}
+
 // Probes what the node enforces and says so in the log.
-NodeIsolation ProbeAndLog(const AgentOptions& options, const std::string& cgroup_parent,
-                          const JobUsers& users, bool* use_private_tmp) {
+NodeIsolation ProbeAndLog(const AgentOptions& options, const std::string& data_dir,
+                          const std::string& cgroup_parent, const JobUsers& users,
+                          bool* use_private_tmp) {
   IsolationProbe probe{cgroup_parent, options.device_backend, options.private_tmp,
                        users.Describe(), users.SeparatesTenants()};
   NodeIsolation isolation = ProbeIsolation(probe, use_private_tmp);
+  std::string blocked = CoverDir(data_dir);
+  if (users.SeparatesTenants() && !*use_private_tmp && blocked != data_dir) {
+    isolation.warnings.push_back(
+        "job users cannot pass through " + blocked + " to their folders in " + data_dir +
+        " (no private mounts to bind them back): jobs will fail to start; use a data folder "
+        "every user may pass through, e.g. /var/lib/fastgpu");
+    isolation.isolates_tenants = false;
+  }
   spdlog::info("isolation: cgroups {}; GPU devices {}; users {}; private /tmp {}",
                isolation.cgroups, isolation.devices, isolation.users, isolation.private_tmp);
   for (const std::string& w : isolation.warnings) spdlog::warn("isolation: {}", w);
@@ -80,7 +102,9 @@ Result<std::unique_ptr<AgentHandle>> AgentHandle::Start(const AgentOptions& opti
   const std::string cgroup_parent = AgentCgroupParent(env.attempts_dir);
   WriteFileAtomic(data_dir + "/cgroup", cgroup_parent + "\n").IgnoreError();
   SweepStaleGroups(cgroup_parent, *parts.runner);
-  parts.isolation = ProbeAndLog(options, cgroup_parent, *parts.users, &env.private_tmp);
+  parts.isolation =
+      ProbeAndLog(options, data_dir, cgroup_parent, *parts.users, &env.private_tmp);
+  env.cover_dir = CoverDir(data_dir);
 
   FG_ASSIGN_OR_RETURN(
       parts.watch_client,

@@ -126,6 +126,7 @@ LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host,
   spec.gid = who.uid >= 0 ? who.gid : -1;
   spec.private_tmp = host.private_tmp && !host.attempts_dir.empty();
   if (!host.mps_pipe_dir.empty()) spec.visible_paths.push_back(host.mps_pipe_dir);
+  if (spec.private_tmp) spec.cover_dir = host.cover_dir;
   spec.keep_job_dir = attempt.keep_outputs;
   spec.time_limit_ms = attempt.time_limit_s * 1000;
   int stop = SignalNumber(attempt.stop_signal);

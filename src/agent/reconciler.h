@@ -39,6 +39,7 @@ struct HostEnv {
   std::string mps_pipe_dir;
   std::string checkpoint_root;  // FASTGPU_CHECKPOINT_DIR is <root>/<job>; empty: not set
   bool private_tmp = false;     // a mount namespace per job (see LaunchSpec::private_tmp)
+  std::string cover_dir;        // hidden from jobs in their namespace (LaunchSpec::cover_dir)
   DeviceFiles device_files;     // the node's GPU device files, to deny the ones not granted
   std::string device_backend = "auto";
   int64_t log_max_bytes = 0;    // per stream on the node; 0: no cap

@@ -59,9 +59,12 @@ std::string UrlHost(const std::string& host) {
 Status EnsurePrivateDir(const std::string& dir) {
   if (dir.empty()) return InvalidArgument("data_dir must not be empty", "data_dir");
   std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return Status::Ok();
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Internal("cannot create data folder " + dir + ": " + ec.message());
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Internal("cannot create data folder " + dir + ": " + ec.message());
+  }
+  // Also when it existed: the database and the logs of every tenant are in it, and jobs run
+  // on this machine as other users (docs/security.md).
   if (::chmod(dir.c_str(), 0700) != 0) return ErrnoStatus("chmod " + dir);
   return Status::Ok();
 }

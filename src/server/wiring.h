@@ -23,7 +23,7 @@ Result<ListenAddress> ParseListenAddress(std::string_view listen);
 // loopback one, and an IPv6 literal gets brackets.
 std::string UrlHost(const std::string& host);
 
-// mkdir -p `dir`; a folder it creates gets mode 0700. InvalidArgument (field "data_dir") for an
+// mkdir -p `dir` and makes it mode 0700 (also when it existed). InvalidArgument (field "data_dir") for an
 // empty path; Internal when it cannot be created or is not a folder.
 Status EnsurePrivateDir(const std::string& dir);
 

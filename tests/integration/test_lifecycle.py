@@ -7,7 +7,7 @@ import time
 import unittest
 
 from harness import (Agent, Cluster, ClusterTestCase, ReaderThread, ids_in_table, json_of,
-                     pid_alive, read_pid_file, touch)
+                     pid_alive, read_pid_file, touch, wait_for)
 
 ENDED = ("succeeded", "failed", "cancelled")
 
@@ -182,6 +182,50 @@ class LifecycleTest(ClusterTestCase):
         self.assertFalse(pid_alive(pid), f"job process {pid} survived SIGKILL")
         self.assertGreaterEqual(elapsed, 0.45, "the agent must wait its 500 ms grace before SIGKILL")
         self.assertLess(elapsed, 5.0, "SIGKILL must follow the 500 ms grace promptly")
+
+    def test_time_limit_stops_the_job(self):
+        c = self.cluster
+        t0 = time.monotonic()
+        j = c.submit("sh", "-c", "echo started; exec sleep 60", args=("--time-limit", "1"))
+        job = c.wait_state(j, ENDED, timeout=15)
+        self.assertGreaterEqual(time.monotonic() - t0, 1.0)
+        self.assertEqual((job["state"], job["signal"]), ("failed", 15), job)
+        self.assertEqual(job["reason"], "time limit of 1 s exceeded", job)
+        self.assertEqual(c.cli("logs", j).stdout, "started\n")
+
+    def test_cancel_sends_the_signal_the_job_asked_for(self):
+        c = self.cluster
+        ready = c.path("ready-usr1")
+        script = (f"trap 'echo checkpointing; exit 0' USR1; trap '' TERM; touch {ready}; "
+                  "while true; do sleep 0.05; done")
+        j = c.submit("sh", "-c", script, args=("--stop-signal", "USR1"))
+        self.assertEqual(c.job(j)["stop_signal"], "SIGUSR1")
+        c.wait_state(j, "running")
+        wait_for(lambda: os.path.exists(ready), 10, "the job to set its trap")
+        c.cli("cancel", j)
+        job = c.wait_state(j, ENDED, timeout=10)
+        self.assertEqual((job["state"], job["exit_code"]), ("cancelled", 0), job)
+        self.assertEqual(c.cli("logs", j).stdout, "checkpointing\n")
+        status, body = c.http("POST", "/v1/jobs", {"argv": ["true"], "stop_signal": "SIGSEGV"})
+        self.assertEqual((status, body["error"].get("field")), (400, "stop_signal"), body)
+
+    def test_job_environment_names_the_job(self):
+        c = self.cluster
+        out = c.path("env-of-job")
+        j = c.submit("sh", "-c", f"env > {out}", gpus=2)
+        self.assertEqual(c.wait_state(j, ENDED)["state"], "succeeded")
+        with open(out) as f:
+            env = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+        job = c.job(j)
+        self.assertEqual(env["FASTGPU_JOB_ID"], str(j))
+        self.assertEqual(env["FASTGPU_ATTEMPT"], "1")
+        self.assertEqual(env["FASTGPU_GPUS"], ",".join(d["uuid"] for d in job["devices"]))
+        self.assertEqual(env["CUDA_VISIBLE_DEVICES"],
+                         ",".join(str(d["index"]) for d in job["devices"]))
+        self.assertTrue(env["FASTGPU_CHECKPOINT_DIR"].endswith(f"/checkpoints/{j}"), env)
+        self.assertEqual(env.get("TMPDIR"), "/tmp")
+        self.assertNotIn("FASTGPU_JOIN_TOKEN", env)
+        self.assertNotIn(c.join_token, open(out).read())
 
     def test_failed_job_keeps_its_exit_code(self):
         c = self.cluster

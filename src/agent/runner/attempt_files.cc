@@ -40,6 +40,7 @@ std::string EncodeLaunchSpec(const LaunchSpec& spec) {
             {"checkpoint_dir", spec.checkpoint_dir},
             {"private_tmp", spec.private_tmp},
             {"visible_paths", spec.visible_paths},
+            {"cover_dir", spec.cover_dir},
             {"time_limit_ms", spec.time_limit_ms},
             {"stop_signal", spec.stop_signal},
             {"kill_grace_ms", spec.kill_grace_ms},
@@ -67,6 +68,7 @@ Result<LaunchSpec> DecodeLaunchSpec(std::string_view text) {
     spec.checkpoint_dir = j.value("checkpoint_dir", "");
     spec.private_tmp = j.value("private_tmp", false);
     spec.visible_paths = j.value("visible_paths", std::vector<std::string>{});
+    spec.cover_dir = j.value("cover_dir", "");
     spec.time_limit_ms = j.value("time_limit_ms", int64_t{0});
     spec.stop_signal = j.value("stop_signal", int32_t{15});
     spec.kill_grace_ms = j.value("kill_grace_ms", int64_t{10000});

@@ -59,6 +59,9 @@ struct LaunchSpec {
   // More folders that stay visible at their paths inside a private /tmp when they lie under it
   // (an MPS control daemon's pipe folder); a missing one is skipped.
   std::vector<std::string> visible_paths;
+  // With private_tmp: a folder the job sees as an empty tmpfs (the agent's data folder, or its
+  // highest ancestor that other users may not enter), with the job's own folders bound back.
+  std::string cover_dir;
   int64_t time_limit_ms = 0;      // 0: none; then stop_signal, SIGKILL after kill_grace_ms
   int32_t stop_signal = 15;       // what a stop (cancel, preemption, time limit) sends first
   int64_t kill_grace_ms = 10000;  // stop_signal -> SIGKILL

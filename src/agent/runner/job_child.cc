@@ -58,19 +58,31 @@ void EnterPrivateMounts(const ChildPlan& plan) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
     FailErrno(plan, "private /tmp: make / a slave mount");
   }
-  std::vector<std::pair<std::string, int>> keep;  // opened before /tmp is covered
+  // Everything bound later is opened now, before anything is covered.
+  int tmp_fd = ::open(plan.tmp_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (tmp_fd < 0) FailErrno(plan, "private /tmp: open '" + plan.tmp_dir + "'");
+  std::vector<std::pair<std::string, int>> keep;
   for (const auto* list : {&plan.keep_visible, &plan.keep_if_present}) {
     for (const std::string& path : *list) {
-      if (!Under(path, "/tmp")) continue;
+      if (!Under(path, "/tmp") && (plan.cover_dir.empty() || !Under(path, plan.cover_dir))) {
+        continue;
+      }
       int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (fd < 0 && errno == ENOENT && list == &plan.keep_if_present) continue;
       if (fd < 0) FailErrno(plan, "private /tmp: open '" + path + "'");
       keep.emplace_back(path, fd);
     }
   }
-  if (::mount(plan.tmp_dir.c_str(), "/tmp", nullptr, MS_BIND, nullptr) != 0) {
+  if (!plan.cover_dir.empty() &&
+      ::mount("tmpfs", plan.cover_dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+              "mode=0711,size=1m") != 0) {
+    FailErrno(plan, "private mounts: cover '" + plan.cover_dir + "'");
+  }
+  std::string tmp_source = "/proc/self/fd/" + std::to_string(tmp_fd);
+  if (::mount(tmp_source.c_str(), "/tmp", nullptr, MS_BIND, nullptr) != 0) {
     FailErrno(plan, "private /tmp: bind '" + plan.tmp_dir + "' on /tmp");
   }
+  ::close(tmp_fd);
   struct stat st;
   if (::stat("/dev/shm", &st) == 0 &&
       ::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) {
@@ -80,7 +92,7 @@ void EnterPrivateMounts(const ChildPlan& plan) {
     MakeMountPoint(plan, path);
     std::string source = "/proc/self/fd/" + std::to_string(fd);
     if (::mount(source.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-      FailErrno(plan, "private /tmp: bind '" + path + "' back");
+      FailErrno(plan, "private mounts: bind '" + path + "' back");
     }
     ::close(fd);
   }

@@ -5,8 +5,9 @@
 //  2. joins the attempt's cgroup (limits and device rules apply to all it runs);
 //  3. with private_tmp: a mount namespace of its own (mounts do not propagate back to the host)
 //     in which /tmp is the job's tmp folder, /dev/shm a fresh tmpfs, /proc a new procfs that
-//     shows only the job user's processes (hidepid), and the job's workdir and checkpoint
-//     folder are bound back at their own paths if they lay under /tmp;
+//     shows only the job user's processes (hidepid), the agent's data folder is covered by an
+//     empty tmpfs (nothing of the agent or of other jobs is there to see), and the job's own
+//     folders are bound back at their paths where they lay under /tmp or the covered folder;
 //  4. drops to the job's user: no supplementary groups, then gid, then uid (as root only);
 //  5. chdir(workdir), as the job's user (so it gets only folders that user may enter);
 //  6. stdin, stdout, stderr, then exec with exactly the spec's environment.
@@ -38,6 +39,9 @@ struct ChildPlan {
   std::string tmp_dir;                    // private_tmp: mounted on /tmp
   std::vector<std::string> keep_visible;  // private_tmp: folders bound back at their paths
   std::vector<std::string> keep_if_present;  // the same, skipped when missing
+  // private_tmp: a folder hidden under an empty tmpfs (the agent's data folder, or its highest
+  // ancestor other users may not enter); kept folders below it are bound back. Empty: none.
+  std::string cover_dir;
 };
 
 [[noreturn]] void RunChild(const ChildPlan& plan);

@@ -173,6 +173,7 @@ std::string Prepare(const std::string& dir, const LaunchSpec& spec, Prepared* p)
   plan.keep_visible = {spec.job_dir, plan.workdir};
   if (!spec.checkpoint_dir.empty()) plan.keep_visible.push_back(spec.checkpoint_dir);
   plan.keep_if_present = spec.visible_paths;
+  plan.cover_dir = spec.cover_dir;
   return "";
 }
 
