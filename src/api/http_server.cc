@@ -50,6 +50,46 @@ class InFlight {
   int64_t count_ = 0;
 };
 
+// Request counts by status code and latency of one route (or of the requests no route took).
+class RouteStats {
+ public:
+  RouteStats(metrics::Registry* registry, std::string method, std::string route)
+      : registry_(registry), method_(std::move(method)), route_(std::move(route)) {
+    if (registry_ != nullptr) {
+      seconds_ = &registry_->GetHistogram("fastgpu_http_request_seconds",
+                                          "Time from a request's arrival to its answer",
+                                          {{"method", method_}, {"route", route_}});
+    }
+  }
+  void Record(int status, std::chrono::steady_clock::time_point started) {
+    if (registry_ == nullptr) return;
+    seconds_->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    metrics::Counter* counter = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = by_code_.find(status);
+      if (it != by_code_.end()) counter = it->second;
+    }
+    if (counter == nullptr) {
+      counter = &registry_->GetCounter(
+          "fastgpu_http_requests_total", "HTTP requests answered, by route and status code",
+          {{"method", method_}, {"route", route_}, {"code", std::to_string(status)}});
+      std::lock_guard<std::mutex> lock(mu_);
+      by_code_[status] = counter;
+    }
+    counter->Inc();
+  }
+
+ private:
+  metrics::Registry* const registry_;
+  const std::string method_;
+  const std::string route_;
+  metrics::Histogram* seconds_ = nullptr;
+  std::mutex mu_;
+  std::map<int, metrics::Counter*> by_code_;
+};
+
 std::string ReasonPhrase(int status) {
   switch (status) {
     case 200:
@@ -86,8 +126,9 @@ restinio::http_status_line_t StatusLine(int status) {
 
 class ResponderImpl final : public Responder {
  public:
-  ResponderImpl(restinio::request_handle_t request, std::shared_ptr<InFlight> in_flight)
-      : request_(std::move(request)), in_flight_(std::move(in_flight)) {
+  ResponderImpl(restinio::request_handle_t request, std::shared_ptr<InFlight> in_flight,
+                RouteStats* stats)
+      : request_(std::move(request)), in_flight_(std::move(in_flight)), stats_(stats) {
     in_flight_->Add();
   }
   ~ResponderImpl() override {
@@ -108,6 +149,7 @@ class ResponderImpl final : public Responder {
     std::lock_guard<std::mutex> lock(mu_);
     if (state_ != State::kNew) return;
     state_ = State::kStreaming;
+    if (stats_ != nullptr) stats_->Record(head.status, started_);
     if (in_flight_->stopped()) return Finish();
     try {
       stream_.emplace(
@@ -144,6 +186,7 @@ class ResponderImpl final : public Responder {
 
   void SendLocked(HttpResponse r) {
     state_ = State::kDone;
+    if (stats_ != nullptr) stats_->Record(r.status, started_);
     if (in_flight_->stopped()) return in_flight_->Done();
     try {
       auto response = request_->create_response(StatusLine(r.status));
@@ -183,6 +226,8 @@ class ResponderImpl final : public Responder {
 
   const restinio::request_handle_t request_;
   const std::shared_ptr<InFlight> in_flight_;
+  RouteStats* const stats_;  // owned by the server, which outlives its responders
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   const std::shared_ptr<std::atomic<bool>> broken_ = std::make_shared<std::atomic<bool>>(false);
   std::mutex mu_;
   State state_ = State::kNew;
@@ -253,6 +298,8 @@ class HttpServerImpl final : public HttpServer {
   const HttpServerOptions options_;
   const std::vector<Route> routes_;
   std::vector<std::vector<std::string>> param_names_;  // per route
+  std::vector<std::unique_ptr<RouteStats>> stats_;      // per route
+  std::unique_ptr<RouteStats> other_stats_;             // 404, 405, 413 before a handler
   std::shared_ptr<InFlight> in_flight_ = std::make_shared<InFlight>();
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -266,7 +313,7 @@ class HttpServerImpl final : public HttpServer {
 
 restinio::request_handling_status_t HttpServerImpl::Reject(const restinio::request_handle_t& req,
                                                            HttpResponse response) {
-  std::make_shared<ResponderImpl>(req, in_flight_)->Send(std::move(response));
+  std::make_shared<ResponderImpl>(req, in_flight_, other_stats_.get())->Send(std::move(response));
   return restinio::request_accepted();
 }
 
@@ -298,10 +345,13 @@ restinio::request_handling_status_t HttpServerImpl::Dispatch(
                      std::to_string(remote.port());
   }
   for (const auto& [k, v] : *query) request.query.emplace_back(std::string(k), std::string(v));
+  header.for_each_field([&request](const restinio::http_header_field_t& f) {
+    request.headers.emplace_back(f.name(), f.value());
+  });
   for (const std::string& name : param_names_[route_index]) {
     if (auto v = params.get_param(name)) request.route_params.emplace_back(name, std::string(*v));
   }
-  auto responder = std::make_shared<ResponderImpl>(req, in_flight_);
+  auto responder = std::make_shared<ResponderImpl>(req, in_flight_, stats_[route_index].get());
   try {
     routes_[route_index].handler(request, responder);
   } catch (const std::exception& e) {
@@ -312,11 +362,13 @@ restinio::request_handling_status_t HttpServerImpl::Dispatch(
 
 std::unique_ptr<Router> HttpServerImpl::BuildRouter() {
   auto router = std::make_unique<Router>();
+  other_stats_ = std::make_unique<RouteStats>(options_.metrics, "any", "unmatched");
   std::map<std::string, std::string> allowed;  // path -> "GET, POST"
   std::vector<std::string> paths;              // in first-seen order
   for (size_t i = 0; i < routes_.size(); ++i) {
     const Route& route = routes_[i];
     param_names_.push_back(ParamNames(route.path));
+    stats_.push_back(std::make_unique<RouteStats>(options_.metrics, route.method, route.path));
     Result<restinio::http_method_id_t> method = MethodId(route.method);
     FG_CHECK(method.ok());  // our own route table
     router->add_handler(
@@ -365,8 +417,8 @@ Status HttpServerImpl::Open() {
                                     .max_body_size(options_.read_limit_bytes))
       // Long polls and log follows answer late; their own deadlines live in the Controller.
       .handle_request_timeout(std::chrono::hours(24 * 365))
-      .read_next_http_message_timelimit(std::chrono::seconds(60))
-      .write_http_response_timelimit(std::chrono::seconds(60))
+      .read_next_http_message_timelimit(std::chrono::milliseconds(options_.read_timeout_ms))
+      .write_http_response_timelimit(std::chrono::milliseconds(options_.write_timeout_ms))
       .acceptor_post_bind_hook([this](asio::ip::tcp::acceptor& acceptor) {
         port_.store(acceptor.local_endpoint().port());
       });

@@ -1,6 +1,7 @@
 #pragma once
 // HttpServer: the RESTinio listener that serves a list of Routes on a thread pool.
 //
+// Every request is counted and timed by route and status code (see HttpServerOptions::metrics).
 // Every request first passes the server's own checks: a body larger than max_body_bytes gets
 // 413 resource_exhausted (field "body"); a malformed query string 400 (field "query"); an
 // unknown path 404 not_found; a known path with another method 405 (with an Allow header).
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "api/http_types.h"
+#include "common/metrics.h"
 #include "common/result.h"
 
 namespace fastgpu::api {
@@ -27,6 +29,11 @@ struct HttpServerOptions {
   uint64_t max_body_bytes = 1 << 20;     // larger bodies: 413 JSON
   uint64_t read_limit_bytes = 16 << 20;  // larger bodies: connection dropped
   int64_t graceful_stop_ms = 2000;       // Stop() waits this long for answers to drain
+  int64_t read_timeout_ms = 30000;       // a request must arrive whole within this (slow clients)
+  int64_t write_timeout_ms = 30000;      // an answer must be written within this
+  // fastgpu_http_requests_total{method,route,code} and fastgpu_http_request_seconds{method,
+  // route} go here; nullptr: nowhere. Must outlive the server.
+  metrics::Registry* metrics = nullptr;
 };
 
 class HttpServer {

@@ -22,10 +22,13 @@ struct HttpRequest {
   std::string remote;              // the client's "address:port"
   std::vector<std::pair<std::string, std::string>> route_params;  // {"id", "12"}
   std::vector<std::pair<std::string, std::string>> query;         // decoded, in order
+  std::vector<std::pair<std::string_view, std::string_view>> headers;  // all, as sent
 
   // The route parameter / first query parameter with this name; nullopt when absent.
   std::optional<std::string_view> Param(std::string_view name) const;
   std::optional<std::string_view> Query(std::string_view name) const;
+  // The first header with this name (compared without case); nullopt when absent.
+  std::optional<std::string_view> Header(std::string_view name) const;
 };
 
 struct HttpResponse {

@@ -259,55 +259,85 @@ std::string EncodeJobPage(const control::JobPage& page) {
   return DumpOut(j);
 }
 
+namespace {
+
+Out NodeJson(const control::NodeView& n) {
+  const core::NodeSpec& spec = n.record.spec;
+  Out o = Out::object();
+  o["name"] = spec.name;
+  o["state"] = n.state;
+  o["ready"] = n.ready;
+  o["cordoned"] = n.record.cordoned;
+  o["draining"] = n.record.draining;
+  o["jobs"] = n.jobs;
+  o["simulated"] = n.record.simulated;
+  o["cpu_milli"] = spec.cpu_milli;
+  o["memory_mib"] = spec.memory_mib;
+  o["labels"] = Out::object();
+  for (const auto& [k, v] : spec.labels) o["labels"][k] = v;
+  o["last_seen_ms"] = n.record.last_seen_ms;
+  o["devices"] = Out::array();
+  for (const core::DeviceSpec& d : spec.devices) {
+    Out dj = Out::object();
+    dj["index"] = d.index;
+    dj["uuid"] = d.uuid;
+    dj["model"] = d.model;
+    dj["memory_mib"] = d.memory_mib;
+    dj["healthy"] = d.healthy;
+    dj["health"] = "";
+    dj["telemetry"] = nullptr;
+    for (const core::DeviceTelemetry& t : n.telemetry.devices) {
+      if (t.index != d.index) continue;
+      dj["health"] = t.health;
+      dj["telemetry"] = EncodeDeviceTelemetry(t);
+    }
+    o["devices"].push_back(std::move(dj));
+  }
+  o["telemetry_ms"] = n.telemetry.sampled_ms;
+  o["gpu_jobs"] = Out::array();
+  for (const core::JobGpuMemory& m : n.telemetry.jobs) {
+    Out mj = Out::object();
+    mj["job"] = m.job;
+    mj["attempt"] = m.attempt;
+    mj["gpu_memory_peak_mib"] = m.peak_mib;
+    o["gpu_jobs"].push_back(std::move(mj));
+  }
+  if (n.status) {
+    o["health_message"] = n.status->health_message;
+    o["isolation"] = Out::object();
+    for (const auto& [k, v] : n.status->isolation) o["isolation"][k] = v;
+    o["isolates_tenants"] = n.status->isolates_tenants;
+    o["warnings"] = n.status->warnings;
+  }
+  return o;
+}
+
+}  // namespace
+
 std::string EncodeNodes(const std::vector<control::NodeView>& nodes) {
   Out j = Out::object();
   j["nodes"] = Out::array();
-  for (const control::NodeView& n : nodes) {
-    const core::NodeSpec& spec = n.record.spec;
+  for (const control::NodeView& n : nodes) j["nodes"].push_back(NodeJson(n));
+  return DumpOut(j);
+}
+
+std::string EncodeNode(const control::NodeView& node) { return DumpOut(NodeJson(node)); }
+
+std::string EncodeEvents(core::JobId job, const std::vector<store::JobEvent>& events) {
+  Out j = Out::object();
+  j["job"] = job;
+  j["events"] = Out::array();
+  for (const store::JobEvent& e : events) {
     Out o = Out::object();
-    o["name"] = spec.name;
-    const bool healthy = !n.status || n.status->healthy;
-    o["state"] = !n.ready ? "not_ready" : healthy ? "ready" : "unhealthy";
-    o["simulated"] = n.record.simulated;
-    o["cpu_milli"] = spec.cpu_milli;
-    o["memory_mib"] = spec.memory_mib;
-    o["labels"] = Out::object();
-    for (const auto& [k, v] : spec.labels) o["labels"][k] = v;
-    o["last_seen_ms"] = n.record.last_seen_ms;
-    o["devices"] = Out::array();
-    for (const core::DeviceSpec& d : spec.devices) {
-      Out dj = Out::object();
-      dj["index"] = d.index;
-      dj["uuid"] = d.uuid;
-      dj["model"] = d.model;
-      dj["memory_mib"] = d.memory_mib;
-      dj["healthy"] = d.healthy;
-      dj["health"] = "";
-      dj["telemetry"] = nullptr;
-      for (const core::DeviceTelemetry& t : n.telemetry.devices) {
-        if (t.index != d.index) continue;
-        dj["health"] = t.health;
-        dj["telemetry"] = EncodeDeviceTelemetry(t);
-      }
-      o["devices"].push_back(std::move(dj));
-    }
-    o["telemetry_ms"] = n.telemetry.sampled_ms;
-    o["gpu_jobs"] = Out::array();
-    for (const core::JobGpuMemory& m : n.telemetry.jobs) {
-      Out mj = Out::object();
-      mj["job"] = m.job;
-      mj["attempt"] = m.attempt;
-      mj["gpu_memory_peak_mib"] = m.peak_mib;
-      o["gpu_jobs"].push_back(std::move(mj));
-    }
-    if (n.status) {
-      o["health_message"] = n.status->health_message;
-      o["isolation"] = Out::object();
-      for (const auto& [k, v] : n.status->isolation) o["isolation"][k] = v;
-      o["isolates_tenants"] = n.status->isolates_tenants;
-      o["warnings"] = n.status->warnings;
-    }
-    j["nodes"].push_back(std::move(o));
+    o["type"] = e.type;
+    o["time_ms"] = e.time_ms;
+    o["state"] = e.state;
+    o["attempt"] = e.attempt;
+    o["node"] = e.node.empty() ? Out() : Out(e.node);
+    o["devices"] = e.devices;
+    o["reason"] = e.reason;
+    o["exit_code"] = OptionalInt(e.exit_code);
+    j["events"].push_back(std::move(o));
   }
   return DumpOut(j);
 }

@@ -37,6 +37,11 @@ std::string EncodeJob(const control::JobView& job);
 std::string EncodeJobPage(const control::JobPage& page);
 // {"nodes":[...]}
 std::string EncodeNodes(const std::vector<control::NodeView>& nodes);
+// One node object: {"name","state","ready","cordoned","draining","jobs",...}
+std::string EncodeNode(const control::NodeView& node);
+// {"job":ID,"events":[{"type","time_ms","state","attempt","node","devices","reason",
+// "exit_code"}...]}
+std::string EncodeEvents(core::JobId job, const std::vector<store::JobEvent>& events);
 // {"gpus":[...],"summary":{...}}
 std::string EncodePool(const control::PoolView& pool);
 
@@ -44,8 +49,9 @@ std::string EncodePool(const control::PoolView& pool);
 
 // POST /v1/agent/register body -> NodeRecord (spec, simulated); devices sorted by index.
 Result<core::NodeRecord> ParseRegisterRequest(std::string_view body);
-// {"node":NAME,"heartbeat_ms":H}
-std::string EncodeRegisterReply(const std::string& node, int64_t heartbeat_ms);
+// {"node":NAME,"heartbeat_ms":H,"node_grace_ms":G}
+std::string EncodeRegisterReply(const std::string& node, int64_t heartbeat_ms,
+                                int64_t node_grace_ms);
 
 struct ReportRequest {
   std::string node;

@@ -173,10 +173,12 @@ Result<core::NodeRecord> ParseRegisterRequest(std::string_view body) {
   return node;
 }
 
-std::string EncodeRegisterReply(const std::string& node, int64_t heartbeat_ms) {
+std::string EncodeRegisterReply(const std::string& node, int64_t heartbeat_ms,
+                                int64_t node_grace_ms) {
   Out j = Out::object();
   j["node"] = node;
   j["heartbeat_ms"] = heartbeat_ms;
+  j["node_grace_ms"] = node_grace_ms;
   return Dump(j);
 }
 

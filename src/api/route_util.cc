@@ -1,8 +1,10 @@
 #include "api/route_util.h"
 
+#include <cctype>
 #include <charconv>
 #include <limits>
 
+#include "api/rate_limiter.h"
 #include "api/status_http.h"
 
 namespace fastgpu::api {
@@ -21,6 +23,19 @@ std::optional<std::string_view> HttpRequest::Query(std::string_view name) const 
   return std::nullopt;
 }
 
+std::optional<std::string_view> HttpRequest::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; same && i < k.size(); ++i) {
+      same = std::tolower(static_cast<unsigned char>(k[i])) ==
+             std::tolower(static_cast<unsigned char>(name[i]));
+    }
+    if (same) return v;
+  }
+  return std::nullopt;
+}
+
 HttpResponse JsonResponse(int status, std::string body) {
   HttpResponse r;
   r.status = status;
@@ -29,7 +44,11 @@ HttpResponse JsonResponse(int status, std::string body) {
 }
 
 HttpResponse ErrorResponse(const Status& status) {
-  return JsonResponse(HttpStatusFor(status), ErrorBody(status));
+  HttpResponse r = JsonResponse(HttpStatusFor(status), ErrorBody(status));
+  if (r.status == 429)
+    r.headers.emplace_back("Retry-After", std::to_string(RetryAfterSeconds(status.message())));
+  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
 Result<std::string_view> BearerToken(const HttpRequest& request) {
@@ -50,9 +69,11 @@ Result<std::string_view> BearerToken(const HttpRequest& request) {
 }
 
 Result<control::Caller> AuthenticateUser(control::Controller& controller,
-                                         const HttpRequest& request) {
+                                         const HttpRequest& request, RateLimiter* limiter) {
   FG_ASSIGN_OR_RETURN(std::string_view key, BearerToken(request));
-  return controller.Authenticate(key);
+  FG_ASSIGN_OR_RETURN(control::Caller caller, controller.Authenticate(key));
+  if (limiter != nullptr) FG_RETURN_IF_ERROR(limiter->Allow(caller.key_prefix));
+  return caller;
 }
 
 Status AuthenticateAgent(control::Controller& controller, const HttpRequest& request) {

@@ -14,12 +14,14 @@
 
 namespace fastgpu::api {
 
-HttpResponse JsonResponse(int status, std::string body);
+class RateLimiter;
 
-// The status's HTTP code and error body (status_http.h).
+HttpResponse JsonResponse(int status, std::string body);
+// The status's HTTP code and error body (status_http.h). A 429 carries Retry-After with the
+// wait the rate limiter named (rate_limiter.h); a 503 carries Retry-After: 1.
 HttpResponse ErrorResponse(const Status& status);
 
-// Wraps a handler that answers synchronously with Result<HttpResponse>.
+// A route handler from a function that answers at once with Result<HttpResponse>.
 template <typename Fn>
 RouteHandler Sync(Fn fn) {
   return [fn = std::move(fn)](const HttpRequest& request, std::shared_ptr<Responder> out) {
@@ -31,9 +33,11 @@ RouteHandler Sync(Fn fn) {
 // The token of an "Authorization: Bearer <token>" header; Unauthenticated when missing or of
 // another scheme.
 Result<std::string_view> BearerToken(const HttpRequest& request);
-// A user caller from the API key; Unauthenticated when missing or wrong.
+// A user caller from the API key; Unauthenticated when missing or wrong; ResourceExhausted
+// (429) when the key is over its rate limit (limiter may be null: no limit).
 Result<control::Caller> AuthenticateUser(control::Controller& controller,
-                                         const HttpRequest& request);
+                                         const HttpRequest& request,
+                                         RateLimiter* limiter = nullptr);
 // OK when the join token is right; Unauthenticated otherwise.
 Status AuthenticateAgent(control::Controller& controller, const HttpRequest& request);
 

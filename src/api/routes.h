@@ -11,15 +11,24 @@
 
 namespace fastgpu::api {
 
+class RateLimiter;
+
 struct RouteOptions {
   int64_t heartbeat_ms = 2000;            // told to agents at register
+  int64_t node_grace_ms = 10000;          // told to agents at register (they fence after it)
   int64_t max_log_read_bytes = 64 << 20;  // one non-follow log read
   int64_t max_desired_wait_ms = 30000;    // long poll cap
+  RateLimiter* limiter = nullptr;         // per-key limits of the user API; nullptr: none
+  metrics::Registry* metrics = nullptr;   // served at GET /metrics; nullptr: no such route
 };
 
-// User API (Bearer API key), /healthz and /gpu/resource, with the tenant API; every mutating
-// route is Audited(). `controller` must outlive the routes.
+// User API (Bearer API key), /healthz, /metrics and /gpu/resource, with the tenant API; every
+// mutating route is Audited(). `controller` (and the options' limiter and metrics) must outlive
+// the routes.
 std::vector<Route> UserRoutes(control::Controller& controller, const RouteOptions& options);
+// Node routes of the user API: GET /v1/nodes[/:name], POST /v1/nodes/:name/{cordon,uncordon,
+// drain}.
+std::vector<Route> NodeRoutes(control::Controller& controller, const RouteOptions& options);
 // Tenant API (keys, tenants, audit, whoami); part of UserRoutes().
 std::vector<Route> TenantRoutes(control::Controller& controller);
 // `route` with every non-GET request recorded in the audit log (who, what, when, from where,

@@ -18,29 +18,46 @@ using ResponderPtr = std::shared_ptr<Responder>;
 constexpr int64_t kMaxI64 = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMaxI32 = std::numeric_limits<int32_t>::max();
 
-Result<HttpResponse> Register(Controller& c, const RouteOptions& options,
-                              const HttpRequest& request) {
-  FG_RETURN_IF_ERROR(AuthenticateAgent(c, request));
-  FG_ASSIGN_OR_RETURN(core::NodeRecord node, ParseRegisterRequest(request.body));
-  const std::string name = node.spec.name;
-  FG_RETURN_IF_ERROR(c.RegisterNode(std::move(node)));
-  return JsonResponse(200, EncodeRegisterReply(name, options.heartbeat_ms));
+void Register(Controller& c, const RouteOptions& options, const HttpRequest& request,
+              ResponderPtr out) {
+  if (Status auth = AuthenticateAgent(c, request); !auth.ok()) {
+    return out->Send(ErrorResponse(auth));
+  }
+  Result<core::NodeRecord> node = ParseRegisterRequest(request.body);
+  if (!node.ok()) return out->Send(ErrorResponse(node.error()));
+  std::string name = node->spec.name;
+  c.RegisterNode(std::move(node).value(),
+                 [out, name = std::move(name), options](Status st) {
+                   out->Send(st.ok() ? JsonResponse(200, EncodeRegisterReply(
+                                                             name, options.heartbeat_ms,
+                                                             options.node_grace_ms))
+                                     : ErrorResponse(st));
+                 });
 }
 
-Result<HttpResponse> Report(Controller& c, const HttpRequest& request) {
-  FG_RETURN_IF_ERROR(AuthenticateAgent(c, request));
-  FG_ASSIGN_OR_RETURN(ReportRequest report, ParseReportRequest(request.body));
-  if (report.node_status) FG_RETURN_IF_ERROR(c.SetNodeStatus(report.node, *report.node_status));
-  FG_ASSIGN_OR_RETURN(std::vector<control::AttemptKey> acked,
-                      c.Report(report.node, report.attempts));
-  if (report.telemetry) {
-    // The attempts are committed: a telemetry failure (the store refusing a health change)
-    // must not hide their acks; the next heartbeat sends the telemetry again.
-    if (Status st = c.ReportTelemetry(report.node, std::move(*report.telemetry)); !st.ok()) {
-      spdlog::warn("telemetry from {}: {}", report.node, st.ToString());
+void Report(Controller& c, const HttpRequest& request, ResponderPtr out) {
+  if (Status auth = AuthenticateAgent(c, request); !auth.ok()) {
+    return out->Send(ErrorResponse(auth));
+  }
+  Result<ReportRequest> report = ParseReportRequest(request.body);
+  if (!report.ok()) return out->Send(ErrorResponse(report.error()));
+  if (report->node_status) {
+    if (Status st = c.SetNodeStatus(report->node, *report->node_status); !st.ok()) {
+      return out->Send(ErrorResponse(st));
     }
   }
-  return JsonResponse(200, EncodeAck(acked));
+  if (report->telemetry) {
+    // Taken at once (memory); a health change it brings is committed on its own, and a
+    // failure there must not hide the attempts' acks: the next heartbeat sends it again.
+    if (Status st = c.ReportTelemetry(report->node, std::move(*report->telemetry)); !st.ok()) {
+      spdlog::warn("telemetry from {}: {}", report->node, st.ToString());
+    }
+  }
+  c.Report(report->node, std::move(report->attempts),
+           [out](Result<std::vector<control::AttemptKey>> acked) {
+             out->Send(acked.ok() ? JsonResponse(200, EncodeAck(*acked))
+                                  : ErrorResponse(acked.error()));
+           });
 }
 
 Result<HttpResponse> AppendLogs(Controller& c, const HttpRequest& request) {
@@ -84,22 +101,19 @@ void WatchDesired(Controller& c, const RouteOptions& options, const HttpRequest&
 
 std::vector<Route> AgentRoutes(Controller& c, const RouteOptions& options) {
   std::vector<Route> routes;
-  auto sync = [](auto fn) -> RouteHandler {
-    return [fn = std::move(fn)](const HttpRequest& request, ResponderPtr out) {
-      Result<HttpResponse> response = fn(request);
-      out->Send(response.ok() ? std::move(response).value() : ErrorResponse(response.error()));
-    };
-  };
   routes.push_back({"POST", "/v1/agent/register",
-                    sync([&c, options](const HttpRequest& r) { return Register(c, options, r); })});
+                    [&c, options](const HttpRequest& r, ResponderPtr out) {
+                      Register(c, options, r, std::move(out));
+                    }});
   routes.push_back(
       {"GET", "/v1/agent/desired", [&c, options](const HttpRequest& r, ResponderPtr out) {
          WatchDesired(c, options, r, std::move(out));
        }});
+  routes.push_back({"POST", "/v1/agent/report", [&c](const HttpRequest& r, ResponderPtr out) {
+                      Report(c, r, std::move(out));
+                    }});
   routes.push_back(
-      {"POST", "/v1/agent/report", sync([&c](const HttpRequest& r) { return Report(c, r); })});
-  routes.push_back(
-      {"POST", "/v1/agent/logs", sync([&c](const HttpRequest& r) { return AppendLogs(c, r); })});
+      {"POST", "/v1/agent/logs", Sync([&c](const HttpRequest& r) { return AppendLogs(c, r); })});
   return routes;
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "api/json_codec.h"
+#include "api/rate_limiter.h"
 #include "api/route_util.h"
 #include "api/routes.h"
 
@@ -14,6 +15,7 @@ using control::Controller;
 using ResponderPtr = std::shared_ptr<Responder>;
 constexpr int64_t kMaxI64 = std::numeric_limits<int64_t>::max();
 constexpr char kJobStateHeader[] = "X-Fastgpu-Job-State";
+constexpr char kIdempotencyKey[] = "Idempotency-Key";
 
 Result<store::JobFilter> ParseJobFilter(const HttpRequest& request) {
   store::JobFilter filter;
@@ -47,7 +49,7 @@ Result<store::JobFilter> ParseJobFilter(const HttpRequest& request) {
 void GetLogs(Controller& c, const RouteOptions& options, const HttpRequest& request,
              ResponderPtr out) {
   auto fail = [&out](const Status& s) { out->Send(ErrorResponse(s)); };
-  Result<control::Caller> caller = AuthenticateUser(c, request);
+  Result<control::Caller> caller = AuthenticateUser(c, request, options.limiter);
   if (!caller.ok()) return fail(caller.error());
   Result<core::JobId> id = JobIdParam(request);
   if (!id.ok()) return fail(id.error());
@@ -86,6 +88,33 @@ void GetLogs(Controller& c, const RouteOptions& options, const HttpRequest& requ
   out->StartStream(std::move(head));  // headers now, even before the first bytes
 }
 
+// Sends the job of a JobDone as `status` (201 for a submit, 200 else), or the error.
+Controller::JobDone JobAnswer(ResponderPtr out, int status) {
+  return [out = std::move(out), status](Result<control::JobView> job) {
+    out->Send(job.ok() ? JsonResponse(status, EncodeJob(*job)) : ErrorResponse(job.error()));
+  };
+}
+
+void SubmitJob(Controller& c, const RouteOptions& options, const HttpRequest& r, ResponderPtr out) {
+  Result<control::Caller> caller = AuthenticateUser(c, r, options.limiter);
+  if (!caller.ok()) return out->Send(ErrorResponse(caller.error()));
+  Result<core::JobSpec> spec = ParseSubmitRequest(r.body);
+  if (!spec.ok()) return out->Send(ErrorResponse(spec.error()));
+  control::SubmitOptions submit;
+  if (std::optional<std::string_view> key = r.Header(kIdempotencyKey)) {
+    submit.idempotency_key = std::string(*key);
+  }
+  c.Submit(*caller, std::move(spec).value(), submit, JobAnswer(std::move(out), 201));
+}
+
+void CancelJob(Controller& c, const RouteOptions& options, const HttpRequest& r, ResponderPtr out) {
+  Result<control::Caller> caller = AuthenticateUser(c, r, options.limiter);
+  if (!caller.ok()) return out->Send(ErrorResponse(caller.error()));
+  Result<core::JobId> id = JobIdParam(r);
+  if (!id.ok()) return out->Send(ErrorResponse(id.error()));
+  c.Cancel(*caller, *id, JobAnswer(std::move(out), 200));
+}
+
 }  // namespace
 
 std::vector<Route> UserRoutes(Controller& c, const RouteOptions& options) {
@@ -93,41 +122,52 @@ std::vector<Route> UserRoutes(Controller& c, const RouteOptions& options) {
   routes.push_back({"GET", "/healthz", Sync([](const HttpRequest&) -> Result<HttpResponse> {
                       return JsonResponse(200, R"({"status":"ok"})");
                     })});
-  routes.push_back({"POST", "/v1/jobs", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
-                      FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
-                      FG_ASSIGN_OR_RETURN(core::JobSpec spec, ParseSubmitRequest(r.body));
-                      FG_ASSIGN_OR_RETURN(control::JobView job, c.Submit(caller, std::move(spec)));
-                      return JsonResponse(201, EncodeJob(job));
-                    })});
-  routes.push_back({"GET", "/v1/jobs", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
-                      FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
-                      FG_ASSIGN_OR_RETURN(store::JobFilter filter, ParseJobFilter(r));
-                      FG_ASSIGN_OR_RETURN(control::JobPage page, c.ListJobs(caller, filter));
-                      return JsonResponse(200, EncodeJobPage(page));
-                    })});
-  routes.push_back({"GET", "/v1/jobs/:id", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
-                      FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
-                      FG_ASSIGN_OR_RETURN(core::JobId id, JobIdParam(r));
-                      FG_ASSIGN_OR_RETURN(control::JobView job, c.GetJob(caller, id));
-                      return JsonResponse(200, EncodeJob(job));
-                    })});
+  if (metrics::Registry* registry = options.metrics) {
+    routes.push_back(
+        {"GET", "/metrics", Sync([registry](const HttpRequest&) -> Result<HttpResponse> {
+           HttpResponse r;
+           r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+           r.body = registry->Render();
+           return r;
+         })});
+  }
+  routes.push_back({"POST", "/v1/jobs", [&c, options](const HttpRequest& r, ResponderPtr out) {
+                      SubmitJob(c, options, r, std::move(out));
+                    }});
+  RateLimiter* limiter = options.limiter;
   routes.push_back(
-      {"POST", "/v1/jobs/:id/cancel", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
-         FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
+      {"GET", "/v1/jobs", Sync([&c, limiter](const HttpRequest& r) -> Result<HttpResponse> {
+         FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r, limiter));
+         FG_ASSIGN_OR_RETURN(store::JobFilter filter, ParseJobFilter(r));
+         FG_ASSIGN_OR_RETURN(control::JobPage page, c.ListJobs(caller, filter));
+         return JsonResponse(200, EncodeJobPage(page));
+       })});
+  routes.push_back(
+      {"GET", "/v1/jobs/:id", Sync([&c, limiter](const HttpRequest& r) -> Result<HttpResponse> {
+         FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r, limiter));
          FG_ASSIGN_OR_RETURN(core::JobId id, JobIdParam(r));
-         FG_ASSIGN_OR_RETURN(control::JobView job, c.Cancel(caller, id));
+         FG_ASSIGN_OR_RETURN(control::JobView job, c.GetJob(caller, id));
          return JsonResponse(200, EncodeJob(job));
        })});
+  routes.push_back(
+      {"POST", "/v1/jobs/:id/cancel", [&c, options](const HttpRequest& r, ResponderPtr out) {
+         CancelJob(c, options, r, std::move(out));
+       }});
+  routes.push_back({"GET", "/v1/jobs/:id/events",
+                    Sync([&c, limiter](const HttpRequest& r) -> Result<HttpResponse> {
+                      FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r, limiter));
+                      FG_ASSIGN_OR_RETURN(core::JobId id, JobIdParam(r));
+                      FG_ASSIGN_OR_RETURN(std::vector<store::JobEvent> events,
+                                          c.JobEvents(caller, id));
+                      return JsonResponse(200, EncodeEvents(id, events));
+                    })});
   routes.push_back(
       {"GET", "/v1/jobs/:id/logs", [&c, options](const HttpRequest& r, ResponderPtr out) {
          GetLogs(c, options, r, std::move(out));
        }});
-  routes.push_back({"GET", "/v1/nodes", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
-                      FG_RETURN_IF_ERROR(AuthenticateUser(c, r).status());
-                      return JsonResponse(200, EncodeNodes(c.ListNodes()));
-                    })});
-  auto pool = Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
-    FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
+  for (Route& route : NodeRoutes(c, options)) routes.push_back(std::move(route));
+  auto pool = Sync([&c, limiter](const HttpRequest& r) -> Result<HttpResponse> {
+    FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r, limiter));
     return JsonResponse(200, EncodePool(c.Pool(caller)));
   });
   routes.push_back({"GET", "/v1/gpus", pool});

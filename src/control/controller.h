@@ -6,9 +6,17 @@
 // Level-triggered: it stores *desired* attempts per node; agents report *actual* attempts;
 // Report() reconciles. Duplicate or stale reports are harmless.
 //
-// Safe for concurrent use (one internal mutex). Callbacks passed in are invoked without the
-// mutex held, possibly on another thread (the caller of Tick() or of the call that changed
-// state), exactly once unless said otherwise.
+// Durable: a change is answered (its callback runs) only after the store has committed it.
+// Changes go to one writer (store::GroupCommitter) that groups the changes of concurrent callers
+// into one transaction; the in-memory state follows each commit, so what reads return has been
+// committed, and reads never wait for a commit in progress. The scheduler runs on its own
+// thread whenever the queue or the free capacity changed, and its decisions are committed
+// before any agent is told of them, so nothing runs that a restart would not know about.
+//
+// Safe for concurrent use. Callbacks passed in are invoked without the controller's lock held,
+// exactly once, possibly on another thread (the store writer's, the caller of Tick(), or the
+// caller itself when the answer is known at once). Callbacks must not call the blocking
+// conveniences (the non-virtual Submit/Cancel/RegisterNode/Report) of the same controller.
 
 #include <cstdint>
 #include <functional>
@@ -20,6 +28,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "common/result.h"
 #include "core/model/job.h"
 #include "core/model/telemetry.h"
@@ -32,8 +41,16 @@ struct ControllerOptions {
   std::string data_dir;             // logs go to data_dir/logs
   std::string policy;               // placement policy name; "": the default (the best one)
   core::QueueOptions queue;         // tenants' weights and quotas, sorter, backfill, preemption
-  int64_t node_grace_ms = 10000;    // heartbeat silence after which a node is not ready
+  int64_t node_grace_ms = 10000;    // heartbeat silence after which a node is lost
   int64_t heartbeat_ms = 2000;      // told to agents at register
+  int64_t idempotency_ttl_ms = 24 * 3600 * 1000;  // how long an Idempotency-Key is remembered
+  metrics::Registry* metrics = nullptr;  // fastgpu_* metrics go here; nullptr: nowhere
+};
+
+struct SubmitOptions {
+  // Idempotency-Key: a submit that repeats a key of the same tenant (within idempotency_ttl_ms)
+  // creates nothing and answers with the job the first one created. "": none.
+  std::string idempotency_key;
 };
 
 // Who is calling, from a verified API key. Roles and what they may do: control/roles.h.
@@ -86,12 +103,18 @@ struct NodeStatus {
 };
 
 struct NodeView {
-  core::NodeRecord record;
-  bool ready = false;
+  core::NodeRecord record;   // record.cordoned / record.draining: what an operator asked
+  bool ready = false;        // heartbeats arrive
   // The agent's last GPU telemetry (sampled_ms 0: none yet); kept in memory only.
   core::NodeTelemetry telemetry;
   std::optional<NodeStatus> status;  // absent until the agent has reported one
+  int32_t jobs = 0;          // jobs bound here (scheduled or running)
+  // "ready", "not_ready", "unhealthy" (its health check fails), "cordoned", "draining"
+  // (cordoned, jobs still running) or "drained".
+  std::string state;
 };
+
+enum class NodeAction { kCordon, kUncordon, kDrain };
 
 struct Allocation {
   core::JobId job = 0;
@@ -151,11 +174,13 @@ struct DesiredSet {
 
 class Controller {
  public:
-  // Recovers state from `store` (nodes, pending queue, bound jobs), creates data_dir/logs, and
-  // creates the first admin key and join token if the store has none (see FirstStartSecrets).
+  // Recovers state from `store` (nodes, pending queue, bound jobs), creates data_dir/logs,
+  // creates the first admin key and join token if the store has none (see FirstStartSecrets),
+  // starts the store writer and the scheduler threads and runs a first scheduling pass.
   // `store` and `clock` must outlive the controller.
   static Result<std::unique_ptr<Controller>> Open(const ControllerOptions& options,
                                                   store::Store& store, const Clock& clock);
+  // Shutdown(), then stops the threads.
   virtual ~Controller() = default;
 
   // Secrets created by this Open() on a fresh store (written by the caller to
@@ -166,7 +191,9 @@ class Controller {
   virtual Status SetJoinToken(const std::string& token) = 0;
 
   // --- auth ---
-  // Unauthenticated for a missing, malformed, unknown, revoked, expired or wrong key.
+  // Unauthenticated for a missing, malformed, unknown, revoked, expired or wrong key. Verified
+  // keys are cached (a hash compare per request); a key revoked through this controller is
+  // refused at once.
   virtual Result<Caller> Authenticate(std::string_view bearer_key) = 0;
   virtual Status AuthenticateAgent(std::string_view bearer_token) = 0;
 
@@ -189,20 +216,30 @@ class Controller {
   // Admins only: stores the tenant's quotas and budget; they apply to scheduling at once.
   // InvalidArgument naming the field for values out of range.
   virtual Result<TenantView> PutTenant(const Caller& caller, store::TenantRecord tenant) = 0;
-  // Appends one audit record (from the API layer, for every mutating request).
+  // Appends one audit record (from the API layer, for every mutating request). It is queued
+  // for the next group commit: durable a moment after this returns, never delaying an answer.
   virtual Status RecordAudit(store::AuditRecord record) = 0;
-  // Admins only, newest first.
+  // Admins only, newest first; includes every record queued before the call.
   virtual Result<std::vector<store::AuditRecord>> ListAudit(const Caller& caller,
                                                             store::AuditFilter filter) = 0;
 
   // --- jobs (tenant-scoped: non-admins see only their tenant's jobs; others are NotFound) ---
-  // Validates, checks feasibility, commits, then schedules. InvalidArgument naming the field.
-  // spec.tenant (when set) runs the job as that tenant: admins only, PermissionDenied else.
-  virtual Result<JobView> Submit(const Caller& caller, core::JobSpec spec) = 0;
+  using JobDone = std::function<void(Result<JobView>)>;
+  // Validates, checks feasibility, commits, then answers with the pending job; the scheduler
+  // places it right after. InvalidArgument naming the field; spec.tenant (when set) runs the
+  // job as that tenant: admins only, PermissionDenied else. A key already used by this tenant
+  // answers with the job of the first submit (as it is now), or FailedPrecondition when the
+  // spec differs; a malformed key is InvalidArgument (field "Idempotency-Key").
+  // Unavailable when the store cannot commit (e.g. its disk is full) or the server stops.
+  virtual void Submit(const Caller& caller, core::JobSpec spec, const SubmitOptions& options,
+                      JobDone done) = 0;
+  // FailedPrecondition when the job already ended.
+  virtual void Cancel(const Caller& caller, core::JobId id, JobDone done) = 0;
   virtual Result<JobPage> ListJobs(const Caller& caller, store::JobFilter filter) = 0;
   virtual Result<JobView> GetJob(const Caller& caller, core::JobId id) = 0;
-  // FailedPrecondition when the job already ended.
-  virtual Result<JobView> Cancel(const Caller& caller, core::JobId id) = 0;
+  // The job's history, oldest first. NotFound as GetJob.
+  virtual Result<std::vector<store::JobEvent>> JobEvents(const Caller& caller,
+                                                         core::JobId id) = 0;
 
   // --- logs ---
   // Up to max_bytes of the stream from offset. *job_ended is set when the job is terminal and
@@ -218,25 +255,36 @@ class Controller {
 
   // --- pool ---
   virtual std::vector<NodeView> ListNodes() = 0;
-  virtual PoolView Pool() = 0;
   // The pool as `caller` may see it: other tenants' allocations show tenant "" and job 0
   // unless the caller is an admin.
   virtual PoolView Pool(const Caller& caller) = 0;
+  // NotFound (field "name") for an unknown node.
+  virtual Result<NodeView> GetNode(const std::string& name) = 0;
+  virtual PoolView Pool() = 0;
+  // Cordon: no new jobs go to the node; uncordon undoes cordon and drain; drain: cordon, and
+  // the node shows "draining" until its jobs have ended, then "drained". Admins only
+  // (PermissionDenied); NotFound (field "name") for an unknown node. Survives restarts.
+  using NodeDone = std::function<void(Result<NodeView>)>;
+  virtual void SetNodeAction(const Caller& caller, const std::string& name, NodeAction action,
+                             NodeDone done) = 0;
 
   // --- agents ---
-  virtual Status RegisterNode(core::NodeRecord node) = 0;
+  using StatusDone = std::function<void(Status)>;
+  virtual void RegisterNode(core::NodeRecord node, StatusDone done) = 0;
   // Records what the agent says about its node (sent with each report, before Report()): an
-  // unhealthy node takes no new work until it is healthy again. NotFound for an unknown node.
-  virtual Status SetNodeStatus(const std::string& node, const NodeStatus& status) = 0;
-  // Applies reports (the heartbeat too) and returns the exited attempts now committed.
+  // unhealthy node takes no new work until it is healthy again. Memory only, at once.
   // NotFound for an unknown node.
-  virtual Result<std::vector<AttemptKey>> Report(const std::string& node,
-                                                 const std::vector<AttemptReport>& attempts) = 0;
-  // Takes a node's GPU telemetry (sent with its heartbeats) for the node and GPU views. A
-  // device whose `healthy` differs from the node's spec changes the spec (committed to the
-  // store): an unhealthy device gets no new work, and one healthy again is scheduled on.
-  // NotFound for an unknown node; the store's error when that commit fails (the telemetry is
-  // then not taken either, and the next heartbeat tries again).
+  virtual Status SetNodeStatus(const std::string& node, const NodeStatus& status) = 0;
+  // Applies reports (the heartbeat too) and answers with the exited attempts now committed.
+  // NotFound for an unknown node.
+  using ReportDone = std::function<void(Result<std::vector<AttemptKey>>)>;
+  virtual void Report(const std::string& node, std::vector<AttemptReport> attempts,
+                      ReportDone done) = 0;
+  // Takes a node's GPU telemetry (sent with its heartbeats) for the node and GPU views, at
+  // once. A device whose `healthy` differs from the node's spec changes the spec (committed
+  // through the writer): an unhealthy device gets no new work, and one healthy again is
+  // scheduled on. Should that commit fail, the next heartbeat tries again. NotFound for an
+  // unknown node.
   virtual Status ReportTelemetry(const std::string& node, core::NodeTelemetry telemetry) = 0;
   // Appends log bytes (see protocol.md). Returns the stored size; FailedPrecondition with the
   // stored size in *size_out when offset leaves a gap. NotFound for unknown node/job.
@@ -249,10 +297,27 @@ class Controller {
   virtual void WatchDesired(const std::string& node, int64_t version, int64_t wait_ms,
                             DesiredCallback done) = 0;
 
-  // Periodic work: expires long polls, marks silent nodes not ready. Call every ~100 ms.
+  // Periodic work: expires long polls, declares silent nodes lost (their attempts are requeued
+  // within the jobs' max_retries, else failed "node lost"), retries failed commits, forgets old
+  // idempotency keys. Call every ~100 ms.
   virtual void Tick() = 0;
-  // Completes every pending long poll and follow (for shutdown).
+  // Refuses new changes (Unavailable), completes every pending long poll and follow, and
+  // waits until every change already accepted is committed. Idempotent.
   virtual void Shutdown() = 0;
+
+  // Waits until every change made before the call is committed and applied, and the scheduler
+  // has planned with it and committed its decisions. For tests and tools; never from a callback.
+  virtual void Settle() = 0;
+
+  // --- blocking conveniences (tests, tools): the call above, waited for, then Settle(). ---
+  Result<JobView> Submit(const Caller& caller, core::JobSpec spec,
+                         const SubmitOptions& options = {});
+  Result<JobView> Cancel(const Caller& caller, core::JobId id);
+  Status RegisterNode(core::NodeRecord node);
+  Result<std::vector<AttemptKey>> Report(const std::string& node,
+                                         const std::vector<AttemptReport>& attempts);
+  Result<NodeView> SetNodeAction(const Caller& caller, const std::string& name,
+                                 NodeAction action);
 };
 
 }  // namespace fastgpu::control

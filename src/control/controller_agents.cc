@@ -1,4 +1,5 @@
-// The agent-facing calls of ControllerImpl: register, report, logs, long polls, ticks.
+// The agent-facing calls of ControllerImpl: register, report, logs, long polls, ticks, and the
+// loss of silent nodes.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@ namespace {
 
 constexpr int64_t kMaxWaitMs = 30000;
 constexpr size_t kMaxNodeName = 253;
+constexpr int64_t kExpiryPeriodMs = 60 * 1000;
 
 Status ValidateNode(core::NodeRecord& node) {
   const std::string& name = node.spec.name;
@@ -53,7 +55,6 @@ bool ControllerImpl::Healthy(const NodeEntry& entry) {
 }
 
 Status ControllerImpl::SetNodeStatus(const std::string& node, const NodeStatus& status) {
-  Deferred post;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = nodes_.find(node);
   if (it == nodes_.end()) return UnknownNode(node);
@@ -69,71 +70,67 @@ Status ControllerImpl::SetNodeStatus(const std::string& node, const NodeStatus& 
   } else {
     spdlog::warn("node {} is unhealthy ({}): no new work", node, status.health_message);
   }
-  if (entry.ready) {
-    FG_RETURN_IF_ERROR(state_.Apply(core::NodeReadiness{node, status.healthy}));
-    if (status.healthy) ScheduleLocked(post);
-  }
+  SyncReadinessLocked(entry);  // wakes the scheduler when it can take work again
   return Status::Ok();
 }
 
-Status ControllerImpl::RegisterNode(core::NodeRecord node) {
-  FG_RETURN_IF_ERROR(ValidateNode(node));
+void ControllerImpl::RegisterNode(core::NodeRecord node, StatusDone done) {
+  if (Status st = ValidateNode(node); !st.ok()) return done(st);
   Deferred post;
   std::lock_guard<std::mutex> lock(mu_);
-  const int64_t now = clock_.Now().ms;
-  auto existing = nodes_.find(node.spec.name);
-  node.registered_ms = existing != nodes_.end() ? existing->second.record.registered_ms : now;
-  node.last_seen_ms = now;
-  FG_RETURN_IF_ERROR(store_.UpsertNode(node));
-  FG_RETURN_IF_ERROR(state_.Apply(core::NodeUpserted{node.spec}));  // ready again
-  if (existing != nodes_.end() && !Healthy(existing->second)) {
-    state_.Apply(core::NodeReadiness{node.spec.name, false}).IgnoreError();  // still unhealthy
+  if (shutdown_) {
+    post.Add([done] { done(Unavailable("the server is shutting down")); });
+    return;
   }
-  const bool fresh = existing == nodes_.end();
-  NodeEntry& entry = nodes_[node.spec.name];
-  if (fresh) entry.version = version_base_;
-  entry.record = std::move(node);
-  entry.ready = true;
-  BumpLocked(entry, post);
-  ScheduleLocked(post);
-  return Status::Ok();
+  const int64_t now = clock_.Now().ms;
+  const core::NodeRecord* existing = CurrentNodeLocked(node.spec.name);
+  node.registered_ms = existing != nullptr ? existing->registered_ms : now;
+  // What an operator said survives an agent restart.
+  node.cordoned = existing != nullptr && existing->cordoned;
+  node.draining = existing != nullptr && existing->draining;
+  node.last_seen_ms = now;
+  Write write;
+  write.nodes.push_back(std::move(node));
+  write.nodes_alive = true;
+  write.done = std::move(done);
+  WriteLocked(std::move(write));
 }
 
-Result<std::vector<AttemptKey>> ControllerImpl::Report(const std::string& node,
-                                                       const std::vector<AttemptReport>& attempts) {
+void ControllerImpl::Report(const std::string& node, std::vector<AttemptReport> attempts,
+                            ReportDone done) {
   Deferred post;
   std::lock_guard<std::mutex> lock(mu_);
   auto node_it = nodes_.find(node);
-  if (node_it == nodes_.end()) return UnknownNode(node);
+  if (node_it == nodes_.end()) {
+    post.Add([done, node] { done(UnknownNode(node)); });
+    return;
+  }
   NodeEntry& entry = node_it->second;
   const int64_t now = clock_.Now().ms;
   entry.record.last_seen_ms = now;
-  bool reschedule = false;
   if (!entry.ready) {
-    if (Status st = state_.Apply(core::NodeReadiness{node, Healthy(entry)}); st.ok()) {
-      entry.ready = true;
-      reschedule = true;
-    }
+    spdlog::info("node {} is back", node);
+    entry.ready = true;
+    SyncReadinessLocked(entry);
   }
-
-  // Work on copies; memory follows only after the commit.
+  // New versions of the records, from the newest ones (a change may be in flight).
   std::map<core::JobId, core::JobRecord> changed;
   std::vector<AttemptKey> acks;
   std::set<core::JobId> reported;
   for (const AttemptReport& r : attempts) {
-    auto it = active_.find(r.job);
-    const bool expected = it != active_.end() && it->second.record.attempt == r.attempt &&
-                          it->second.record.placement && it->second.record.placement->node == node;
-    if (!expected) {  // terminal, unknown or stale: nothing to commit
+    const core::JobRecord* cur = CurrentLocked(r.job);
+    const bool expected = cur != nullptr && cur->attempt == r.attempt && cur->placement &&
+                          cur->placement->node == node && !core::IsTerminal(cur->state);
+    if (!expected) {  // terminal, unknown, moved or stale: nothing to commit
       if (r.exited) acks.push_back(AttemptKey{r.job, r.attempt});
       continue;
     }
-    core::JobRecord& rec = changed.try_emplace(r.job, it->second.record).first->second;
+    core::JobRecord& rec = changed.try_emplace(r.job, *cur).first->second;
     reported.insert(r.job);
     if (r.exited) {
       if (rec.preempting_for != 0 && !rec.cancel_requested) {
         ApplyPreempted(rec);
-      } else if (!core::IsTerminal(rec.state)) {
+      } else {
         ApplyExited(r, now, rec);
       }
       acks.push_back(AttemptKey{r.job, r.attempt});
@@ -144,38 +141,26 @@ Result<std::vector<AttemptKey>> ControllerImpl::Report(const std::string& node,
   // A victim the agent never started (still scheduled, absent from its full report) has
   // nothing to stop: it goes back to the queue at once.
   for (core::JobId id : entry.jobs) {
-    const core::JobRecord& rec = active_.at(id).record;
-    if (rec.preempting_for != 0 && !rec.cancel_requested &&
-        rec.state == core::JobState::kScheduled && !reported.contains(id)) {
-      ApplyPreempted(changed.try_emplace(id, rec).first->second);
+    const core::JobRecord* cur = CurrentLocked(id);
+    if (cur != nullptr && cur->preempting_for != 0 && !cur->cancel_requested &&
+        cur->state == core::JobState::kScheduled && !reported.contains(id)) {
+      ApplyPreempted(changed.try_emplace(id, *cur).first->second);
     }
   }
-  std::vector<core::JobRecord> updates;
+  Write write;
   for (auto& [id, rec] : changed) {
-    if (!(rec == active_.at(id).record)) updates.push_back(std::move(rec));
+    if (!(rec == *CurrentLocked(id))) write.jobs.push_back(std::move(rec));
   }
-  if (!updates.empty()) {
-    if (Status st = store_.UpdateJobs(updates); !st.ok()) {
-      spdlog::warn("report from {}: cannot commit {} jobs: {}", node, updates.size(),
-                   st.ToString());
-      return st;  // nothing acked: the agent reports again
-    }
+  if (write.jobs.empty()) {
+    post.Add([done, acks = std::move(acks)] { done(acks); });
+    return;
   }
-  for (core::JobRecord& rec : updates) {
-    const core::JobId id = rec.id;
-    const bool ended = core::IsTerminal(rec.state);
-    const bool requeued = rec.state == core::JobState::kPending;
-    active_.at(id).record = std::move(rec);
-    if (ended) {
-      ReleaseLocked(id, post);
-      reschedule = true;
-    } else if (requeued) {
-      RequeueLocked(id, post);
-      reschedule = true;
-    }
-  }
-  if (reschedule) ScheduleLocked(post);
-  return acks;
+  // Nothing is acked before its end is committed: on failure the agent reports again.
+  write.done = [done, acks = std::move(acks)](Status st) {
+    if (!st.ok()) return done(st);
+    done(acks);
+  };
+  WriteLocked(std::move(write));
 }
 
 Result<int64_t> ControllerImpl::AppendLog(const std::string& node, core::JobId job, int32_t attempt,
@@ -184,11 +169,11 @@ Result<int64_t> ControllerImpl::AppendLog(const std::string& node, core::JobId j
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!nodes_.contains(node)) return UnknownNode(node);
-    FG_ASSIGN_OR_RETURN(JobView view, ViewLocked(job));
-    if (attempt < 1 || attempt > view.record.attempt) {
-      return NotFound("job " + std::to_string(job) + " has no attempt " + std::to_string(attempt),
-                      "attempt");
-    }
+  }
+  FG_ASSIGN_OR_RETURN(JobView view, FindVisible(Caller{"", "admin", ""}, job));
+  if (attempt < 1 || attempt > view.record.attempt) {
+    return NotFound("job " + std::to_string(job) + " has no attempt " + std::to_string(attempt),
+                    "attempt");
   }
   // Outside mu_: file I/O, and followers are called on this thread.
   return logs_->Append(job, attempt, stream, offset, data, size_out);
@@ -212,44 +197,77 @@ void ControllerImpl::WatchDesired(const std::string& node, int64_t version, int6
   entry.waiters.push_back(Waiter{deadline, std::move(done)});
 }
 
+void ControllerImpl::CheckNodesLocked(int64_t now, Deferred& post) {
+  Write write;
+  for (auto& [name, entry] : nodes_) {
+    if (!entry.ready || now - entry.record.last_seen_ms <= options_.node_grace_ms) continue;
+    entry.ready = false;
+    SyncReadinessLocked(entry);
+    if (nodes_lost_) nodes_lost_->Inc();
+    spdlog::warn("node {} is lost: no report for {} ms; {} job(s) on it", name,
+                 now - entry.record.last_seen_ms, entry.jobs.size());
+    // Its attempts are lost: back to the queue within the jobs' retries, else failed. When the
+    // node returns, its desired set no longer lists them and its agent stops them.
+    for (core::JobId id : entry.jobs) {
+      const core::JobRecord* cur = CurrentLocked(id);
+      if (cur == nullptr || !cur->placement || cur->placement->node != name ||
+          core::IsTerminal(cur->state)) {
+        continue;
+      }
+      core::JobRecord rec = *cur;
+      ApplyNodeLost(name, now, rec);
+      write.jobs.push_back(std::move(rec));
+    }
+  }
+  (void)post;
+  if (!write.jobs.empty()) WriteLocked(std::move(write));
+}
+
 void ControllerImpl::Tick() {
   Deferred post;
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = clock_.Now().ms;
   for (auto& [name, entry] : nodes_) {
-    if (!entry.waiters.empty()) {
-      auto expired = std::stable_partition(entry.waiters.begin(), entry.waiters.end(),
-                                           [now](const Waiter& w) { return w.deadline_ms > now; });
-      if (expired != entry.waiters.end()) {
-        DesiredSet set = DesiredLocked(entry);
-        for (auto w = expired; w != entry.waiters.end(); ++w) {
-          post.Add([done = std::move(w->done), set] { done(set); });
-        }
-        entry.waiters.erase(expired, entry.waiters.end());
-      }
+    if (entry.waiters.empty()) continue;
+    auto expired = std::stable_partition(entry.waiters.begin(), entry.waiters.end(),
+                                         [now](const Waiter& w) { return w.deadline_ms > now; });
+    if (expired == entry.waiters.end()) continue;
+    DesiredSet set = DesiredLocked(entry);
+    for (auto w = expired; w != entry.waiters.end(); ++w) {
+      post.Add([done = std::move(w->done), set] { done(set); });
     }
-    if (entry.ready && now - entry.record.last_seen_ms > options_.node_grace_ms) {
-      if (Status st = state_.Apply(core::NodeReadiness{name, false}); st.ok()) {
-        entry.ready = false;
-        spdlog::warn("node {} is not ready: no report for {} ms", name,
-                     now - entry.record.last_seen_ms);
-      }
-    }
+    entry.waiters.erase(expired, entry.waiters.end());
   }
-  if (schedule_retry_) ScheduleLocked(post);
+  if (shutdown_) return;
+  CheckNodesLocked(now, post);
+  if (sched_dirty_ && !sched_in_flight_) sched_cv_.notify_one();
+  if (now >= next_expiry_ms_) {
+    next_expiry_ms_ = now + kExpiryPeriodMs;
+    const int64_t before = now - options_.idempotency_ttl_ms;
+    idempotency_.Expire(before);
+    Write write;
+    write.extra.expire_idempotency_before_ms = before;
+    if (before > 0) WriteLocked(std::move(write));
+  }
 }
 
 void ControllerImpl::Shutdown() {
-  Deferred post;
-  std::lock_guard<std::mutex> lock(mu_);
-  shutdown_ = true;
-  for (auto& [name, entry] : nodes_) {
-    if (entry.waiters.empty()) continue;
-    DesiredSet set = DesiredLocked(entry);
-    for (Waiter& w : entry.waiters) post.Add([done = std::move(w.done), set] { done(set); });
-    entry.waiters.clear();
+  {
+    Deferred post;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutdown_) return;
+    shutdown_ = true;
+    for (auto& [name, entry] : nodes_) {
+      if (entry.waiters.empty()) continue;
+      DesiredSet set = DesiredLocked(entry);
+      for (Waiter& w : entry.waiters) post.Add([done = std::move(w.done), set] { done(set); });
+      entry.waiters.clear();
+    }
+    post.AddAll(logs_->EndAll());
+    sched_cv_.notify_all();
+    idle_cv_.notify_all();
   }
-  post.AddAll(logs_->EndAll());
+  if (committer_) committer_->Flush();  // what was accepted is committed before we return
 }
 
 }  // namespace fastgpu::control

@@ -1,3 +1,4 @@
+// ControllerImpl: opening, recovery, secrets and authentication.
 #include "control/controller_impl.h"
 
 #include <spdlog/spdlog.h>
@@ -6,7 +7,6 @@
 #include <utility>
 
 #include "control/auth.h"
-#include "control/roles.h"
 #include "core/policy/placement_policy.h"
 
 namespace fastgpu::control {
@@ -56,20 +56,51 @@ ControllerImpl::ControllerImpl(const ControllerOptions& options, store::Store& s
       clock_(clock),
       scheduler_(std::move(scheduler)),
       logs_(std::move(logs)),
+      keys_(store),
       rng_(kRngSeed) {}
 
+ControllerImpl::~ControllerImpl() {
+  Shutdown();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  sched_cv_.notify_all();
+  idle_cv_.notify_all();
+  if (scheduler_thread_.joinable()) scheduler_thread_.join();
+  if (committer_) committer_->Stop();
+  if (options_.metrics != nullptr) options_.metrics->RemoveCollectors(this);
+}
+
 Status ControllerImpl::Init() {
-  Deferred post;
-  std::lock_guard<std::mutex> lock(mu_);
-  // Versions start past any a previous run could have handed out, so an agent's old version
-  // never matches by accident.
-  version_base_ = std::max<int64_t>(clock_.Now().ms, 0) * 1000 + 1;
-  FG_RETURN_IF_ERROR(EnsureSecretsLocked());
-  FG_ASSIGN_OR_RETURN(std::vector<store::TenantRecord> tenants, store_.ListTenants());
-  for (store::TenantRecord& t : tenants) tenants_[t.name] = std::move(t);
-  if (!tenants_.empty()) FG_RETURN_IF_ERROR(RebuildSchedulerLocked());
-  FG_RETURN_IF_ERROR(RecoverLocked());
-  ScheduleLocked(post);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Versions start past any a previous run could have handed out, so an agent's old version
+    // never matches by accident.
+    version_base_ = std::max<int64_t>(clock_.Now().ms, 0) * 1000 + 1;
+    FG_RETURN_IF_ERROR(EnsureSecretsLocked());
+    FG_ASSIGN_OR_RETURN(std::vector<store::TenantRecord> tenants, store_.ListTenants());
+    for (store::TenantRecord& t : tenants) tenants_[t.name] = std::move(t);
+    if (!tenants_.empty()) FG_RETURN_IF_ERROR(RebuildSchedulerLocked());
+    FG_RETURN_IF_ERROR(RecoverLocked());
+  }
+  // The writer applies a whole group of commits under one acquisition of mu_; what must run
+  // without it (callbacks, wake-ups) collects in group_post_ and runs after.
+  store::GroupCommitter::Options writer;
+  writer.before_callbacks = [this] { mu_.lock(); };
+  writer.after_callbacks = [this] {
+    Deferred post;
+    swap(post, group_post_);
+    mu_.unlock();
+  };  // post runs here, unlocked
+  committer_ = std::make_unique<store::GroupCommitter>(store_, writer, options_.metrics);
+  RegisterMetrics();
+  scheduler_thread_ = std::thread([this] { SchedulerLoop(); });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    MarkDirtyLocked();
+  }
+  Settle();
   return Status::Ok();
 }
 
@@ -95,9 +126,11 @@ Status ControllerImpl::EnsureSecretsLocked() {
 
 // Nodes come back ready with last seen = now: the grace period decides whether they are gone.
 // Bound jobs bind again; jobs bound to nodes that no longer exist go back to the queue (or end,
-// when a cancel was requested).
+// when a cancel was requested). Runs before the writer starts, so it commits directly.
 Status ControllerImpl::RecoverLocked() {
   const int64_t now = clock_.Now().ms;
+  FG_ASSIGN_OR_RETURN(core::JobId max_id, store_.MaxJobId());
+  next_id_ = max_id + 1;
   FG_ASSIGN_OR_RETURN(std::vector<core::NodeRecord> nodes, store_.ListNodes());
   for (core::NodeRecord& rec : nodes) {
     FG_RETURN_IF_ERROR(state_.Apply(core::NodeUpserted{rec.spec}));
@@ -105,16 +138,20 @@ Status ControllerImpl::RecoverLocked() {
     rec.last_seen_ms = now;
     entry.record = std::move(rec);
     entry.version = version_base_;
+    SyncReadinessLocked(entry);
   }
   // By id, which is submit order. ClusterState binds only queued jobs, so every job is queued
   // first and the bound ones are bound from the queue.
   FG_ASSIGN_OR_RETURN(std::vector<core::JobRecord> jobs, store_.ListActiveJobs());
-  std::vector<core::JobRecord> changed;
+  store::WriteBatch changed;
   for (core::JobRecord& rec : jobs) {
     FG_RETURN_IF_ERROR(state_.Apply(core::JobQueued{ToQueued(rec)}));
     const core::JobId id = rec.id;
     if (rec.state != core::JobState::kPending) {
-      if (rec.placement && BindLocked(rec, now).ok()) continue;
+      if (rec.placement && BindLocked(rec, now).ok()) {
+        active_[id] = JobView{std::move(rec), 0};
+        continue;
+      }
       spdlog::warn("job {}: its node {} is gone; {}", id,
                    rec.placement ? rec.placement->node : "(none)",
                    rec.cancel_requested ? "cancelled" : "requeued");
@@ -123,7 +160,7 @@ Status ControllerImpl::RecoverLocked() {
         rec.reason = "cancelled by user";
         rec.end_ms = now;
         FG_RETURN_IF_ERROR(state_.Apply(core::JobReleased{id}));
-        changed.push_back(std::move(rec));
+        changed.jobs.push_back(std::move(rec));
         continue;
       }
       rec.state = core::JobState::kPending;
@@ -131,11 +168,23 @@ Status ControllerImpl::RecoverLocked() {
       rec.placement.reset();
       rec.start_ms = 0;
       rec.reason.clear();
-      changed.push_back(rec);
+      changed.jobs.push_back(rec);
     }
+    queued_since_ms_[id] = now;
     active_[id] = JobView{std::move(rec), 0};
   }
-  if (!changed.empty()) FG_RETURN_IF_ERROR(store_.UpdateJobs(changed));
+  FG_RETURN_IF_ERROR(store_.Commit(changed));
+  FG_ASSIGN_OR_RETURN(auto counts, store_.CountJobsByState());
+  for (const auto& [state, n] : counts) {
+    if (core::IsTerminal(state)) ended_counts_[state] = n;
+  }
+  FG_ASSIGN_OR_RETURN(std::vector<store::IdempotencyRecord> keys,
+                      store_.ListIdempotencyKeys(now - options_.idempotency_ttl_ms));
+  for (store::IdempotencyRecord& r : keys) {
+    idempotency_.Insert(r.tenant, r.key,
+                        IdempotencyIndex::Entry{std::move(r.request_hash), r.job, r.created_ms,
+                                                /*committed=*/true, {}});
+  }
   return Status::Ok();
 }
 
@@ -154,8 +203,8 @@ Status ControllerImpl::SetJoinToken(const std::string& token) {
     }
   }
   const std::string hash = Sha256Hex(token);
-  std::lock_guard<std::mutex> lock(mu_);
   FG_RETURN_IF_ERROR(store_.PutMeta(kJoinTokenMetaKey, hash));
+  std::lock_guard<std::mutex> lock(mu_);
   join_hash_ = hash;
   // A token created by this start was replaced: what the caller writes out must still work.
   if (!secrets_.join_token.empty()) secrets_.join_token = token;
@@ -163,8 +212,7 @@ Status ControllerImpl::SetJoinToken(const std::string& token) {
 }
 
 Result<Caller> ControllerImpl::Authenticate(std::string_view bearer_key) {
-  FG_ASSIGN_OR_RETURN(store::ApiKeyRecord rec,
-                      VerifyApiKey(store_, bearer_key, clock_.Now().ms));
+  FG_ASSIGN_OR_RETURN(store::ApiKeyRecord rec, keys_.Verify(bearer_key, clock_.Now().ms));
   return Caller{rec.tenant, rec.role, rec.prefix, rec.user};
 }
 
@@ -174,171 +222,6 @@ Status ControllerImpl::AuthenticateAgent(std::string_view bearer_token) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!ConstantTimeEquals(hash, join_hash_)) return Unauthenticated("invalid join token");
   return Status::Ok();
-}
-
-void ControllerImpl::ScheduleLocked(Deferred& post) {
-  schedule_retry_ = false;
-  if (state_.queued().empty()) return;
-  const Instant now = clock_.Now();
-  std::vector<core::Decision> decisions = scheduler_->Plan(state_, now, rng_);
-  std::vector<core::JobRecord> updates;
-  for (core::Decision& d : decisions) {
-    auto it = active_.find(d.id);
-    if (it == active_.end()) continue;  // queued in state but unknown here: cannot happen
-    JobView& view = it->second;
-    if (d.verdict == core::Verdict::kWait) {
-      view.record.reason = std::move(d.reason);
-      view.queue_position = d.queue_position;
-      continue;
-    }
-    core::JobRecord rec = view.record;
-    if (d.verdict == core::Verdict::kPlaced) {
-      rec.state = core::JobState::kScheduled;
-      rec.attempt += 1;
-      rec.placement = std::move(d.placement);
-      rec.reason.clear();
-    } else if (d.verdict == core::Verdict::kPreempt) {
-      rec.preempting_for = d.for_job;
-      rec.reason = std::move(d.reason);
-    } else {
-      rec.state = core::JobState::kFailed;
-      rec.reason = std::move(d.reason);
-      rec.end_ms = now.ms;
-    }
-    updates.push_back(std::move(rec));
-  }
-  if (updates.empty()) return;
-  if (Status st = store_.UpdateJobs(updates); !st.ok()) {
-    spdlog::warn("scheduling: cannot commit {} decisions: {}", updates.size(), st.ToString());
-    schedule_retry_ = true;
-    return;
-  }
-  ApplyDecisionsLocked(std::move(updates), now.ms, post);
-}
-
-void ControllerImpl::ApplyDecisionsLocked(std::vector<core::JobRecord> updates, int64_t now_ms,
-                                          Deferred& post) {
-  std::set<std::string> woken;
-  for (core::JobRecord& rec : updates) {
-    const core::JobId id = rec.id;
-    if (rec.state == core::JobState::kFailed) {
-      active_[id].record = std::move(rec);
-      ReleaseLocked(id, post);
-      continue;
-    }
-    woken.insert(rec.placement->node);
-    if (rec.preempting_for != 0) {  // a victim: out of its node's desired set, so it stops
-      spdlog::info("job {}: preempted for job {}", id, rec.preempting_for);
-      if (Status st = state_.Apply(core::JobPreempting{id, rec.preempting_for}); !st.ok()) {
-        spdlog::error("job {}: preemption not applied: {}", id, st.ToString());
-      }
-      active_[id].record = std::move(rec);
-      continue;
-    }
-    // Leave the queue first: JobBound moves a queued job to bound.
-    if (Status st = BindLocked(rec, now_ms); !st.ok()) {
-      spdlog::error("scheduling: job {} committed but not bound: {}", id, st.ToString());
-    }
-    active_[id] = JobView{std::move(rec), 0};
-  }
-  for (const std::string& name : woken) {
-    auto node = nodes_.find(name);
-    if (node != nodes_.end()) BumpLocked(node->second, post);
-  }
-}
-
-Status ControllerImpl::BindLocked(const core::JobRecord& rec, int64_t now_ms) {
-  auto node = nodes_.find(rec.placement->node);
-  if (node == nodes_.end()) return NotFound("node " + rec.placement->node + " is not registered");
-  const int64_t bound_ms = rec.start_ms > 0 ? rec.start_ms : now_ms;
-  FG_RETURN_IF_ERROR(state_.Apply(core::JobBound{rec.id, *rec.placement, bound_ms}));
-  if (rec.preempting_for != 0) {
-    FG_RETURN_IF_ERROR(state_.Apply(core::JobPreempting{rec.id, rec.preempting_for}));
-  }
-  node->second.jobs.insert(rec.id);
-  active_[rec.id] = JobView{rec, 0};
-  return Status::Ok();
-}
-
-void ControllerImpl::ReleaseLocked(core::JobId id, Deferred& post) {
-  if (Status st = state_.Apply(core::JobReleased{id}); !st.ok()) {
-    spdlog::error("job {}: release failed: {}", id, st.ToString());
-  }
-  auto it = active_.find(id);
-  if (it != active_.end()) {
-    const std::optional<core::Placement>& placement = it->second.record.placement;
-    if (placement) {
-      auto node = nodes_.find(placement->node);
-      if (node != nodes_.end() && node->second.jobs.erase(id) > 0) {
-        BumpLocked(node->second, post);
-      }
-    }
-    active_.erase(it);
-  }
-  post.AddAll(logs_->MarkEnded(id));
-}
-
-void ControllerImpl::RequeueLocked(core::JobId id, Deferred& post) {
-  auto bound = state_.bound().find(id);
-  const std::string node = bound != state_.bound().end() ? bound->second.node : std::string();
-  if (Status st = state_.Apply(core::JobReleased{id}); !st.ok()) {
-    spdlog::error("job {}: release for requeue failed: {}", id, st.ToString());
-  }
-  auto entry = nodes_.find(node);
-  if (entry != nodes_.end() && entry->second.jobs.erase(id) > 0) BumpLocked(entry->second, post);
-  JobView& view = active_.at(id);
-  view.queue_position = 0;
-  if (Status st = state_.Apply(core::JobQueued{ToQueued(view.record)}); !st.ok()) {
-    spdlog::error("job {}: requeue failed: {}", id, st.ToString());
-  }
-  spdlog::info("job {}: preempted attempt stopped; back in the queue", id);
-}
-
-void ControllerImpl::BumpLocked(NodeEntry& node, Deferred& post) {
-  node.version += 1;
-  if (node.waiters.empty()) return;
-  DesiredSet set = DesiredLocked(node);
-  for (Waiter& w : node.waiters) {
-    post.Add([done = std::move(w.done), set] { done(set); });
-  }
-  node.waiters.clear();
-}
-
-DesiredSet ControllerImpl::DesiredLocked(const NodeEntry& node) const {
-  DesiredSet set;
-  set.version = node.version;
-  for (core::JobId id : node.jobs) {
-    auto it = active_.find(id);
-    if (it == active_.end()) continue;
-    const core::JobRecord& rec = it->second.record;
-    const bool live =
-        rec.state == core::JobState::kScheduled || rec.state == core::JobState::kRunning;
-    if (!live || rec.cancel_requested || rec.preempting_for != 0 || !rec.placement) continue;
-    set.attempts.push_back(
-        DesiredAttempt{rec.id, rec.attempt, rec.tenant, rec.spec, *rec.placement});
-  }
-  return set;
-}
-
-Result<JobView> ControllerImpl::ViewLocked(core::JobId id) {
-  auto it = active_.find(id);
-  if (it != active_.end()) return it->second;
-  Result<core::JobRecord> rec = store_.GetJob(id);
-  if (!rec.ok()) {
-    if (rec.error().code() == StatusCode::kNotFound) {
-      return NotFound("job " + std::to_string(id) + " not found", "id");
-    }
-    return rec.error();
-  }
-  return JobView{std::move(*rec), 0};
-}
-
-Result<JobView> ControllerImpl::FindVisibleLocked(const Caller& caller, core::JobId id) {
-  FG_ASSIGN_OR_RETURN(JobView view, ViewLocked(id));
-  if (!CanSeeJob(caller, view.record.tenant, view.record.key_prefix)) {
-    return NotFound("job " + std::to_string(id) + " not found", "id");
-  }
-  return view;
 }
 
 }  // namespace fastgpu::control

@@ -2,15 +2,29 @@
 // ControllerImpl: the Controller (see controller.h) over a Store, a core::ClusterState and a
 // core::Scheduler. Private to src/control; others use Controller::Open().
 //
-// One mutex guards everything below it. Every change is committed to the store before the
-// in-memory state (ClusterState, the active-job cache, node entries) follows it, so a failed
-// commit leaves memory as it was. Callbacks (long polls, log follows) are collected in a
-// Deferred while the mutex is held and run after it is released.
+// Memory follows the store. Every change is computed under mu_ from the newest version of the
+// records it touches (committed, or still in flight: in_flight_), handed to the one writer
+// (store::GroupCommitter) as a Write, and applied to the in-memory state (ClusterState, the
+// active-job cache, node entries) by OnCommitted() once the store has committed it. Only then
+// do its callbacks run, agents see new desired sets, and readers see the new records. A failed
+// commit fails its epoch (see group_commit.h): what was in flight is forgotten and memory is
+// left as the store has it.
 //
-// Split over controller_impl.cc (open, recovery, auth, scheduling), controller_jobs.cc (user
-// calls), controller_agents.cc (agent calls, ticks), controller_telemetry.cc (GPU telemetry,
-// device health) and controller_views.cc (nodes, pool).
+// ApplyCommittedLocked() derives everything a committed job change means (queue, binding, node
+// desired sets, log followers, events) from the record before and after, so call sites only
+// compute new records.
+//
+// Threads: callers (HTTP), the store writer (OnCommitted), the scheduler (SchedulerLoop) and the
+// ticker (Tick). Callbacks are collected in a Deferred under mu_ and run after it is released.
+//
+// Split over controller_impl.cc (open, recovery, auth), controller_write.cc (writes and their
+// effects), controller_schedule.cc (scheduler thread), controller_jobs.cc (user calls),
+// controller_agents.cc (agent calls, ticks, node loss), controller_telemetry.cc (GPU telemetry,
+// device health), controller_nodes.cc (node views and actions), controller_tenants.cc (keys, tenants, audit) and controller_metrics.cc (the
+// /metrics collector).
 
+#include <condition_variable>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,14 +32,19 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/rng.h"
 #include "control/controller.h"
 #include "control/deferred.h"
+#include "control/idempotency.h"
+#include "control/key_cache.h"
 #include "control/log_store.h"
 #include "core/scheduler.h"
 #include "core/state.h"
+#include "store/group_commit.h"
 
 namespace fastgpu::control {
 
@@ -34,8 +53,16 @@ class ControllerImpl final : public Controller {
   // `store` and `clock` must outlive the controller. Call Init() once before anything else.
   ControllerImpl(const ControllerOptions& options, store::Store& store, const Clock& clock,
                  std::unique_ptr<core::Scheduler> scheduler, std::unique_ptr<LogStore> logs);
-  // Creates the first secrets when missing and recovers nodes and jobs from the store.
+  ~ControllerImpl() override;
+  // Creates the first secrets when missing, recovers nodes and jobs from the store, starts the
+  // threads and runs a first scheduling pass.
   Status Init();
+
+  using Controller::Cancel;
+  using Controller::RegisterNode;
+  using Controller::Report;
+  using Controller::SetNodeAction;
+  using Controller::Submit;
 
   Secrets FirstStartSecrets() const override;
   Status SetJoinToken(const std::string& token) override;
@@ -53,23 +80,28 @@ class ControllerImpl final : public Controller {
   Result<std::vector<store::AuditRecord>> ListAudit(const Caller& caller,
                                                     store::AuditFilter filter) override;
 
-  Result<JobView> Submit(const Caller& caller, core::JobSpec spec) override;
+  void Submit(const Caller& caller, core::JobSpec spec, const SubmitOptions& options,
+              JobDone done) override;
+  void Cancel(const Caller& caller, core::JobId id, JobDone done) override;
   Result<JobPage> ListJobs(const Caller& caller, store::JobFilter filter) override;
   Result<JobView> GetJob(const Caller& caller, core::JobId id) override;
-  Result<JobView> Cancel(const Caller& caller, core::JobId id) override;
+  Result<std::vector<store::JobEvent>> JobEvents(const Caller& caller, core::JobId id) override;
   Result<std::string> ReadLog(const Caller& caller, core::JobId id, LogStream stream,
                               int64_t offset, int64_t max_bytes, bool* job_ended) override;
   Status FollowLog(const Caller& caller, core::JobId id, LogStream stream, int64_t offset,
                    LogSink sink) override;
 
   std::vector<NodeView> ListNodes() override;
+  Result<NodeView> GetNode(const std::string& name) override;
   PoolView Pool() override;
   PoolView Pool(const Caller& caller) override;
+  void SetNodeAction(const Caller& caller, const std::string& name, NodeAction action,
+                     NodeDone done) override;
 
-  Status RegisterNode(core::NodeRecord node) override;
+  void RegisterNode(core::NodeRecord node, StatusDone done) override;
+  void Report(const std::string& node, std::vector<AttemptReport> attempts,
+              ReportDone done) override;
   Status SetNodeStatus(const std::string& node, const NodeStatus& status) override;
-  Result<std::vector<AttemptKey>> Report(const std::string& node,
-                                         const std::vector<AttemptReport>& attempts) override;
   Status ReportTelemetry(const std::string& node, core::NodeTelemetry telemetry) override;
   Result<int64_t> AppendLog(const std::string& node, core::JobId job, int32_t attempt,
                             LogStream stream, int64_t offset, std::string_view data,
@@ -78,6 +110,7 @@ class ControllerImpl final : public Controller {
                     DesiredCallback done) override;
   void Tick() override;
   void Shutdown() override;
+  void Settle() override;
 
  private:
   struct Waiter {
@@ -85,7 +118,7 @@ class ControllerImpl final : public Controller {
     DesiredCallback done;
   };
   struct NodeEntry {
-    core::NodeRecord record;  // last_seen_ms kept current in memory only
+    core::NodeRecord record;  // committed; last_seen_ms kept current in memory only
     bool ready = true;
     std::optional<NodeStatus> status;  // as the agent last reported it
     int64_t version = 0;          // desired-set version; bumped on every change
@@ -93,34 +126,63 @@ class ControllerImpl final : public Controller {
     std::vector<Waiter> waiters;  // parked long polls
     core::NodeTelemetry telemetry;  // the last one reported; memory only
   };
+  // One change handed to the writer.
+  struct Write {
+    std::vector<core::JobRecord> jobs;    // new versions of whole records
+    std::vector<core::NodeRecord> nodes;  // new versions of node records
+    store::WriteBatch extra;              // idempotency keys, meta, expiry
+    std::function<void(Status)> done;     // after memory followed (or failed); mu_ not held
+    // Instead of done: the view of job `view_of` as committed (or the error); mu_ not held.
+    core::JobId view_of = 0;
+    JobDone view_done;
+    bool from_scheduler = false;          // the decisions of one scheduling pass, which
+    uint64_t covers_generation = 0;       // planned with every change up to this generation
+    bool nodes_alive = false;             // the nodes just registered: they are ready
+  };
+  struct InFlight {
+    core::JobRecord record;
+    uint64_t seq = 0;  // the Write that carries it
+  };
 
-  // --- helpers; all need mu_ held ---
   // Whether the node's agent says it is healthy (true until it says anything).
   static bool Healthy(const NodeEntry& entry);
-  Status EnsureSecretsLocked();
-  Status RecoverLocked();
-  // Runs the scheduler, commits the placements (and infeasible failures) in one UpdateJobs
-  // call, applies them, wakes the nodes that got jobs.
-  void ScheduleLocked(Deferred& post);
-  // Applies committed decisions: binds placed jobs, marks victims preempting (which drops
-  // them from their node's desired set), releases failed jobs; wakes the nodes concerned.
-  void ApplyDecisionsLocked(std::vector<core::JobRecord> updates, int64_t now_ms, Deferred& post);
-  // Binds a committed scheduled/running record in ClusterState and its node entry (and marks
-  // it preempting when its record says so). now_ms is its bind time when it never started.
+  // --- writes (controller_write.cc); all need mu_ held ---
+  // The newest version of a job: in flight, else committed (active), else nullptr (terminal or
+  // unknown: the store has it).
+  const core::JobRecord* CurrentLocked(core::JobId id) const;
+  const core::NodeRecord* CurrentNodeLocked(const std::string& name) const;
+  void WriteLocked(Write write);
+  // On the writer thread with mu_ held (see the writer's hooks in Init()); what must run without
+  // the lock goes to group_post_.
+  void OnCommitted(uint64_t seq, uint64_t epoch, Write write, Status status);
+  // What a committed job change means for memory: see the class comment.
+  void ApplyCommittedLocked(core::JobRecord rec, Deferred& post);
+  void ApplyNodeLocked(core::NodeRecord rec, bool alive, Deferred& post);
+  // Puts a bound record into ClusterState and its node entry (it must be queued there).
   Status BindLocked(const core::JobRecord& rec, int64_t now_ms);
-  // A preempted job whose attempt has stopped (already committed as pending): leaves its node
-  // and goes back to the queue in ClusterState.
-  void RequeueLocked(core::JobId id, Deferred& post);
-  // Forgets a job that became terminal (already committed): releases it in ClusterState,
-  // drops it from its node (bumping the node's version) and ends its log followers.
-  void ReleaseLocked(core::JobId id, Deferred& post);
+  // Takes a job out of ClusterState and off its node (the caller bumps the node).
+  void UnbindLocked(const core::JobRecord& old);
+  // ClusterState's readiness of a node: heartbeats arrive and it is not cordoned.
+  void SyncReadinessLocked(NodeEntry& node);
   // Bumps the node's desired version and answers its parked long polls.
   void BumpLocked(NodeEntry& node, Deferred& post);
   DesiredSet DesiredLocked(const NodeEntry& node) const;
-  // The job from the active cache or the store; NotFound (field "id") when it does not exist
-  // or the caller may not see it.
-  Result<JobView> FindVisibleLocked(const Caller& caller, core::JobId id);
-  Result<JobView> ViewLocked(core::JobId id);
+  void MarkDirtyLocked();
+
+  // --- scheduling (controller_schedule.cc) ---
+  void SchedulerLoop();
+  // Plans once and hands the placements, preemptions and infeasible failures to the writer.
+  void ScheduleLocked();
+
+  // --- recovery and views (controller_impl.cc, controller_jobs.cc) ---
+  Status EnsureSecretsLocked();
+  Status RecoverLocked();
+  // The job from memory, else the store; NotFound (field "id") when it does not exist or the
+  // caller may not see it. Takes mu_ itself; never holds it during the store read.
+  Result<JobView> FindVisible(const Caller& caller, core::JobId id);
+  // The active job's view; nullopt when not active.
+  std::optional<JobView> ActiveViewLocked(core::JobId id) const;
+  NodeView NodeViewLocked(const NodeEntry& entry) const;
   // InvalidArgument when `spec` passes the tenant's per-job limits (max GPU memory slice).
   Status CheckTenantLimitsLocked(const std::string& tenant, const core::JobSpec& spec) const;
   // The tenant's stored record, else its policy from the config file (or the default).
@@ -131,25 +193,60 @@ class ControllerImpl final : public Controller {
   Status RebuildSchedulerLocked();
   // The GPU memory high-water mark of `job` in `node`'s last telemetry.
   std::optional<int64_t> PeakOf(const std::string& node, core::JobId job) const;
+  // Tick's part: declares silent nodes lost and requeues or fails their jobs.
+  void CheckNodesLocked(int64_t now, Deferred& post);
+  void RegisterMetrics();
 
   const ControllerOptions options_;
   store::Store& store_;
   const Clock& clock_;
   std::unique_ptr<core::Scheduler> scheduler_;  // replaced under mu_ when quotas change
   const std::unique_ptr<LogStore> logs_;  // has its own mutex; never calls back into us
+  KeyCache keys_;                         // has its own mutex
+  std::unique_ptr<store::GroupCommitter> committer_;
 
   mutable std::mutex mu_;
   // --- guarded by mu_ ---
   Rng rng_;
   core::ClusterState state_;
-  std::map<core::JobId, JobView> active_;  // pending/scheduled/running, with pending reason
+  // Hash maps: the scheduler looks every queued job up on every pass.
+  std::unordered_map<core::JobId, JobView> active_;  // committed pending/scheduled/running jobs
+  std::unordered_map<core::JobId, int64_t> queued_since_ms_;  // pending: when they (re)entered
+  std::unordered_map<core::JobId, InFlight> in_flight_;       // uncommitted newest versions
+  std::map<std::string, std::pair<core::NodeRecord, uint64_t>> nodes_in_flight_;
   std::map<std::string, NodeEntry> nodes_;
-  int64_t version_base_ = 1;  // first version of a node; distinct across restarts
   std::map<std::string, store::TenantRecord> tenants_;  // stored tenants, by name
+  IdempotencyIndex idempotency_;
+  core::JobId next_id_ = 1;
+  uint64_t write_seq_ = 0;
+  uint64_t epoch_ = 1;
+  int64_t writes_in_flight_ = 0;
+  int64_t version_base_ = 1;  // first version of a node; distinct across restarts
   std::string join_hash_;
   Secrets secrets_;
-  bool schedule_retry_ = false;  // a commit failed: Tick() schedules again
+  std::map<core::JobState, int64_t> ended_counts_;  // terminal jobs, for /metrics
+  int64_t next_expiry_ms_ = 0;
   bool shutdown_ = false;
+  bool stopping_ = false;  // the scheduler thread ends
+  // Scheduling: a pass runs when dirty and none is in flight, spaced by its own duration.
+  bool sched_dirty_ = false;
+  bool sched_in_flight_ = false;
+  uint64_t sched_generation_ = 0;       // bumped by every change that calls for a pass
+  uint64_t sched_done_generation_ = 0;  // the newest generation a committed pass covered
+  std::chrono::steady_clock::time_point next_pass_at_{};
+  std::condition_variable sched_cv_;
+  std::condition_variable idle_cv_;  // Settle() waits here
+  std::thread scheduler_thread_;
+  Deferred group_post_;  // writer thread only, under mu_: runs after each group's callbacks
+
+  // Metrics (nullptr when options_.metrics is null).
+  metrics::Histogram* queue_wait_ = nullptr;
+  metrics::Histogram* cycle_seconds_ = nullptr;
+  metrics::Counter* placed_ = nullptr;
+  metrics::Counter* waited_ = nullptr;
+  metrics::Counter* preempted_ = nullptr;
+  metrics::Counter* infeasible_ = nullptr;
+  metrics::Counter* nodes_lost_ = nullptr;
 };
 
 }  // namespace fastgpu::control

@@ -29,20 +29,19 @@ bool ApplyHealth(const core::NodeTelemetry& telemetry, core::NodeSpec& spec) {
 }  // namespace
 
 Status ControllerImpl::ReportTelemetry(const std::string& node, core::NodeTelemetry telemetry) {
-  Deferred post;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = nodes_.find(node);
   if (it == nodes_.end()) return NotFound("node " + node + " is not registered", "node");
   NodeEntry& entry = it->second;
-  core::NodeRecord record = entry.record;
-  if (ApplyHealth(telemetry, record.spec)) {
-    FG_RETURN_IF_ERROR(store_.UpsertNode(record));
-    FG_RETURN_IF_ERROR(state_.Apply(core::NodeUpserted{record.spec}));
-    if (!entry.ready) {  // NodeUpserted makes a node ready; this one is not
-      (void)state_.Apply(core::NodeReadiness{node, false});
-    }
-    entry.record = std::move(record);
-    ScheduleLocked(post);  // a device back in service takes waiting work
+  // Against the newest record (a change may be in flight), so a health change goes out once.
+  core::NodeRecord record = *CurrentNodeLocked(node);
+  if (ApplyHealth(telemetry, record.spec) && !shutdown_) {
+    // Committed like any node change; ApplyNodeLocked then updates the scheduler's view (an
+    // unhealthy device offers nothing) and wakes the scheduler (one back in service takes
+    // waiting work). A failed commit is retried by the next heartbeat, which differs again.
+    Write write;
+    write.nodes.push_back(std::move(record));
+    WriteLocked(std::move(write));
   }
   entry.telemetry = std::move(telemetry);
   return Status::Ok();

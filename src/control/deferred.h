@@ -15,6 +15,7 @@ class Deferred {
   Deferred(const Deferred&) = delete;
   Deferred& operator=(const Deferred&) = delete;
   ~Deferred() { Run(); }
+  friend void swap(Deferred& a, Deferred& b) noexcept { a.work_.swap(b.work_); }
 
   void Add(std::function<void()> fn) { work_.push_back(std::move(fn)); }
   void AddAll(std::vector<std::function<void()>> fns) {

@@ -57,4 +57,34 @@ void ApplyPreempted(core::JobRecord& job) {
   job.signal.reset();
 }
 
+int32_t RetriesUsed(const core::JobRecord& job) {
+  const int32_t used = job.attempt - 1 - job.preemptions;
+  return used > 0 ? used : 0;
+}
+
+void ApplyNodeLost(const std::string& node, int64_t now_ms, core::JobRecord& job) {
+  if (job.cancel_requested) {
+    job.state = core::JobState::kCancelled;
+    job.reason = "cancelled by user (node " + node + " lost)";
+    job.end_ms = now_ms;
+    return;
+  }
+  const int32_t used = RetriesUsed(job);
+  if (used >= job.spec.max_retries) {
+    job.state = core::JobState::kFailed;
+    job.reason = "node lost";
+    job.end_ms = now_ms;
+    return;
+  }
+  job.state = core::JobState::kPending;
+  job.reason = "node " + node + " lost; retry " + std::to_string(used + 1) + " of " +
+               std::to_string(job.spec.max_retries);
+  job.preempting_for = 0;
+  job.placement.reset();
+  job.start_ms = 0;
+  job.end_ms = 0;
+  job.exit_code.reset();
+  job.signal.reset();
+}
+
 }  // namespace fastgpu::control

@@ -2,6 +2,7 @@
 // How an agent's report of an attempt changes a job record. Pure functions, no I/O.
 
 #include <cstdint>
+#include <string>
 
 #include "control/controller.h"
 #include "core/model/job.h"
@@ -27,5 +28,15 @@ void ApplyExited(const AttemptReport& report, int64_t now_ms, core::JobRecord& j
 // (a preemption does not use up max_retries), with preemptions + 1 and the reason
 // "preempted for job 7; back in the queue". Placement, start/end and exit status are cleared.
 void ApplyPreempted(core::JobRecord& job);
+
+// Retries a job has used: placements after the first that were not preemptions.
+int32_t RetriesUsed(const core::JobRecord& job);
+
+// The node of a bound job was lost (no report for the grace period), or the job's attempt was
+// fenced off by its agent. With retries left (RetriesUsed < spec.max_retries) the job goes back
+// to the queue as pending with the reason "node N lost; retry K of M" (placement, start and exit
+// status cleared; the next placement is attempt + 1). Otherwise it fails: reason "node lost",
+// end_ms = now_ms. A cancel request turns it cancelled instead.
+void ApplyNodeLost(const std::string& node, int64_t now_ms, core::JobRecord& job);
 
 }  // namespace fastgpu::control

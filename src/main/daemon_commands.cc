@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "main/log_format.h"
 #include "main/signals.h"
 #include "main/up.h"
 #include "server/run.h"
@@ -33,6 +34,7 @@ int RunAgentDaemon(const agent::AgentOptions& options) {
 
 void AddServer(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<server::ServerOptions>();
+  auto log_format = std::make_shared<std::string>("text");
   CLI::App* cmd = app.add_subcommand("server", "Run the control plane (REST API, scheduler)");
   cmd->add_option("--listen", opts->listen, "HOST:PORT to serve on (port 0: any free port)")
       ->capture_default_str();
@@ -44,9 +46,24 @@ void AddServer(CLI::App& app, int& exit_code) {
   cmd->add_option("--config", opts->config_file,
                   "Scheduler config (YAML): tenants' weights and quotas, backfill, preemption");
   cmd->add_option("--node-grace-ms", opts->node_grace_ms,
-                  "Heartbeat silence after which a node is not ready")
+                  "Heartbeat silence after which a node is lost and its jobs move")
       ->capture_default_str();
-  cmd->callback([opts, &exit_code] { exit_code = server::RunServer(*opts); });
+  cmd->add_option("--heartbeat-ms", opts->heartbeat_ms, "How often agents report")
+      ->capture_default_str();
+  cmd->add_option("--rate-limit", opts->rate_limit_rps,
+                  "Requests per second per API key (429 past it); 0: no limit")
+      ->capture_default_str();
+  cmd->add_option("--rate-burst", opts->rate_limit_burst, "Requests per API key at once")
+      ->capture_default_str();
+  cmd->add_option("--http-threads", opts->http_threads, "Threads serving HTTP")
+      ->capture_default_str();
+  cmd->add_option("--log-format", *log_format, "text or json (one JSON object per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->callback([opts, log_format, &exit_code] {
+    SetLogFormat(*log_format);
+    exit_code = server::RunServer(*opts);
+  });
 }
 
 // Reads the join token from --join-token-file when given (a token on the command line is
@@ -114,6 +131,7 @@ void AddAgent(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<agent::AgentOptions>();
   auto token_file = std::make_shared<std::string>();
   auto tenant_users = std::make_shared<std::vector<std::string>>();
+  auto log_format = std::make_shared<std::string>("text");
   CLI::App* cmd = app.add_subcommand("agent", "Run the node agent of this GPU server");
   cmd->add_option("--server", opts->server_url, "URL of the fastgpu server")->required();
   cmd->add_option("--data", opts->data_dir, "Folder for the jobs' files on this node")
@@ -142,7 +160,11 @@ void AddAgent(CLI::App& app, int& exit_code) {
       ->check(CLI::NonNegativeNumber);
   AddAgentIsolation(cmd, *opts, *tenant_users);
   AddAgentHealth(cmd, *opts);
-  cmd->callback([opts, token_file, tenant_users, &exit_code] {
+  cmd->add_option("--log-format", *log_format, "text or json (one JSON object per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->callback([opts, token_file, tenant_users, log_format, &exit_code] {
+    SetLogFormat(*log_format);
     if (!LoadJoinTokenFile(*token_file, *opts) || !ParseTenantUsers(*tenant_users, *opts)) {
       exit_code = 2;
       return;

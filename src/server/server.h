@@ -1,5 +1,6 @@
 #pragma once
-// The control-plane daemon: HTTP API (RESTinio) over a Controller on a SqliteStore.
+// The control-plane daemon: HTTP API (RESTinio) over a Controller on a SqliteStore, with
+// /metrics, per-key rate limits and a graceful stop.
 
 #include <memory>
 #include <string>
@@ -15,7 +16,10 @@ struct ServerOptions {
   std::string policy;                     // placement policy; "": the config's, else the default
   std::string config_file;                // scheduler config (YAML, see scheduler_config.h)
   int64_t node_grace_ms = 10000;
+  int64_t heartbeat_ms = 2000;            // told to agents
   int http_threads = 4;
+  double rate_limit_rps = 2000;           // per API key; 0: no limit
+  double rate_limit_burst = 4000;
 };
 
 // A running server inside this process. Stop() (or the destructor) shuts it down gracefully.
@@ -30,6 +34,8 @@ class ServerHandle {
   virtual std::string url() const = 0;          // "http://127.0.0.1:PORT"
   virtual std::string join_token() const = 0;
   virtual std::string admin_key_path() const = 0;
+  // Graceful: stops accepting connections, refuses new changes (503), lets the answers in
+  // flight be written, commits everything accepted, then stops. Idempotent.
   virtual void Stop() = 0;
 };
 

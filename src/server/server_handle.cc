@@ -5,8 +5,10 @@
 #include <thread>
 
 #include "api/http_server.h"
+#include "api/rate_limiter.h"
 #include "api/routes.h"
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "control/controller.h"
 #include "server/scheduler_config.h"
 #include "server/server.h"
@@ -34,7 +36,9 @@ class ServerHandleImpl final : public ServerHandle {
 
   SystemClock clock_;
   // Destroyed in reverse order: the controller (and the responders its callbacks hold) before
-  // the HTTP server, the store last.
+  // the HTTP server, the store, the limiter and the metrics last.
+  metrics::Registry metrics_;
+  std::unique_ptr<api::RateLimiter> limiter_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<api::HttpServer> http_;
   std::unique_ptr<control::Controller> controller_;
@@ -82,18 +86,25 @@ Status ServerHandleImpl::Init(const ServerOptions& options) {
   }
   if (!options.policy.empty()) controller_options.policy = options.policy;
   controller_options.node_grace_ms = options.node_grace_ms;
+  controller_options.heartbeat_ms = options.heartbeat_ms;
+  controller_options.metrics = &metrics_;
   FG_ASSIGN_OR_RETURN(controller_, control::Controller::Open(controller_options, *store_, clock_));
   if (!options.join_token.empty()) {
     FG_RETURN_IF_ERROR(controller_->SetJoinToken(options.join_token));
   }
   FG_RETURN_IF_ERROR(WriteSecrets(options));
 
+  limiter_ = std::make_unique<api::RateLimiter>(options.rate_limit_rps, options.rate_limit_burst);
   api::RouteOptions route_options;
   route_options.heartbeat_ms = controller_options.heartbeat_ms;
+  route_options.node_grace_ms = controller_options.node_grace_ms;
+  route_options.limiter = limiter_.get();
+  route_options.metrics = &metrics_;
   api::HttpServerOptions http_options;
   http_options.host = listen.host;
   http_options.port = listen.port;
   http_options.threads = options.http_threads;
+  http_options.metrics = &metrics_;
   FG_ASSIGN_OR_RETURN(
       http_, api::HttpServer::Start(http_options, api::AllRoutes(*controller_, route_options)));
   ticker_ = std::thread([this] { TickLoop(); });

@@ -1,294 +1,164 @@
+// SqliteStore: opening, the connections, Commit and meta. Reads of jobs, nodes, events and
+// idempotency keys are in sqlite_store_read.cc; keys, tenants and the audit log in
+// sqlite_store_keys.cc.
 #include "store/sqlite_store.h"
 
 #include <sqlite3.h>
 
 #include <cctype>
-#include <set>
 #include <utility>
 
 #include "common/clock.h"
-#include "store/record_codec.h"
 #include "store/schema_migrations.h"
 #include "store/sqlite_migrator.h"
+#include "store/sqlite_rows.h"
 #include "store/sqlite_util.h"
 
 namespace fastgpu::store {
 namespace {
 
+using sqlite::Connection;
 using sqlite::ScopedStatement;
 
-// Columns read back for a job, in the order JobFromRow expects.
-constexpr char kJobColumns[] =
-    "id, tenant, state, submit_ms, start_ms, end_ms, attempt, exit_code, signal, "
-    "cancel_requested, reason, spec_json, placement_json, preempting_for, preemptions, user_name, "
-    "key_prefix";
+constexpr int kOpenFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
-constexpr char kActiveStates[] = "('pending', 'scheduled', 'running')";
-
-Result<core::JobRecord> JobFromRow(const ScopedStatement& row) {
-  core::JobRecord job;
-  job.id = row.ColumnInt(0);
-  job.tenant = row.ColumnText(1);
-  std::string state = row.ColumnText(2);
-  if (!core::ParseJobState(state, &job.state)) {
-    return Internal("corrupt job " + std::to_string(job.id) + ": unknown state '" + state + "'");
-  }
-  job.submit_ms = row.ColumnInt(3);
-  job.start_ms = row.ColumnInt(4);
-  job.end_ms = row.ColumnInt(5);
-  job.attempt = static_cast<int32_t>(row.ColumnInt(6));
-  if (!row.ColumnIsNull(7)) job.exit_code = static_cast<int32_t>(row.ColumnInt(7));
-  if (!row.ColumnIsNull(8)) job.signal = static_cast<int32_t>(row.ColumnInt(8));
-  job.cancel_requested = row.ColumnInt(9) != 0;
-  job.reason = row.ColumnText(10);
-  auto spec = DecodeJobSpec(row.ColumnText(11));
-  if (!spec.ok()) {
-    return Internal("job " + std::to_string(job.id) + ": " + spec.error().message());
-  }
-  job.spec = std::move(spec).value();
-  if (std::optional<std::string> placement_json = row.ColumnOptionalText(12)) {
-    auto placement = DecodePlacement(*placement_json);
-    if (!placement.ok()) {
-      return Internal("job " + std::to_string(job.id) + ": " + placement.error().message());
-    }
-    job.placement = std::move(placement).value();
-  }
-  job.preempting_for = row.ColumnInt(13);
-  job.preemptions = static_cast<int32_t>(row.ColumnInt(14));
-  job.user = row.ColumnText(15);
-  job.key_prefix = row.ColumnText(16);
-  return job;
+Status Run(Connection& c, const std::string& sql) {
+  FG_ASSIGN_OR_RETURN(ScopedStatement stmt, c.Prepare(sql));
+  return stmt.Run();
 }
 
-Result<core::NodeRecord> NodeFromRow(const ScopedStatement& row) {
-  core::NodeRecord node;
-  std::string name = row.ColumnText(0);
-  auto spec = DecodeNodeSpec(row.ColumnText(1));
-  if (!spec.ok()) return Internal("node " + name + ": " + spec.error().message());
-  node.spec = std::move(spec).value();
-  node.spec.name = std::move(name);  // the key column wins over the copy inside the JSON
-  node.simulated = row.ColumnInt(2) != 0;
-  node.registered_ms = row.ColumnInt(3);
-  node.last_seen_ms = row.ColumnInt(4);
-  return node;
-}
-
-
-
-// SELECT ... FROM jobs for `filter`, with numbered parameters: ?1 after_id, ?2 limit,
-// ?3 tenant (when set), ?4 key prefix (when set), then one per distinct state.
-std::string ListJobsSql(const JobFilter& filter, size_t distinct_states) {
-  std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id > ?1";
-  if (!filter.tenant.empty()) sql += " AND tenant = ?3";
-  if (!filter.key_prefix.empty()) sql += " AND key_prefix = ?4";
-  if (distinct_states > 0) {
-    sql += " AND state IN (";
-    for (size_t i = 0; i < distinct_states; ++i) {
-      sql += (i == 0 ? "?" : ", ?") + std::to_string(5 + i);
-    }
-    sql += ")";
+// Checks what Commit refuses before anything is written.
+Status ValidateBatch(const WriteBatch& batch) {
+  for (const core::JobRecord& job : batch.jobs) {
+    if (job.id <= 0) return InvalidArgument("job id must be > 0", "id");
   }
-  return sql + " ORDER BY id LIMIT ?2";
+  for (const core::NodeRecord& node : batch.nodes) {
+    if (node.spec.name.empty()) return InvalidArgument("node name is empty", "name");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
   if (path.empty()) return InvalidArgument("sqlite store path is empty", "path");
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close_v2(db);
-    return Unavailable("cannot open sqlite database '" + path + "': " + message);
-  }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db));  // closes db on every early return
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  FG_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                      Connection::Open(path, kOpenFlags, kBusyTimeoutMs));
+  sqlite3* db = writer->db();
   FG_RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA foreign_keys = ON", "enabling foreign keys"));
   FG_ASSIGN_OR_RETURN(std::string mode,
                       sqlite::QueryText(db, "PRAGMA journal_mode = WAL", "enabling WAL"));
   // An in-memory database has no file to log beside; it reports "memory".
-  if (mode != "wal" && mode != "memory") {
+  const bool in_memory = mode == "memory";
+  if (mode != "wal" && !in_memory) {
     return Unavailable("cannot put sqlite database '" + path + "' in WAL mode (it is " + mode +
                        ")");
   }
   FG_RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA synchronous = FULL", "setting synchronous=FULL"));
   FG_RETURN_IF_ERROR(sqlite::ApplyMigrations(db, SqliteSchemaMigrations(), SystemClock().Now().ms));
-  return store;
+  std::vector<std::unique_ptr<Connection>> readers;
+  for (int i = 0; !in_memory && i < kReadConnections; ++i) {
+    FG_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader,
+                        Connection::Open(path, SQLITE_OPEN_READWRITE, kBusyTimeoutMs));
+    readers.push_back(std::move(reader));
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(writer), std::move(readers)));
 }
 
-SqliteStore::SqliteStore(sqlite3* db)
-    : db_(db), statements_(std::make_unique<sqlite::StatementCache>(db)) {}
+SqliteStore::SqliteStore(std::unique_ptr<Connection> writer,
+                         std::vector<std::unique_ptr<Connection>> readers)
+    : writer_(std::move(writer)), readers_(std::move(readers)) {}
 
-SqliteStore::~SqliteStore() {
-  statements_.reset();  // finalize every statement before closing
-  sqlite3_close_v2(db_);
+SqliteStore::~SqliteStore() = default;
+
+Connection& SqliteStore::AcquireReader(std::unique_lock<std::mutex>& lock) {
+  if (readers_.empty()) {
+    lock = std::unique_lock<std::mutex>(writer_->mu());
+    return *writer_;
+  }
+  const size_t start = next_reader_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < readers_.size(); ++i) {
+    Connection& c = *readers_[(start + i) % readers_.size()];
+    std::unique_lock<std::mutex> attempt(c.mu(), std::try_to_lock);
+    if (attempt.owns_lock()) {
+      lock = std::move(attempt);
+      return c;
+    }
+  }
+  Connection& c = *readers_[start % readers_.size()];
+  lock = std::unique_lock<std::mutex>(c.mu());
+  return c;
 }
 
-Result<sqlite::ScopedStatement> SqliteStore::Prepare(const std::string& sql) {
-  return statements_->Get(sql);
-}
-
-template <typename Body>
-Status SqliteStore::InTransaction(Body body) {
-  auto run = [this](const std::string& sql) -> Status {
-    FG_ASSIGN_OR_RETURN(ScopedStatement stmt, Prepare(sql));
-    return stmt.Run();
-  };
-  FG_RETURN_IF_ERROR(run("BEGIN IMMEDIATE"));
-  Status status = body();
-  if (status.ok()) status = run("COMMIT");
+Status SqliteStore::Commit(const WriteBatch& batch) {
+  if (batch.empty()) return Status::Ok();
+  FG_RETURN_IF_ERROR(ValidateBatch(batch));
+  std::lock_guard<std::mutex> lock(writer_->mu());
+  FG_RETURN_IF_ERROR(Run(*writer_, "BEGIN IMMEDIATE"));
+  Status status = WriteBatchLocked(batch);
+  if (status.ok()) status = Run(*writer_, "COMMIT");
   if (!status.ok()) {
     // Ends the transaction if SQLite has not already; its own failure changes nothing.
-    sqlite::Exec(db_, "ROLLBACK", "rolling back").IgnoreError();
+    sqlite::Exec(writer_->db(), "ROLLBACK", "rolling back").IgnoreError();
   }
   return status;
 }
 
-Status SqliteStore::BindJob(ScopedStatement& stmt, const core::JobRecord& job) {
-  FG_ASSIGN_OR_RETURN(std::string spec_json, EncodeJobSpec(job.spec));
-  std::optional<std::string> placement_json;
-  if (job.placement.has_value()) {
-    FG_ASSIGN_OR_RETURN(placement_json, EncodePlacement(*job.placement));
+Status SqliteStore::WriteBatchLocked(const WriteBatch& batch) {
+  Connection& c = *writer_;
+  for (const core::JobRecord& job : batch.jobs) {
+    FG_ASSIGN_OR_RETURN(ScopedStatement upsert, c.Prepare(sqlite::kUpsertJobSql));
+    FG_RETURN_IF_ERROR(sqlite::BindJob(upsert, job));
+    FG_RETURN_IF_ERROR(upsert.Run());
   }
-  stmt.BindText(1, job.tenant);
-  stmt.BindText(2, job.spec.name);
-  stmt.BindText(3, core::JobStateName(job.state));
-  stmt.BindInt(4, job.spec.priority);
-  stmt.BindInt(5, job.submit_ms);
-  stmt.BindInt(6, job.start_ms);
-  stmt.BindInt(7, job.end_ms);
-  stmt.BindInt(8, job.attempt);
-  stmt.BindOptionalInt(9, job.exit_code);
-  stmt.BindOptionalInt(10, job.signal);
-  stmt.BindInt(11, job.cancel_requested ? 1 : 0);
-  stmt.BindText(12, job.reason);
-  stmt.BindText(13, spec_json);
-  stmt.BindOptionalText(14, placement_json);
-  stmt.BindInt(15, job.preempting_for);
-  stmt.BindInt(16, job.preemptions);
-  stmt.BindText(17, job.user);
-  stmt.BindText(18, job.key_prefix);
+  for (const JobEvent& event : batch.events) {
+    FG_ASSIGN_OR_RETURN(ScopedStatement insert, c.Prepare(sqlite::kInsertEventSql));
+    sqlite::BindEvent(insert, event);
+    FG_RETURN_IF_ERROR(insert.Run());
+  }
+  for (const core::NodeRecord& node : batch.nodes) {
+    FG_ASSIGN_OR_RETURN(ScopedStatement upsert, c.Prepare(sqlite::kUpsertNodeSql));
+    FG_RETURN_IF_ERROR(sqlite::BindNode(upsert, node));
+    FG_RETURN_IF_ERROR(upsert.Run());
+  }
+  for (const IdempotencyRecord& r : batch.idempotency_keys) {
+    FG_ASSIGN_OR_RETURN(
+        ScopedStatement insert,
+        c.Prepare("INSERT OR REPLACE INTO idempotency_keys (tenant, key, request_hash, job_id, "
+                  "created_ms) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    insert.BindText(1, r.tenant);
+    insert.BindText(2, r.key);
+    insert.BindText(3, r.request_hash);
+    insert.BindInt(4, r.job);
+    insert.BindInt(5, r.created_ms);
+    FG_RETURN_IF_ERROR(insert.Run());
+  }
+  for (const AuditRecord& a : batch.audit) {
+    FG_ASSIGN_OR_RETURN(ScopedStatement insert, c.Prepare(sqlite::kInsertAuditSql));
+    sqlite::BindAudit(insert, a);
+    FG_RETURN_IF_ERROR(insert.Run());
+  }
+  for (const auto& [key, value] : batch.meta) {
+    FG_ASSIGN_OR_RETURN(ScopedStatement upsert,
+                        c.Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    upsert.BindText(1, key);
+    upsert.BindText(2, value);
+    FG_RETURN_IF_ERROR(upsert.Run());
+  }
+  if (batch.expire_idempotency_before_ms > 0) {
+    FG_ASSIGN_OR_RETURN(ScopedStatement expire,
+                        c.Prepare("DELETE FROM idempotency_keys WHERE created_ms < ?1"));
+    expire.BindInt(1, batch.expire_idempotency_before_ms);
+    FG_RETURN_IF_ERROR(expire.Run());
+  }
   return Status::Ok();
 }
 
-Result<std::vector<core::JobRecord>> SqliteStore::ReadJobs(ScopedStatement& stmt) {
-  std::vector<core::JobRecord> jobs;
-  while (true) {
-    FG_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return jobs;
-    FG_ASSIGN_OR_RETURN(core::JobRecord job, JobFromRow(stmt));
-    jobs.push_back(std::move(job));
-  }
-}
-
-Result<core::JobId> SqliteStore::CreateJob(const core::JobRecord& job) {
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(
-      ScopedStatement insert,
-      Prepare("INSERT INTO jobs (tenant, name, state, priority, submit_ms, start_ms, end_ms, "
-              "attempt, exit_code, signal, cancel_requested, reason, spec_json, placement_json, "
-              "preempting_for, preemptions, user_name, key_prefix) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-              "?17, ?18)"));
-  FG_RETURN_IF_ERROR(BindJob(insert, job));
-  FG_RETURN_IF_ERROR(insert.Run());
-  return insert.LastInsertRowId();
-}
-
-Status SqliteStore::UpdateJobs(const std::vector<core::JobRecord>& jobs) {
-  if (jobs.empty()) return Status::Ok();
-  std::lock_guard<std::mutex> lock(mu_);
-  return InTransaction([&]() -> Status {
-    for (const core::JobRecord& job : jobs) {
-      FG_ASSIGN_OR_RETURN(
-          ScopedStatement update,
-          Prepare("UPDATE jobs SET tenant = ?1, name = ?2, state = ?3, priority = ?4, "
-                  "submit_ms = ?5, start_ms = ?6, end_ms = ?7, attempt = ?8, exit_code = ?9, "
-                  "signal = ?10, cancel_requested = ?11, reason = ?12, spec_json = ?13, "
-                  "placement_json = ?14, preempting_for = ?15, preemptions = ?16, user_name = ?17, "
-                  "key_prefix = ?18 WHERE id = ?19"));
-      FG_RETURN_IF_ERROR(BindJob(update, job));
-      update.BindInt(19, job.id);
-      FG_RETURN_IF_ERROR(update.Run());
-      if (update.Changes() != 1) {
-        return NotFound("job " + std::to_string(job.id) + " not found", "id");
-      }
-    }
-    return Status::Ok();
-  });
-}
-
-Result<core::JobRecord> SqliteStore::GetJob(core::JobId id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(ScopedStatement select,
-                      Prepare(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?1"));
-  select.BindInt(1, id);
-  FG_ASSIGN_OR_RETURN(bool row, select.Step());
-  if (!row) return NotFound("job " + std::to_string(id) + " not found", "id");
-  return JobFromRow(select);
-}
-
-Result<std::vector<core::JobRecord>> SqliteStore::ListJobs(const JobFilter& filter) {
-  if (filter.limit < 0) return InvalidArgument("limit must not be negative", "limit");
-  std::set<std::string_view> states;
-  for (core::JobState state : filter.states) states.insert(core::JobStateName(state));
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(ScopedStatement select, Prepare(ListJobsSql(filter, states.size())));
-  select.BindInt(1, filter.after_id);
-  select.BindInt(2, filter.limit);
-  if (!filter.tenant.empty()) select.BindText(3, filter.tenant);
-  if (!filter.key_prefix.empty()) select.BindText(4, filter.key_prefix);
-  int index = 5;
-  for (std::string_view state : states) select.BindText(index++, state);
-  return ReadJobs(select);
-}
-
-Result<std::vector<core::JobRecord>> SqliteStore::ListActiveJobs() {
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(ScopedStatement select,
-                      Prepare(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state IN " +
-                              kActiveStates + " ORDER BY id"));
-  return ReadJobs(select);
-}
-
-Status SqliteStore::UpsertNode(const core::NodeRecord& node) {
-  if (node.spec.name.empty()) return InvalidArgument("node name is empty", "name");
-  FG_ASSIGN_OR_RETURN(std::string spec_json, EncodeNodeSpec(node.spec));
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(
-      ScopedStatement upsert,
-      Prepare("INSERT INTO nodes (name, spec_json, simulated, registered_ms, last_seen_ms) "
-              "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
-              "spec_json = excluded.spec_json, simulated = excluded.simulated, "
-              "registered_ms = excluded.registered_ms, last_seen_ms = excluded.last_seen_ms"));
-  upsert.BindText(1, node.spec.name);
-  upsert.BindText(2, spec_json);
-  upsert.BindInt(3, node.simulated ? 1 : 0);
-  upsert.BindInt(4, node.registered_ms);
-  upsert.BindInt(5, node.last_seen_ms);
-  return upsert.Run();
-}
-
-Result<std::vector<core::NodeRecord>> SqliteStore::ListNodes() {
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(ScopedStatement select,
-                      Prepare("SELECT name, spec_json, simulated, registered_ms, last_seen_ms "
-                              "FROM nodes ORDER BY name"));
-  std::vector<core::NodeRecord> nodes;
-  while (true) {
-    FG_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) return nodes;
-    FG_ASSIGN_OR_RETURN(core::NodeRecord node, NodeFromRow(select));
-    nodes.push_back(std::move(node));
-  }
-}
-
 Result<std::optional<std::string>> SqliteStore::GetMeta(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(ScopedStatement select, Prepare("SELECT value FROM meta WHERE key = ?1"));
+  std::unique_lock<std::mutex> lock;
+  Connection& c = AcquireReader(lock);
+  FG_ASSIGN_OR_RETURN(ScopedStatement select, c.Prepare("SELECT value FROM meta WHERE key = ?1"));
   select.BindText(1, key);
   FG_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) return std::optional<std::string>();
@@ -296,13 +166,9 @@ Result<std::optional<std::string>> SqliteStore::GetMeta(const std::string& key) 
 }
 
 Status SqliteStore::PutMeta(const std::string& key, const std::string& value) {
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(ScopedStatement upsert,
-                      Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "
-                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
-  upsert.BindText(1, key);
-  upsert.BindText(2, value);
-  return upsert.Run();
+  WriteBatch batch;
+  batch.meta.emplace_back(key, value);
+  return Commit(batch);
 }
 
 Result<std::string> SqliteStore::PragmaForTest(const std::string& name) {
@@ -311,8 +177,8 @@ Result<std::string> SqliteStore::PragmaForTest(const std::string& name) {
       return InvalidArgument("pragma name must be an identifier", "name");
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  return sqlite::QueryText(db_, "PRAGMA " + name, "reading pragma " + name);
+  std::lock_guard<std::mutex> lock(writer_->mu());
+  return sqlite::QueryText(writer_->db(), "PRAGMA " + name, "reading pragma " + name);
 }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {

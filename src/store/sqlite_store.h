@@ -1,15 +1,20 @@
 #pragma once
 // SqliteStore: the Store on one SQLite 3 database file.
 //
-// The file is opened in WAL mode with synchronous=FULL, so a call that returns OK has been
+// The file is opened in WAL mode with synchronous=FULL, so a Commit that returns OK has been
 // committed and fsync'ed; foreign keys are on and a busy database is waited on for up to
-// kBusyTimeoutMs before Unavailable is returned. Every multi-row write is one transaction.
-// Schema migrations (src/store/schema/sqlite/*.sql, compiled in) are applied on open.
+// kBusyTimeoutMs before Unavailable is returned. Schema migrations
+// (src/store/schema/sqlite/*.sql, compiled in) are applied on open.
 //
-// One connection, serialized by a mutex: safe for concurrent use, one call at a time. Prepared
-// statements are cached for the life of the store. Failures of SQLite come back as Status
-// (Unavailable when busy or the file cannot be opened, Internal otherwise); nothing throws.
+// One write connection (Commit and the few direct writes: keys, tenants, meta), serialized by
+// its mutex, and
+// kReadConnections read connections: in WAL mode a reader sees the last committed snapshot and
+// never waits for a writer, so reads stay fast while a group commit is being fsync'ed. A private
+// in-memory database (":memory:") has a single connection for both. Prepared statements are
+// cached per connection. Failures of SQLite come back as Status (Unavailable when busy, out of
+// space or the file cannot be opened, Internal otherwise); nothing throws.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -17,19 +22,17 @@
 #include <vector>
 
 #include "store/store.h"
-#include "store/thread_annotations.h"
-
-struct sqlite3;
 
 namespace fastgpu::store {
 namespace sqlite {
-class StatementCache;
+class Connection;
 class ScopedStatement;
 }  // namespace sqlite
 
 class SqliteStore final : public Store {
  public:
   static constexpr int kBusyTimeoutMs = 5000;
+  static constexpr int kReadConnections = 4;
 
   // Opens or creates the database at `path` (":memory:" for a private in-memory one) and
   // migrates it. Unavailable when the file cannot be opened (e.g. its directory does not
@@ -41,21 +44,21 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  Result<core::JobId> CreateJob(const core::JobRecord& job) override;
-  Status UpdateJobs(const std::vector<core::JobRecord>& jobs) override;
+  Status Commit(const WriteBatch& batch) override;
+  Result<core::JobId> MaxJobId() override;
   Result<core::JobRecord> GetJob(core::JobId id) override;
   Result<std::vector<core::JobRecord>> ListJobs(const JobFilter& filter) override;
   Result<std::vector<core::JobRecord>> ListActiveJobs() override;
-
-  Status UpsertNode(const core::NodeRecord& node) override;
+  Result<std::map<core::JobState, int64_t>> CountJobsByState() override;
+  Result<std::vector<JobEvent>> ListJobEvents(core::JobId job) override;
   Result<std::vector<core::NodeRecord>> ListNodes() override;
+  Result<std::vector<IdempotencyRecord>> ListIdempotencyKeys(int64_t since_ms) override;
 
+  // sqlite_store_keys.cc: keys, tenants, audit.
   Status CreateApiKey(const ApiKeyRecord& key) override;
   Result<ApiKeyRecord> GetApiKey(const std::string& prefix) override;
   Result<std::vector<ApiKeyRecord>> ListApiKeys() override;
   Status UpdateApiKey(const ApiKeyRecord& key) override;
-
-  // sqlite_store_keys.cc: keys, tenants, audit.
   Status PutTenant(const TenantRecord& tenant) override;
   Result<TenantRecord> GetTenant(const std::string& name) override;
   Result<std::vector<TenantRecord>> ListTenants() override;
@@ -65,26 +68,25 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> GetMeta(const std::string& key) override;
   Status PutMeta(const std::string& key, const std::string& value) override;
 
-  // The value of `PRAGMA <name>` on the store's own connection (e.g. "synchronous" gives "2"
+  // The value of `PRAGMA <name>` on the store's write connection (e.g. "synchronous" gives "2"
   // for FULL), for tests of per-connection settings. `name` must be a plain identifier.
   Result<std::string> PragmaForTest(const std::string& name);
 
  private:
-  explicit SqliteStore(sqlite3* db);
+  SqliteStore(std::unique_ptr<sqlite::Connection> writer,
+              std::vector<std::unique_ptr<sqlite::Connection>> readers);
 
-  // Prepared statement for `sql` from the cache.
-  Result<sqlite::ScopedStatement> Prepare(const std::string& sql) FG_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Runs `body` between BEGIN IMMEDIATE and COMMIT; rolls back when body or COMMIT fails.
-  template <typename Body>
-  Status InTransaction(Body body) FG_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Binds the columns of `job` (all but id) to parameters 1..14 of an INSERT or UPDATE.
-  Status BindJob(sqlite::ScopedStatement& stmt, const core::JobRecord& job);
+  // A read connection, locked for the life of the returned lock: a free one if any, else the
+  // next in turn. The write connection when there are no readers.
+  sqlite::Connection& AcquireReader(std::unique_lock<std::mutex>& lock);
+  // The body of Commit, on the locked write connection inside a transaction.
+  Status WriteBatchLocked(const WriteBatch& batch);
   // Runs a SELECT of kJobColumns and decodes every row.
-  Result<std::vector<core::JobRecord>> ReadJobs(sqlite::ScopedStatement& stmt);
+  static Result<std::vector<core::JobRecord>> ReadJobs(sqlite::ScopedStatement& stmt);
 
-  sqlite3* const db_;  // owned; closed by the destructor after the cache is finalized
-  std::mutex mu_;
-  std::unique_ptr<sqlite::StatementCache> statements_ FG_GUARDED_BY(mu_);
+  const std::unique_ptr<sqlite::Connection> writer_;
+  const std::vector<std::unique_ptr<sqlite::Connection>> readers_;
+  std::atomic<size_t> next_reader_{0};
 };
 
 }  // namespace fastgpu::store

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "store/sqlite_rows.h"
 #include "store/sqlite_store.h"
 #include "store/sqlite_util.h"
 
@@ -85,10 +86,10 @@ AuditRecord AuditFromRow(const ScopedStatement& row) {
 
 Status SqliteStore::CreateApiKey(const ApiKeyRecord& key) {
   if (key.prefix.empty()) return InvalidArgument("api key prefix is empty", "prefix");
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(writer_->mu());
   FG_ASSIGN_OR_RETURN(
       ScopedStatement insert,
-      Prepare(std::string("INSERT INTO api_keys (") + kApiKeyColumns +
+      writer_->Prepare(std::string("INSERT INTO api_keys (") + kApiKeyColumns +
               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
   BindApiKey(insert, key);
   Status status = insert.Run();
@@ -99,9 +100,10 @@ Status SqliteStore::CreateApiKey(const ApiKeyRecord& key) {
 }
 
 Result<ApiKeyRecord> SqliteStore::GetApiKey(const std::string& prefix) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock;
+  sqlite::Connection& c = AcquireReader(lock);
   FG_ASSIGN_OR_RETURN(ScopedStatement select,
-                      Prepare(std::string("SELECT ") + kApiKeyColumns +
+                      c.Prepare(std::string("SELECT ") + kApiKeyColumns +
                               " FROM api_keys WHERE prefix = ?1"));
   select.BindText(1, prefix);
   FG_ASSIGN_OR_RETURN(bool row, select.Step());
@@ -110,9 +112,10 @@ Result<ApiKeyRecord> SqliteStore::GetApiKey(const std::string& prefix) {
 }
 
 Result<std::vector<ApiKeyRecord>> SqliteStore::ListApiKeys() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock;
+  sqlite::Connection& c = AcquireReader(lock);
   FG_ASSIGN_OR_RETURN(ScopedStatement select,
-                      Prepare(std::string("SELECT ") + kApiKeyColumns +
+                      c.Prepare(std::string("SELECT ") + kApiKeyColumns +
                               " FROM api_keys ORDER BY prefix"));
   std::vector<ApiKeyRecord> keys;
   while (true) {
@@ -123,10 +126,10 @@ Result<std::vector<ApiKeyRecord>> SqliteStore::ListApiKeys() {
 }
 
 Status SqliteStore::UpdateApiKey(const ApiKeyRecord& key) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(writer_->mu());
   FG_ASSIGN_OR_RETURN(
       ScopedStatement update,
-      Prepare("UPDATE api_keys SET hash = ?2, tenant = ?3, role = ?4, created_ms = ?5, "
+      writer_->Prepare("UPDATE api_keys SET hash = ?2, tenant = ?3, role = ?4, created_ms = ?5, "
               "revoked = ?6, user_name = ?7, label = ?8, expires_ms = ?9, revoked_ms = ?10 "
               "WHERE prefix = ?1"));
   BindApiKey(update, key);
@@ -139,10 +142,10 @@ Status SqliteStore::UpdateApiKey(const ApiKeyRecord& key) {
 
 Status SqliteStore::PutTenant(const TenantRecord& t) {
   if (t.name.empty()) return InvalidArgument("tenant name is empty", "name");
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(writer_->mu());
   FG_ASSIGN_OR_RETURN(
       ScopedStatement upsert,
-      Prepare(std::string("INSERT OR REPLACE INTO tenants (") + kTenantColumns +
+      writer_->Prepare(std::string("INSERT OR REPLACE INTO tenants (") + kTenantColumns +
               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
   upsert.BindText(1, t.name);
   upsert.BindInt(2, t.created_ms);
@@ -159,10 +162,11 @@ Status SqliteStore::PutTenant(const TenantRecord& t) {
 }
 
 Result<TenantRecord> SqliteStore::GetTenant(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock;
+  sqlite::Connection& c = AcquireReader(lock);
   FG_ASSIGN_OR_RETURN(
       ScopedStatement select,
-      Prepare(std::string("SELECT ") + kTenantColumns + " FROM tenants WHERE name = ?1"));
+      c.Prepare(std::string("SELECT ") + kTenantColumns + " FROM tenants WHERE name = ?1"));
   select.BindText(1, name);
   FG_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) return NotFound("tenant '" + name + "' not found", "name");
@@ -170,10 +174,11 @@ Result<TenantRecord> SqliteStore::GetTenant(const std::string& name) {
 }
 
 Result<std::vector<TenantRecord>> SqliteStore::ListTenants() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock;
+  sqlite::Connection& c = AcquireReader(lock);
   FG_ASSIGN_OR_RETURN(
       ScopedStatement select,
-      Prepare(std::string("SELECT ") + kTenantColumns + " FROM tenants ORDER BY name"));
+      c.Prepare(std::string("SELECT ") + kTenantColumns + " FROM tenants ORDER BY name"));
   std::vector<TenantRecord> out;
   while (true) {
     FG_ASSIGN_OR_RETURN(bool row, select.Step());
@@ -183,21 +188,11 @@ Result<std::vector<TenantRecord>> SqliteStore::ListTenants() {
 }
 
 Result<int64_t> SqliteStore::AppendAudit(const AuditRecord& a) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(writer_->mu());
   FG_ASSIGN_OR_RETURN(
       ScopedStatement insert,
-      Prepare("INSERT INTO audit_log (at_ms, key_prefix, tenant, user_name, role, method, path, "
-              "status, remote, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
-  insert.BindInt(1, a.at_ms);
-  insert.BindText(2, a.key_prefix);
-  insert.BindText(3, a.tenant);
-  insert.BindText(4, a.user);
-  insert.BindText(5, a.role);
-  insert.BindText(6, a.method);
-  insert.BindText(7, a.path);
-  insert.BindInt(8, a.status);
-  insert.BindText(9, a.remote);
-  insert.BindText(10, a.detail);
+      writer_->Prepare(sqlite::kInsertAuditSql));
+  sqlite::BindAudit(insert, a);
   FG_RETURN_IF_ERROR(insert.Run());
   return insert.LastInsertRowId();
 }
@@ -207,8 +202,9 @@ Result<std::vector<AuditRecord>> SqliteStore::ListAudit(const AuditFilter& filte
   std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE id < ?1";
   if (!filter.tenant.empty()) sql += " AND tenant = ?3";
   sql += " ORDER BY id DESC LIMIT ?2";
-  std::lock_guard<std::mutex> lock(mu_);
-  FG_ASSIGN_OR_RETURN(ScopedStatement select, Prepare(sql));
+  std::unique_lock<std::mutex> lock;
+  sqlite::Connection& c = AcquireReader(lock);
+  FG_ASSIGN_OR_RETURN(ScopedStatement select, c.Prepare(sql));
   select.BindInt(1, filter.before_id > 0 ? filter.before_id : INT64_MAX);
   select.BindInt(2, filter.limit);
   if (!filter.tenant.empty()) select.BindText(3, filter.tenant);

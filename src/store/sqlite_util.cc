@@ -12,6 +12,10 @@ Status ErrorStatus(sqlite3* db, int rc, std::string_view what) {
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   message += " (sqlite code " + std::to_string(rc) + ")";
   switch (rc & 0xff) {  // primary code of an extended one
+    case SQLITE_FULL:
+      return Unavailable("the store's disk is full: " + message);
+    case SQLITE_IOERR:
+      return Unavailable("the store's disk failed: " + message);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_CANTOPEN:
@@ -129,6 +133,25 @@ Result<ScopedStatement> StatementCache::Get(const std::string& sql) {
     it = statements_.emplace(sql, std::unique_ptr<sqlite3_stmt, Finalizer>(raw)).first;
   }
   return ScopedStatement(db_, it->second.get());
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, int flags,
+                                                     int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return Unavailable("cannot open sqlite database '" + path + "': " + message);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  return std::unique_ptr<Connection>(new Connection(db));
+}
+
+Connection::~Connection() {
+  statements_.Clear();  // finalize every statement before closing
+  sqlite3_close_v2(db_);
 }
 
 }  // namespace fastgpu::store::sqlite

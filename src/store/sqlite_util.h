@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,9 +18,10 @@
 
 namespace fastgpu::store::sqlite {
 
-// Status for a failed SQLite call: Unavailable for SQLITE_BUSY, SQLITE_LOCKED and
-// SQLITE_CANTOPEN (try again later / fix the path), Internal otherwise. The message names
-// `what` and carries sqlite3_errmsg(db) when db is not null.
+// Status for a failed SQLite call: Unavailable for SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CANTOPEN,
+// SQLITE_FULL and SQLITE_IOERR (try again later: busy, disk full, disk gone; fix the path),
+// Internal otherwise. The message names `what` and carries sqlite3_errmsg(db) when db is not
+// null; a full disk says so first ("the store's disk is full: ...").
 Status ErrorStatus(sqlite3* db, int rc, std::string_view what);
 
 // Runs `sql` (one or more statements, no results wanted). OK or ErrorStatus.
@@ -87,6 +89,8 @@ class StatementCache {
   Result<ScopedStatement> Get(const std::string& sql);
 
   size_t size() const { return statements_.size(); }
+  // Finalizes every statement (before the connection closes).
+  void Clear() { statements_.clear(); }
 
  private:
   struct Finalizer {
@@ -94,6 +98,30 @@ class StatementCache {
   };
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<sqlite3_stmt, Finalizer>, std::less<>> statements_;
+};
+
+// One SQLite connection with its statement cache, used by one thread at a time: lock mu()
+// around every use. Closes the handle (after finalizing the statements) when destroyed.
+class Connection {
+ public:
+  // Opens `path` with `flags` (SQLITE_OPEN_*); sets extended result codes and the busy
+  // timeout. Unavailable when it cannot be opened.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, int flags,
+                                                  int busy_timeout_ms);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* db() const { return db_; }
+  std::mutex& mu() { return mu_; }
+  // A prepared statement for `sql` from the cache; the connection must be locked.
+  Result<ScopedStatement> Prepare(const std::string& sql) { return statements_.Get(sql); }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db), statements_(db) {}
+  sqlite3* const db_;
+  std::mutex mu_;
+  StatementCache statements_;
 };
 
 }  // namespace fastgpu::store::sqlite

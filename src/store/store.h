@@ -2,13 +2,19 @@
 // Store: durable state of the control plane. One small interface; every backend passes the
 // conformance suite in tests/store/store_conformance_test.cc.
 //
-// Every mutating call is durable when it returns OK (committed, fsync'ed per the backend's
-// durability mode). A failed call changes nothing (no half-written record).
-// Implementations are safe for concurrent use.
+// All writes go through Commit(WriteBatch): one transaction, durable when it returns OK
+// (committed and fsync'ed per the backend's durability mode); a failed Commit changes nothing.
+// The control plane has one writer (store/group_commit.h) that merges the batches of many
+// callers into one Commit, so throughput does not cost durability.
+//
+// Reads see committed data only and never wait for a Commit in progress (SQLite: WAL readers on
+// their own connections). Implementations are safe for concurrent use.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -64,6 +70,51 @@ struct AuditFilter {
   int32_t limit = 100;        // at most this many, newest first
 };
 
+// One entry of a job's history (GET /v1/jobs/{id}/events). Written in the same transaction as
+// the change of the job record it describes.
+struct JobEvent {
+  core::JobId job = 0;
+  int64_t time_ms = 0;
+  // "submitted", "scheduled", "started", "preempting", "preempted", "retried", "requeued",
+  // "cancel_requested", "finished".
+  std::string type;
+  int32_t attempt = 0;
+  std::string node;              // where it was scheduled / ran; "" when none
+  std::vector<int32_t> devices;  // scheduled: the device indexes
+  std::string state;             // the job's state after the event
+  std::string reason;            // why (finished, requeued, retried, preempted); "" else
+  std::optional<int32_t> exit_code;
+  bool operator==(const JobEvent&) const = default;
+};
+
+// A submit's Idempotency-Key: a retried submit with the same key returns the same job.
+struct IdempotencyRecord {
+  std::string tenant;
+  std::string key;
+  std::string request_hash;  // of the submitted spec: a reuse with another spec is refused
+  core::JobId job = 0;
+  int64_t created_ms = 0;
+  bool operator==(const IdempotencyRecord&) const = default;
+};
+
+// Everything one Commit writes. Jobs are written whole: inserted, or replaced when the id
+// exists (ids are chosen by the caller: MaxJobId() + 1, ...). Applied in this order: jobs,
+// events, nodes, idempotency keys (replacing one with the same tenant and key), audit records
+// (ids assigned by the store), meta, then the expiry of old idempotency keys.
+struct WriteBatch {
+  std::vector<core::JobRecord> jobs;
+  std::vector<JobEvent> events;
+  std::vector<core::NodeRecord> nodes;  // inserted or replaced by name
+  std::vector<IdempotencyRecord> idempotency_keys;
+  std::vector<AuditRecord> audit;
+  std::vector<std::pair<std::string, std::string>> meta;  // put key = value
+  int64_t expire_idempotency_before_ms = 0;  // > 0: drop keys created before this time
+
+  bool empty() const;
+  // Appends `other`'s writes after this batch's (the later expiry time wins).
+  void Append(WriteBatch&& other);
+};
+
 struct JobFilter {
   std::vector<core::JobState> states;  // empty: any state
   std::string tenant;                  // empty: any tenant
@@ -76,23 +127,30 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Inserts `job` (its id is ignored) and returns the new id; ids increase and are never
-  // reused. InvalidArgument (field "spec") when the spec holds a string that is not UTF-8.
-  virtual Result<core::JobId> CreateJob(const core::JobRecord& job) = 0;
-  // Replaces the stored records with these ids, all in one transaction. NotFound (field "id",
-  // and nothing written) if any id does not exist. An empty list is OK and writes nothing.
-  virtual Status UpdateJobs(const std::vector<core::JobRecord>& jobs) = 0;
+  // Writes the batch in one transaction. InvalidArgument (field "id" for a job id <= 0,
+  // "name" for an empty node name, "spec" for a string that is not UTF-8), Unavailable when the
+  // database is busy, out of space or unreachable (try again later), Internal otherwise; on any
+  // error nothing of the batch is written. An empty batch is OK and writes nothing.
+  virtual Status Commit(const WriteBatch& batch) = 0;
+
+  // The largest job id ever written (0 for an empty store). New jobs get ids above it.
+  virtual Result<core::JobId> MaxJobId() = 0;
   // NotFound (field "id") when absent.
   virtual Result<core::JobRecord> GetJob(core::JobId id) = 0;
   // InvalidArgument (field "limit") when filter.limit is negative; limit 0 gives no jobs.
   virtual Result<std::vector<core::JobRecord>> ListJobs(const JobFilter& filter) = 0;
   // All jobs that are not terminal (pending, scheduled, running), by id: for recovery.
   virtual Result<std::vector<core::JobRecord>> ListActiveJobs() = 0;
+  // How many jobs are in each state (states without jobs are absent).
+  virtual Result<std::map<core::JobState, int64_t>> CountJobsByState() = 0;
+  // The job's events in the order they were written; empty for an unknown job.
+  virtual Result<std::vector<JobEvent>> ListJobEvents(core::JobId job) = 0;
 
-  // Inserts or replaces the node with this name. InvalidArgument (field "name") when empty.
-  virtual Status UpsertNode(const core::NodeRecord& node) = 0;
   // All nodes, by name.
   virtual Result<std::vector<core::NodeRecord>> ListNodes() = 0;
+
+  // Keys created at or after since_ms, by creation time.
+  virtual Result<std::vector<IdempotencyRecord>> ListIdempotencyKeys(int64_t since_ms) = 0;
 
   // AlreadyExists when the prefix is taken; InvalidArgument (field "prefix") when empty.
   virtual Status CreateApiKey(const ApiKeyRecord& key) = 0;
@@ -110,7 +168,8 @@ class Store {
   // All tenants with a record, by name.
   virtual Result<std::vector<TenantRecord>> ListTenants() = 0;
 
-  // Appends `record` (its id is ignored) and returns its id.
+  // Appends `record` (its id is ignored) and returns its id. (The control plane writes audit
+  // records through Commit, grouped with everything else.)
   virtual Result<int64_t> AppendAudit(const AuditRecord& record) = 0;
   // Newest first. InvalidArgument (field "limit") when filter.limit is negative.
   virtual Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) = 0;

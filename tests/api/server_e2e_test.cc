@@ -76,6 +76,16 @@ class ServerE2eTest : public ::testing::Test {
     return BodyJson(res);
   }
 
+  // Long-polls until the node's desired set holds `count` attempts (the scheduler places a job
+  // right after its 201).
+  Json AwaitDesired(const std::string& node, size_t count) {
+    Json desired = Desired(node, 0, 0);
+    for (int i = 0; i < 50 && desired["attempts"].size() != count; ++i) {
+      desired = Desired(node, desired["version"].get<int64_t>(), 5000);
+    }
+    return desired;
+  }
+
   TempDir dir_;
   std::unique_ptr<server::ServerHandle> server_;
   std::unique_ptr<httplib::Client> client_;
@@ -290,7 +300,7 @@ TEST_F(ServerE2eTest, JobLifecycleWithFakeAgent) {
 TEST_F(ServerE2eTest, FollowerThatHangsUpIsHarmless) {
   RegisterNode("node-a", 1);
   const int64_t id = Submit(R"({"argv":["a"],"resources":{"gpus":1}})")["id"].get<int64_t>();
-  Json desired = Desired("node-a", 0, 0);
+  Json desired = AwaitDesired("node-a", 1);
   ASSERT_EQ(desired["attempts"].size(), 1u);
   const int64_t attempt = desired["attempts"][0]["attempt"].get<int64_t>();
   Json report = {{"node", "node-a"},

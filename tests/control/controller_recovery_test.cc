@@ -101,11 +101,14 @@ TEST_F(ControllerRecoveryTest, JobsBoundToAVanishedNodeAreRequeuedOrCancelled) {
   rec.state = core::JobState::kRunning;
   rec.attempt = 1;
   rec.placement = core::Placement{"gone", {core::DeviceGrant{0, "GPU-gone-0", {1000, 81920}}}};
-  auto requeued = store_->CreateJob(rec);
-  ASSERT_TRUE(requeued.ok());
+  controller_.reset();  // the store is written behind the controller's back
+  rec.id = *store_->MaxJobId() + 1;
+  ASSERT_TRUE(store_->Commit(store::WriteBatch{.jobs = {rec}}).ok());
+  auto requeued = std::optional<core::JobId>(rec.id);
   rec.cancel_requested = true;
-  auto cancelled = store_->CreateJob(rec);
-  ASSERT_TRUE(cancelled.ok());
+  rec.id += 1;
+  ASSERT_TRUE(store_->Commit(store::WriteBatch{.jobs = {rec}}).ok());
+  auto cancelled = std::optional<core::JobId>(rec.id);
 
   Restart();
   JobView v = MustGet(*requeued);

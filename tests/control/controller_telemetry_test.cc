@@ -52,6 +52,7 @@ TEST_F(ControllerTest, UnhealthyDeviceGetsNoNewWorkUntilItRecovers) {
   EXPECT_FALSE(nodes->at(0).spec.devices.at(1).healthy);
 
   ASSERT_TRUE(controller_->ReportTelemetry("n1", Health({true, true})).ok());
+  controller_->Settle();  // the health change is committed, then the scheduler places the job
   JobView now = MustGet(second.record.id);
   ASSERT_EQ(now.record.state, JobState::kScheduled) << now.record.reason;
   ASSERT_TRUE(now.record.placement.has_value());

@@ -153,8 +153,9 @@ TEST_F(ControllerTest, TenantQuotasSetThroughTheApiApplyAtOnceAndSurviveRestarts
   EXPECT_TRUE(view->stored);
   EXPECT_EQ(view->record.max_gpus, 1);
   EXPECT_EQ(controller_->GetTenant(Member("a"), "b").error().code(), StatusCode::kNotFound);
-  t.max_gpus = 2;  // raised: the waiting job starts now
+  t.max_gpus = 2;  // raised: the waiting job starts now (the scheduler's next pass)
   ASSERT_TRUE(controller_->PutTenant(Admin(), t).ok());
+  controller_->Settle();
   EXPECT_EQ(MustGet(second.record.id).record.state, JobState::kScheduled);
   t.max_gpus = -5;
   EXPECT_EQ(controller_->PutTenant(Admin(), t).error().field(), "max_gpus");

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -60,6 +61,22 @@ std::unique_ptr<Store> MustOpen(const std::string& path) {
   return store.ok() ? std::move(store).value() : nullptr;
 }
 
+// A job under the next free id, as the controller writes one.
+Result<core::JobId> CreateJob(Store& store, core::JobRecord job) {
+  FG_ASSIGN_OR_RETURN(core::JobId max, store.MaxJobId());
+  job.id = max + 1;
+  WriteBatch batch;
+  batch.jobs = {job};
+  FG_RETURN_IF_ERROR(store.Commit(batch));
+  return job.id;
+}
+
+Status UpsertNode(Store& store, const core::NodeRecord& node) {
+  WriteBatch batch;
+  batch.nodes = {node};
+  return store.Commit(batch);
+}
+
 core::JobRecord SomeJob(const std::string& name) {
   core::JobRecord job;
   job.spec.name = name;
@@ -79,10 +96,10 @@ TEST(SqliteStoreTest, DataSurvivesCloseAndReopen) {
   {
     auto store = MustOpen(path);
     ASSERT_NE(store, nullptr);
-    auto id = store->CreateJob(job);
+    auto id = CreateJob(*store, job);
     ASSERT_TRUE(id.ok());
     job.id = *id;
-    ASSERT_TRUE(store->UpsertNode(node).ok());
+    ASSERT_TRUE(UpsertNode(*store, node).ok());
     ASSERT_TRUE(store->CreateApiKey(key).ok());
     ASSERT_TRUE(store->PutMeta("k", "v").ok());
   }
@@ -94,7 +111,7 @@ TEST(SqliteStoreTest, DataSurvivesCloseAndReopen) {
   EXPECT_EQ(*store->ListNodes(), std::vector<core::NodeRecord>{node});
   EXPECT_EQ(*store->GetApiKey("fgk_1"), key);
   EXPECT_EQ(*store->GetMeta("k"), std::optional<std::string>("v"));
-  auto next = store->CreateJob(SomeJob("next"));
+  auto next = CreateJob(*store, SomeJob("next"));
   ASSERT_TRUE(next.ok());
   EXPECT_GT(*next, job.id);
 }
@@ -104,10 +121,10 @@ TEST(SqliteStoreTest, IdsAreNotReusedAfterTheNewestRowIsDeleted) {
   const std::string path = dir.File("fastgpu.db");
   auto store = MustOpen(path);
   ASSERT_NE(store, nullptr);
-  auto first = store->CreateJob(SomeJob("a"));
+  auto first = CreateJob(*store, SomeJob("a"));
   ASSERT_TRUE(first.ok());
   RawDb(path).Exec("DELETE FROM jobs");  // AUTOINCREMENT remembers the high-water mark
-  auto second = store->CreateJob(SomeJob("b"));
+  auto second = CreateJob(*store, SomeJob("b"));
   ASSERT_TRUE(second.ok());
   EXPECT_GT(*second, *first);
 }
@@ -188,7 +205,7 @@ void ExpectCorruptJobIsInternal(const std::string& column, const std::string& va
   const std::string path = dir.File("fastgpu.db");
   auto store = MustOpen(path);
   ASSERT_NE(store, nullptr);
-  auto id = store->CreateJob(SomeJob("victim"));
+  auto id = CreateJob(*store, SomeJob("victim"));
   ASSERT_TRUE(id.ok());
   RawDb(path).Exec("UPDATE jobs SET " + column + " = '" + value +
                    "' WHERE id = " + std::to_string(*id));
@@ -222,7 +239,7 @@ TEST(SqliteStoreTest, CorruptNodeSpecIsInternal) {
   ASSERT_NE(store, nullptr);
   core::NodeRecord node;
   node.spec.name = "n1";
-  ASSERT_TRUE(store->UpsertNode(node).ok());
+  ASSERT_TRUE(UpsertNode(*store, node).ok());
   RawDb(path).Exec("UPDATE nodes SET spec_json = 'nope'");
   auto nodes = store->ListNodes();
   ASSERT_FALSE(nodes.ok());
@@ -235,7 +252,7 @@ TEST(SqliteStoreTest, UnknownStateIsInternal) {
   const std::string path = dir.File("fastgpu.db");
   auto store = MustOpen(path);
   ASSERT_NE(store, nullptr);
-  auto id = store->CreateJob(SomeJob("victim"));
+  auto id = CreateJob(*store, SomeJob("victim"));
   ASSERT_TRUE(id.ok());
   RawDb(path).Exec("UPDATE jobs SET state = 'exploded'");
   auto got = store->GetJob(*id);
@@ -249,11 +266,31 @@ TEST(SqliteStoreTest, SpecThatIsNotUtf8IsRejectedNamingSpec) {
   ASSERT_NE(store, nullptr);
   core::JobRecord job = SomeJob("bad");
   job.spec.argv = {"echo", "\xff\xfe"};
-  auto id = store->CreateJob(job);
+  auto id = CreateJob(*store, job);
   ASSERT_FALSE(id.ok());
   EXPECT_EQ(id.error().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(id.error().field(), "spec");
   EXPECT_TRUE(store->ListJobs({})->empty());
+}
+
+TEST(SqliteStoreTest, ReadsDoNotWaitForAWriteInProgress) {
+  TempDir dir;
+  const std::string path = dir.File("fastgpu.db");
+  auto store = MustOpen(path);
+  ASSERT_NE(store, nullptr);
+  auto id = CreateJob(*store, SomeJob("visible"));
+  ASSERT_TRUE(id.ok());
+  RawDb writer(path);
+  writer.Exec("BEGIN IMMEDIATE");  // holds the write lock, as a long group commit would
+  writer.Exec("UPDATE jobs SET name = 'uncommitted'");
+  const auto started = std::chrono::steady_clock::now();
+  auto got = store->GetJob(*id);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(got->spec.name, "visible");  // the last committed snapshot
+  EXPECT_TRUE(store->ListJobs({})->size() == 1);
+  // Far below the busy timeout: the read did not wait for the writer.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  writer.Exec("ROLLBACK");
 }
 
 TEST(SqliteStoreTest, NegativeLimitIsInvalidArgument) {
@@ -266,6 +303,11 @@ TEST(SqliteStoreTest, NegativeLimitIsInvalidArgument) {
 
 TEST(SqliteErrorStatusTest, BusyAndCantOpenAreUnavailableOthersInternal) {
   EXPECT_EQ(sqlite::ErrorStatus(nullptr, SQLITE_BUSY, "x").code(), StatusCode::kUnavailable);
+  Status full = sqlite::ErrorStatus(nullptr, SQLITE_FULL, "x");
+  EXPECT_EQ(full.code(), StatusCode::kUnavailable);
+  EXPECT_NE(full.message().find("disk is full"), std::string::npos) << full.message();
+  EXPECT_EQ(sqlite::ErrorStatus(nullptr, SQLITE_IOERR_WRITE, "x").code(),
+            StatusCode::kUnavailable);
   EXPECT_EQ(sqlite::ErrorStatus(nullptr, SQLITE_BUSY_SNAPSHOT, "x").code(),
             StatusCode::kUnavailable);
   EXPECT_EQ(sqlite::ErrorStatus(nullptr, SQLITE_LOCKED, "x").code(), StatusCode::kUnavailable);

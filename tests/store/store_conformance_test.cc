@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
+#include <map>
 #include <ostream>
 #include <set>
 #include <string>
@@ -89,10 +91,23 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
     store_ = std::move(opened).value();
   }
 
-  core::JobId Create(const JobRecord& job) {
-    auto id = store_->CreateJob(job);
-    EXPECT_TRUE(id.ok()) << id.error().ToString();
-    return id.ok() ? *id : 0;
+  // Writes `job` under the next free id (as the controller does) and returns the id.
+  core::JobId Create(JobRecord job) {
+    auto max = store_->MaxJobId();
+    EXPECT_TRUE(max.ok()) << max.error().ToString();
+    job.id = (max.ok() ? *max : 0) + 1;
+    EXPECT_TRUE(Put({job}).ok());
+    return job.id;
+  }
+  Status Put(std::vector<JobRecord> jobs) {
+    WriteBatch batch;
+    batch.jobs = std::move(jobs);
+    return store_->Commit(batch);
+  }
+  Status PutNode(const core::NodeRecord& node) {
+    WriteBatch batch;
+    batch.nodes = {node};
+    return store_->Commit(batch);
   }
 
   std::vector<core::JobId> Ids(const JobFilter& filter) {
@@ -109,19 +124,23 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<Store> store_;
 };
 
-TEST_P(StoreConformanceTest, CreateAssignsIncreasingIdsAndIgnoresGivenId) {
-  JobRecord job = MakeJob("a");
-  job.id = 777;
-  core::JobId first = Create(job);
-  core::JobId second = Create(MakeJob("b"));
-  core::JobId third = Create(MakeJob("c"));
-  EXPECT_GT(first, 0);
-  EXPECT_LT(first, second);
-  EXPECT_LT(second, third);
-  auto got = store_->GetJob(first);
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->id, first);
-  EXPECT_EQ(got->spec.name, "a");
+TEST_P(StoreConformanceTest, CommitKeepsGivenIdsAndMaxJobIdFollows) {
+  EXPECT_EQ(*store_->MaxJobId(), 0);
+  JobRecord a = MakeJob("a");
+  a.id = 7;
+  JobRecord b = MakeJob("b");
+  b.id = 3;
+  ASSERT_TRUE(Put({a, b}).ok());
+  EXPECT_EQ(*store_->MaxJobId(), 7);
+  EXPECT_EQ(store_->GetJob(7)->spec.name, "a");
+  EXPECT_EQ(store_->GetJob(3)->spec.name, "b");
+  core::JobId next = Create(MakeJob("c"));
+  EXPECT_EQ(next, 8);
+  JobRecord bad = MakeJob("zero");
+  bad.id = 0;
+  Status st = Put({bad});
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+  EXPECT_EQ(st.field(), "id");
 }
 
 TEST_P(StoreConformanceTest, RoundTripsEveryField) {
@@ -144,7 +163,7 @@ TEST_P(StoreConformanceTest, RoundTripsAbsentOptionals) {
   EXPECT_FALSE(got->signal.has_value());
 }
 
-TEST_P(StoreConformanceTest, UpdateJobsReplacesRecords) {
+TEST_P(StoreConformanceTest, CommitReplacesWholeRecords) {
   JobRecord a = MakeJob("a");
   a.id = Create(a);
   JobRecord b = MakeJob("b");
@@ -153,34 +172,37 @@ TEST_P(StoreConformanceTest, UpdateJobsReplacesRecords) {
   a2.id = a.id;
   b.state = JobState::kRunning;
   b.start_ms = 5000;
-  ASSERT_TRUE(store_->UpdateJobs({a2, b}).ok());
+  ASSERT_TRUE(Put({a2, b}).ok());
   EXPECT_EQ(*store_->GetJob(a.id), a2);
   EXPECT_EQ(*store_->GetJob(b.id), b);
   // Clearing optionals is an update too.
   a2.placement.reset();
   a2.exit_code.reset();
   a2.signal.reset();
-  ASSERT_TRUE(store_->UpdateJobs({a2}).ok());
+  ASSERT_TRUE(Put({a2}).ok());
   EXPECT_EQ(*store_->GetJob(a.id), a2);
-  EXPECT_TRUE(store_->UpdateJobs({}).ok());
+  EXPECT_TRUE(store_->Commit(WriteBatch{}).ok());
 }
 
-TEST_P(StoreConformanceTest, UpdateJobsIsAllOrNothing) {
+TEST_P(StoreConformanceTest, CommitIsAllOrNothing) {
   JobRecord a = MakeJob("a");
   a.id = Create(a);
-  JobRecord b = MakeJob("b");
-  b.id = Create(b);
   JobRecord a2 = a;
   a2.state = JobState::kCancelled;
-  JobRecord missing = MakeJob("ghost");
-  missing.id = b.id + 1000;
-  JobRecord b2 = b;
-  b2.state = JobState::kRunning;
-  Status status = store_->UpdateJobs({a2, missing, b2});
-  EXPECT_EQ(status.code(), StatusCode::kNotFound) << status.ToString();
-  EXPECT_EQ(status.field(), "id");
-  EXPECT_EQ(*store_->GetJob(a.id), a);  // written before the bad id, rolled back
-  EXPECT_EQ(*store_->GetJob(b.id), b);  // never reached
+  JobRecord broken = MakeJob("broken");
+  broken.id = a.id + 1;
+  broken.spec.env["BAD"] = std::string("\xff\xfe", 2);  // not UTF-8: cannot be stored
+  WriteBatch batch;
+  batch.jobs = {a2, broken};
+  batch.events = {store::JobEvent{a.id, 1, "finished", 1, "", {}, "cancelled", "", {}}};
+  batch.meta = {{"k", "v"}};
+  Status status = store_->Commit(batch);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+  EXPECT_EQ(*store_->GetJob(a.id), a);  // written before the bad record, rolled back
+  EXPECT_EQ(store_->GetJob(broken.id).error().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->ListJobEvents(a.id)->empty());
+  EXPECT_EQ(*store_->GetMeta("k"), std::nullopt);
+  EXPECT_EQ(*store_->MaxJobId(), a.id);
 }
 
 TEST_P(StoreConformanceTest, GetJobMissingIsNotFoundNamingId) {
@@ -221,6 +243,7 @@ TEST_P(StoreConformanceTest, ListJobsPaginatesInIdOrder) {
   EXPECT_EQ(walked, all);
   EXPECT_EQ(Ids({.after_id = all[4]}), (std::vector<core::JobId>{all[5], all[6]}));
   EXPECT_TRUE(Ids({.limit = 0}).empty());
+  EXPECT_EQ(store_->ListJobs({.limit = -1}).error().field(), "limit");
 }
 
 TEST_P(StoreConformanceTest, ListActiveJobsReturnsNonTerminalById) {
@@ -237,6 +260,57 @@ TEST_P(StoreConformanceTest, ListActiveJobsReturnsNonTerminalById) {
   EXPECT_EQ(ids, (std::vector<core::JobId>{pending, running, scheduled}));
 }
 
+TEST_P(StoreConformanceTest, CountsJobsByState) {
+  EXPECT_TRUE(store_->CountJobsByState()->empty());
+  Create(MakeJob("a", JobState::kPending));
+  Create(MakeJob("b", JobState::kSucceeded));
+  Create(MakeJob("c", JobState::kSucceeded));
+  auto counts = store_->CountJobsByState();
+  ASSERT_TRUE(counts.ok()) << counts.error().ToString();
+  EXPECT_EQ(*counts, (std::map<JobState, int64_t>{{JobState::kPending, 1},
+                                                  {JobState::kSucceeded, 2}}));
+}
+
+TEST_P(StoreConformanceTest, JobEventsComeBackInWriteOrder) {
+  core::JobId a = Create(MakeJob("a"));
+  core::JobId b = Create(MakeJob("b"));
+  store::JobEvent submitted{a, 10, "submitted", 0, "", {}, "pending", "", {}};
+  store::JobEvent scheduled{a, 11, "scheduled", 1, "n1", {0, 3}, "scheduled", "", {}};
+  store::JobEvent other{b, 11, "submitted", 0, "", {}, "pending", "", {}};
+  store::JobEvent finished{a, 12, "finished", 1, "n1", {}, "failed", "exit code 3", 3};
+  WriteBatch first;
+  first.events = {submitted, other, scheduled};
+  ASSERT_TRUE(store_->Commit(first).ok());
+  WriteBatch second;
+  second.events = {finished};
+  ASSERT_TRUE(store_->Commit(second).ok());
+  auto events = store_->ListJobEvents(a);
+  ASSERT_TRUE(events.ok()) << events.error().ToString();
+  EXPECT_EQ(*events, (std::vector<store::JobEvent>{submitted, scheduled, finished}));
+  EXPECT_EQ(*store_->ListJobEvents(b), std::vector<store::JobEvent>{other});
+  EXPECT_TRUE(store_->ListJobEvents(999)->empty());
+}
+
+TEST_P(StoreConformanceTest, IdempotencyKeysListReplaceAndExpire) {
+  IdempotencyRecord old{"t1", "k1", "h1", 1, 100};
+  IdempotencyRecord other_tenant{"t2", "k1", "h2", 2, 200};
+  IdempotencyRecord fresh{"t1", "k2", "h3", 3, 300};
+  WriteBatch batch;
+  batch.idempotency_keys = {old, other_tenant, fresh};
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  EXPECT_EQ(*store_->ListIdempotencyKeys(0),
+            (std::vector<IdempotencyRecord>{old, other_tenant, fresh}));
+  EXPECT_EQ(*store_->ListIdempotencyKeys(200),
+            (std::vector<IdempotencyRecord>{other_tenant, fresh}));
+  // Same tenant and key: replaced.
+  IdempotencyRecord again{"t1", "k1", "h9", 9, 400};
+  WriteBatch replace;
+  replace.idempotency_keys = {again};
+  replace.expire_idempotency_before_ms = 250;  // drops other_tenant (200); again is 400
+  ASSERT_TRUE(store_->Commit(replace).ok());
+  EXPECT_EQ(*store_->ListIdempotencyKeys(0), (std::vector<IdempotencyRecord>{fresh, again}));
+}
+
 TEST_P(StoreConformanceTest, NodesUpsertReplaceAndList) {
   core::NodeRecord b;
   b.spec.name = "node-b";
@@ -247,10 +321,11 @@ TEST_P(StoreConformanceTest, NodesUpsertReplaceAndList) {
   b.simulated = true;
   b.registered_ms = 10;
   b.last_seen_ms = 20;
+  b.cordoned = true;
   core::NodeRecord a;
   a.spec.name = "node-a";
-  ASSERT_TRUE(store_->UpsertNode(b).ok());
-  ASSERT_TRUE(store_->UpsertNode(a).ok());
+  ASSERT_TRUE(PutNode(b).ok());
+  ASSERT_TRUE(PutNode(a).ok());
   auto nodes = store_->ListNodes();
   ASSERT_TRUE(nodes.ok()) << nodes.error().ToString();
   EXPECT_EQ(*nodes, (std::vector<core::NodeRecord>{a, b}));  // by name
@@ -260,10 +335,13 @@ TEST_P(StoreConformanceTest, NodesUpsertReplaceAndList) {
   b.spec.labels.erase("rack");
   b.simulated = false;
   b.last_seen_ms = 99;
-  ASSERT_TRUE(store_->UpsertNode(b).ok());
+  b.draining = true;
+  ASSERT_TRUE(PutNode(b).ok());
   nodes = store_->ListNodes();
   ASSERT_TRUE(nodes.ok());
   EXPECT_EQ(*nodes, (std::vector<core::NodeRecord>{a, b}));
+  core::NodeRecord unnamed;
+  EXPECT_EQ(PutNode(unnamed).field(), "name");
 }
 
 TEST_P(StoreConformanceTest, ApiKeysCreateGetListAndRejectDuplicates) {
@@ -364,29 +442,36 @@ TEST_P(StoreConformanceTest, MetaGetPutOverwrite) {
   ASSERT_TRUE(store_->PutMeta("join_token_hash", "v2").ok());
   EXPECT_EQ(*store_->GetMeta("join_token_hash"), std::optional<std::string>("v2"));
   EXPECT_EQ(*store_->GetMeta("other"), std::optional<std::string>(""));
+  WriteBatch batch;  // meta in a batch, with a job
+  batch.meta = {{"other", "in-batch"}};
+  JobRecord job = MakeJob("with-meta");
+  job.id = 1;
+  batch.jobs = {job};
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  EXPECT_EQ(*store_->GetMeta("other"), std::optional<std::string>("in-batch"));
 }
 
-TEST_P(StoreConformanceTest, ConcurrentCreatesGetDistinctIds) {
+TEST_P(StoreConformanceTest, ConcurrentCommitsAndReadsAllLand) {
   constexpr int kThreads = 4;
-  constexpr int kPerThread = 200;
-  std::vector<std::vector<core::JobId>> ids(kThreads);
+  constexpr int kPerThread = 100;
   std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        auto id = store_->CreateJob(MakeJob("t" + std::to_string(t)));
-        if (id.ok()) ids[t].push_back(*id);
+        JobRecord job = MakeJob("t" + std::to_string(t));
+        job.id = 1 + t * kPerThread + i;  // distinct ids, as one writer would choose them
+        WriteBatch batch;
+        batch.jobs = {job};
+        if (!store_->Commit(batch).ok()) failures++;
+        if (!store_->GetJob(job.id).ok()) failures++;  // read your own commit at once
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  std::set<core::JobId> distinct;
-  for (const auto& per_thread : ids) {
-    EXPECT_EQ(per_thread.size(), static_cast<size_t>(kPerThread));
-    distinct.insert(per_thread.begin(), per_thread.end());
-  }
-  EXPECT_EQ(distinct.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(Ids({.limit = 10000}).size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(*store_->MaxJobId(), kThreads * kPerThread);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(kBackends),

@@ -74,6 +74,8 @@ struct NodeRecord {
   bool simulated = false;
   int64_t registered_ms = 0;
   int64_t last_seen_ms = 0;
+  bool cordoned = false;  // an operator said: no new jobs here (cordon or drain)
+  bool draining = false;  // drain: cordoned, and reported drained once its jobs have ended
   bool operator==(const NodeRecord&) const = default;
 };
 

@@ -1,4 +1,5 @@
-// Read-only views of ControllerImpl: nodes and the GPU pool.
+// ControllerImpl: nodes and the GPU pool as views, and what operators do to nodes (cordon,
+// uncordon, drain).
 #include <map>
 #include <optional>
 #include <utility>
@@ -19,6 +20,10 @@ std::optional<core::DeviceTelemetry> DeviceTelemetryOf(const core::NodeTelemetry
   return std::nullopt;
 }
 
+Status UnknownNode(const std::string& name) {
+  return NotFound("node " + name + " is not registered", "name");
+}
+
 }  // namespace
 
 std::optional<int64_t> ControllerImpl::PeakOf(const std::string& node, core::JobId job) const {
@@ -30,14 +35,68 @@ std::optional<int64_t> ControllerImpl::PeakOf(const std::string& node, core::Job
   return std::nullopt;
 }
 
+NodeView ControllerImpl::NodeViewLocked(const NodeEntry& entry) const {
+  NodeView view;
+  view.record = entry.record;
+  view.ready = entry.ready;
+  view.telemetry = entry.telemetry;
+  view.status = entry.status;
+  view.jobs = static_cast<int32_t>(entry.jobs.size());
+  if (!entry.ready) {
+    view.state = "not_ready";
+  } else if (!Healthy(entry)) {
+    view.state = "unhealthy";
+  } else if (entry.record.draining) {
+    view.state = entry.jobs.empty() ? "drained" : "draining";
+  } else if (entry.record.cordoned) {
+    view.state = "cordoned";
+  } else {
+    view.state = "ready";
+  }
+  return view;
+}
+
 std::vector<NodeView> ControllerImpl::ListNodes() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<NodeView> out;
   out.reserve(nodes_.size());
-  for (const auto& [name, entry] : nodes_) {
-    out.push_back(NodeView{entry.record, entry.ready, entry.telemetry, entry.status});
-  }
+  for (const auto& [name, entry] : nodes_) out.push_back(NodeViewLocked(entry));
   return out;
+}
+
+Result<NodeView> ControllerImpl::GetNode(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(name);
+  if (it == nodes_.end()) return UnknownNode(name);
+  return NodeViewLocked(it->second);
+}
+
+void ControllerImpl::SetNodeAction(const Caller& caller, const std::string& name, NodeAction action,
+                                   NodeDone done) {
+  if (Status st = Require(caller, Action::kAdmin, "cordon or drain nodes"); !st.ok()) {
+    return done(st);
+  }
+  Deferred post;
+  std::lock_guard<std::mutex> lock(mu_);
+  const core::NodeRecord* cur = CurrentNodeLocked(name);
+  if (cur == nullptr) {
+    post.Add([done, name] { done(UnknownNode(name)); });
+    return;
+  }
+  if (shutdown_) {
+    post.Add([done] { done(Unavailable("the server is shutting down")); });
+    return;
+  }
+  core::NodeRecord rec = *cur;
+  rec.cordoned = action != NodeAction::kUncordon;
+  rec.draining = action == NodeAction::kDrain;
+  Write write;
+  write.nodes.push_back(std::move(rec));
+  write.done = [this, done, name](Status st) {
+    if (!st.ok()) return done(st);
+    done(GetNode(name));
+  };
+  WriteLocked(std::move(write));
 }
 
 PoolView ControllerImpl::Pool() {

@@ -1,0 +1,107 @@
+// ControllerImpl: the scheduler thread. A pass runs when something changed the queue or the
+// free capacity (sched_dirty_) and the previous pass's decisions are committed; passes are
+// spaced by three times what the last one took, so that a deep queue costs at most a quarter
+// of a core. On an idle pool a pass takes microseconds, so a submit is placed at once.
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "control/controller_impl.h"
+
+namespace fastgpu::control {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr int kPassSpacing = 3;  // idle time after a pass, in multiples of the pass's duration
+
+void ControllerImpl::SchedulerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (!sched_dirty_ || sched_in_flight_ || shutdown_) {
+      sched_cv_.wait(lock);
+      continue;
+    }
+    if (SteadyClock::now() < next_pass_at_) {
+      sched_cv_.wait_until(lock, next_pass_at_);
+      continue;
+    }
+    ScheduleLocked();
+  }
+}
+
+void ControllerImpl::ScheduleLocked() {
+  uint64_t generation = sched_generation_;
+  sched_dirty_ = false;
+  const auto started = SteadyClock::now();
+  const Instant now = clock_.Now();
+  std::vector<core::Decision> decisions;
+  if (!state_.queued().empty()) decisions = scheduler_->Plan(state_, now, rng_);
+  std::vector<core::JobRecord> updates;
+  bool skipped = false;
+  for (core::Decision& d : decisions) {
+    // A job with a change in flight is decided on by the next pass, once that change landed.
+    if (in_flight_.contains(d.id)) {
+      skipped = skipped || d.verdict != core::Verdict::kWait;
+      continue;
+    }
+    auto it = active_.find(d.id);
+    if (it == active_.end()) continue;  // queued in state but unknown here: cannot happen
+    JobView& view = it->second;
+    if (d.verdict == core::Verdict::kWait) {
+      view.record.reason = std::move(d.reason);
+      view.queue_position = d.queue_position;
+      if (waited_) waited_->Inc();
+      continue;
+    }
+    core::JobRecord rec = view.record;
+    if (d.verdict == core::Verdict::kPlaced) {
+      rec.state = core::JobState::kScheduled;
+      rec.attempt += 1;
+      rec.placement = std::move(d.placement);
+      rec.reason.clear();
+      if (placed_) placed_->Inc();
+    } else if (d.verdict == core::Verdict::kPreempt) {
+      rec.preempting_for = d.for_job;
+      rec.reason = std::move(d.reason);
+      if (preempted_) preempted_->Inc();
+    } else {
+      rec.state = core::JobState::kFailed;
+      rec.reason = std::move(d.reason);
+      rec.end_ms = now.ms;
+      if (infeasible_) infeasible_->Inc();
+    }
+    updates.push_back(std::move(rec));
+  }
+  const auto took = SteadyClock::now() - started;
+  if (cycle_seconds_) cycle_seconds_->Observe(std::chrono::duration<double>(took).count());
+  // A deep queue makes passes long: space them so that they take at most a quarter of a core.
+  next_pass_at_ = SteadyClock::now() + kPassSpacing * took;
+  if (skipped) {
+    sched_dirty_ = true;  // again soon, after the change in flight has landed
+    next_pass_at_ = std::max(next_pass_at_, SteadyClock::now() + std::chrono::milliseconds(1));
+    generation = sched_done_generation_;  // this pass did not decide everything
+  }
+  if (updates.empty()) {
+    sched_done_generation_ = std::max(sched_done_generation_, generation);
+    idle_cv_.notify_all();
+    return;
+  }
+  sched_in_flight_ = true;
+  Write write;
+  write.jobs = std::move(updates);
+  write.from_scheduler = true;
+  write.covers_generation = generation;
+  WriteLocked(std::move(write));
+}
+
+void ControllerImpl::Settle() {
+  committer_->Flush();  // every change queued so far has been applied
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    const uint64_t generation = sched_generation_;
+    idle_cv_.wait(lock,
+                  [&] { return stopping_ || shutdown_ || sched_done_generation_ >= generation; });
+  }
+  committer_->Flush();  // and the callbacks of the pass's commit have run
+}
+
+}  // namespace fastgpu::control
