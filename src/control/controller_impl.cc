@@ -1,5 +1,6 @@
 // ControllerImpl: opening, recovery, secrets and authentication.
 #include "control/controller_impl.h"
+#include "control/job_outcome.h"
 
 #include <spdlog/spdlog.h>
 
@@ -15,17 +16,6 @@ namespace {
 constexpr uint64_t kRngSeed = 0x5eedf00d;
 constexpr const char* kFirstTenant = "default";
 constexpr const char* kFirstRole = "admin";
-
-core::QueuedJob ToQueued(const core::JobRecord& rec) {
-  core::QueuedJob q;
-  q.id = rec.id;
-  q.tenant = rec.tenant;
-  q.priority = rec.spec.priority;
-  q.submit_ms = rec.submit_ms;
-  q.request = rec.spec.resources;
-  q.time_limit_s = rec.spec.time_limit_s;
-  return q;
-}
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "control/controller_impl.h"
+#include "control/job_outcome.h"
 #include "control/job_events.h"
 
 namespace fastgpu::control {
@@ -20,17 +21,6 @@ Where WhereIs(const core::JobRecord& r) {
     return Where::kBound;
   }
   return Where::kNone;
-}
-
-core::QueuedJob ToQueued(const core::JobRecord& rec) {
-  core::QueuedJob q;
-  q.id = rec.id;
-  q.tenant = rec.tenant;
-  q.priority = rec.spec.priority;
-  q.submit_ms = rec.submit_ms;
-  q.request = rec.spec.resources;
-  q.time_limit_s = rec.spec.time_limit_s;
-  return q;
 }
 
 void Check(const Status& st, core::JobId id, const char* what) {

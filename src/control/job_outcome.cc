@@ -57,6 +57,17 @@ void ApplyPreempted(core::JobRecord& job) {
   job.signal.reset();
 }
 
+core::QueuedJob ToQueued(const core::JobRecord& rec) {
+  core::QueuedJob q;
+  q.id = rec.id;
+  q.tenant = rec.tenant;
+  q.priority = rec.spec.priority;
+  q.submit_ms = rec.submit_ms;
+  q.request = rec.spec.resources;
+  q.time_limit_s = rec.spec.time_limit_s;
+  return q;
+}
+
 int32_t RetriesUsed(const core::JobRecord& job) {
   const int32_t used = job.attempt - 1 - job.preemptions;
   return used > 0 ? used : 0;

@@ -29,6 +29,9 @@ void ApplyExited(const AttemptReport& report, int64_t now_ms, core::JobRecord& j
 // "preempted for job 7; back in the queue". Placement, start/end and exit status are cleared.
 void ApplyPreempted(core::JobRecord& job);
 
+// The job as the scheduler's queue sees it.
+core::QueuedJob ToQueued(const core::JobRecord& rec);
+
 // Retries a job has used: placements after the first that were not preemptions.
 int32_t RetriesUsed(const core::JobRecord& job);
 
