@@ -5,7 +5,7 @@ WERROR := $(if $(CI),ON,OFF)
 CMAKE_FLAGS ?=
 ARGS ?=
 
-.PHONY: deps configure build up test install-cli clean
+.PHONY: deps configure build up test screenshots install-cli clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -25,6 +25,10 @@ up: install-cli
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 600
+
+# The browser tests again, writing their screenshots of each dashboard page to docs/img/.
+screenshots: build
+	@cd $(BUILD) && FASTGPU_SCREENSHOTS=$(CURDIR)/docs/img ctest --output-on-failure -L web
 
 clean:
 	rm -rf $(BUILD)

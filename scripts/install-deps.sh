@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian package fastgpu needs to build, test and run.
-# Idempotent and non-interactive: packages already present are skipped.
+# Installs every Debian package fastgpu needs to build, test and run, and the browser tests'
+# playwright-core (from npm, into tests/web/node_modules; it drives Debian's chromium and
+# downloads no browser). Idempotent and non-interactive: what is already there is skipped.
 set -euo pipefail
 
 PACKAGES=(
@@ -9,17 +10,25 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libyaml-cpp-dev libcpp-httplib-dev
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-yaml curl procps iproute2 tmux
+  chromium
 )
+# Node.js and npm for the browser tests: Debian's, unless a node is already installed (a
+# Node.js package from elsewhere brings its own npm and conflicts with Debian's npm).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+bash "$(dirname "$0")/../tests/web/setup.sh"

@@ -36,7 +36,9 @@ std::vector<Route> TenantRoutes(control::Controller& controller);
 Route Audited(control::Controller& controller, Route route);
 // Agent API (Bearer join token) under /v1/agent. `controller` must outlive the routes.
 std::vector<Route> AgentRoutes(control::Controller& controller, const RouteOptions& options);
-// Both lists.
+// The dashboard (static files compiled in, no key needed): GET / and GET /ui/:version/:asset.
+std::vector<Route> WebRoutes();
+// The three lists.
 std::vector<Route> AllRoutes(control::Controller& controller, const RouteOptions& options);
 
 }  // namespace fastgpu::api

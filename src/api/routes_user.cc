@@ -180,6 +180,7 @@ std::vector<Route> UserRoutes(Controller& c, const RouteOptions& options) {
 std::vector<Route> AllRoutes(Controller& controller, const RouteOptions& options) {
   std::vector<Route> routes = UserRoutes(controller, options);
   for (Route& r : AgentRoutes(controller, options)) routes.push_back(std::move(r));
+  for (Route& r : WebRoutes()) routes.push_back(std::move(r));
   return routes;
 }
 

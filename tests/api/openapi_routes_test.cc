@@ -90,6 +90,8 @@ TEST(OpenApi, EverySpecRouteIsServed) {
     target = std::regex_replace(target, std::regex("\\{prefix\\}"), prefix);
     const bool node = path.rfind("/v1/nodes/", 0) == 0;
     target = std::regex_replace(target, std::regex("\\{name\\}"), node ? "n1" : "default");
+    target = std::regex_replace(target, std::regex("\\{version\\}"), "0");
+    target = std::regex_replace(target, std::regex("\\{asset\\}"), "app.js");
     const bool agent = path.rfind("/v1/agent/", 0) == 0;
     const httplib::Headers auth = Bearer(agent ? server->join_token() : admin_key);
     ASSERT_TRUE(method == "GET" || method == "POST" || method == "PUT") << method << " " << path;

@@ -1,0 +1,170 @@
+"""The web dashboard end to end: a real server and two agents with simulated GPUs (harness.py),
+the dashboard's static files over HTTP, and the dashboard driven in headless Debian Chromium by
+dashboard.js (playwright-core). Label: web.
+
+Chromium or playwright-core missing is a failure, not a skip: CI installs both
+(scripts/install-deps.sh). Screenshots go to $FASTGPU_SCREENSHOTS when set (`make screenshots`
+sets docs/img/), else to $FASTGPU_SCREENSHOTS_DEFAULT (CTest: build/tests/web/screenshots), else
+a temporary folder.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+
+from harness import Agent, Cluster, ClusterTestCase, wait_for  # noqa: E402
+
+CHROMIUM = os.environ.get("FASTGPU_CHROMIUM", "/usr/bin/chromium")
+FAKE_NVML = os.environ.get("FASTGPU_FAKE_NVML", "")  # tests/agent's fake libnvidia-ml.so.1
+DRIVER_TIMEOUT_S = 120
+# node-c's GPUs as the fake NVML shows them: GPU 0 with telemetry, GPU 1 about to fail.
+NVML_GPUS = (
+    "gpu uuid=GPU-c0 name=NVIDIA_A100-SXM4-80GB memory_mib=81920 used_mib=3000 cc=8.0 util=37 "
+    "temp=55 power_mw=123000 ecc_corrected=2 ecc_uncorrected=0\n"
+    "gpu uuid=GPU-c1 name=NVIDIA_A100-SXM4-80GB memory_mib=81920 cc=8.0 util=0 temp=41\n")
+
+
+def index_html(cluster):
+    status, headers, body = cluster.http_full("GET", "/", key=None)
+    return status, headers, body.decode("utf-8")
+
+
+class StaticFilesTest(ClusterTestCase):
+    """What the server sends for the dashboard's files (no browser needed)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = cls.enterClassContext(Cluster(agents=[Agent("node-a", "1xA100-80GB")]))
+
+    def test_index_needs_no_key_and_is_revalidated(self):
+        status, headers, body = index_html(self.cluster)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
+        self.assertEqual(headers["cache-control"], "no-cache")
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        self.assertIn("script-src 'self'", headers["content-security-policy"])
+        self.assertIn("<title>fastgpu</title>", body)
+        self.assertNotIn("@FG_UI_VERSION@", body)
+
+    def test_assets_are_versioned_typed_and_cached(self):
+        _, _, body = index_html(self.cluster)
+        urls = re.findall(r'(?:src|href)="(/ui/[0-9a-f]{16}/[a-z.]+)"', body)
+        self.assertEqual(len(urls), 3, body)  # favicon, stylesheet, script
+        types = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                 ".svg": "image/svg+xml"}
+        version = urls[0].split("/")[2]
+        for url in urls:
+            status, headers, data = self.cluster.http_full("GET", url, key=None)
+            self.assertEqual(status, 200, url)
+            self.assertEqual(headers["content-type"], types[os.path.splitext(url)[1]], url)
+            self.assertEqual(headers["cache-control"], "public, max-age=31536000, immutable", url)
+            self.assertEqual(headers["etag"], f'"{version}"', url)
+            self.assertGreater(len(data), 100, url)
+        # The modules app.js imports are there too, under the same version.
+        _, _, app = self.cluster.http_full("GET", f"/ui/{version}/app.js", key=None)
+        modules = re.findall(r"from '\./([a-z]+\.js)'", app.decode())
+        self.assertGreaterEqual(len(modules), 6)
+        for name in modules:
+            status, headers, _ = self.cluster.http_full("GET", f"/ui/{version}/{name}", key=None)
+            self.assertEqual((status, headers["content-type"]),
+                             (200, "text/javascript; charset=utf-8"), name)
+
+    def test_another_version_is_served_but_not_cached(self):
+        status, headers, data = self.cluster.http_full("GET", "/ui/0000000000000000/app.js",
+                                                       key=None)
+        self.assertEqual((status, headers["cache-control"]), (200, "no-cache"))
+        self.assertIn(b"import", data)
+
+    def test_unknown_files_are_404_json(self):
+        for path in ("/ui/0/nope.js", "/ui/0/index.html", "/ui/app.js", "/index.php"):
+            status, body = self.cluster.http("GET", path, key=None)
+            self.assertEqual(status, 404, path)
+            self.assertEqual(body["error"]["code"], "not_found", path)
+
+    def test_data_still_needs_a_key(self):
+        self.assertEqual(self.cluster.http("GET", "/v1/gpus", key=None)[0], 401)
+
+
+class DashboardTest(ClusterTestCase):
+    """dashboard.js in headless Chromium; each of its steps is reported as a subtest."""
+
+    @classmethod
+    def setUpClass(cls):
+        missing = []
+        if not os.access(CHROMIUM, os.X_OK):
+            missing.append(f"{CHROMIUM} (Debian package chromium)")
+        if shutil.which("node") is None:
+            missing.append("node (Debian package nodejs)")
+        if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
+            missing.append("tests/web/node_modules/playwright-core (tests/web/setup.sh)")
+        if not os.path.isfile(FAKE_NVML):
+            missing.append("the fake NVML of tests/agent (FASTGPU_FAKE_NVML)")
+        if missing:  # a failure, never a skip: CI must run these tests
+            raise AssertionError("the browser tests need " + ", ".join(missing) +
+                                 "; run scripts/install-deps.sh")
+        folder = tempfile.mkdtemp(prefix="fg-web-nvml-")
+        cls.addClassCleanup(shutil.rmtree, folder, True)
+        nvml_config = os.path.join(folder, "nvml.conf")
+        with open(nvml_config, "w", encoding="utf-8") as f:
+            f.write(NVML_GPUS)
+        cls.cluster = cls.enterClassContext(Cluster(agents=[
+            Agent("node-a", "4xA100-80GB", kill_grace_ms=500),
+            Agent("node-b", "2xH100-80GB", kill_grace_ms=500),
+            Agent("node-c", simulate=None, env={"FAKE_NVML_CONFIG": nvml_config},
+                  kill_grace_ms=500,
+                  extra_args=["--nvml-library", FAKE_NVML, "--gpu-sample-ms", "200"])]))
+        # A critical XID takes node-c's GPU 1 out of service before the browser looks.
+        with open(nvml_config, "a", encoding="utf-8") as f:
+            f.write("xid xid=79 gpu=1\n")
+
+        def unhealthy():
+            gpus = {(g["node"], g["index"]): g for g in cls.cluster.gpus()["gpus"]}
+            return not gpus[("node-c", 1)]["healthy"] and gpus[("node-c", 0)]["telemetry"]
+
+        wait_for(unhealthy, 15, "node-c's GPU 1 to be unhealthy and GPU 0 to report telemetry")
+
+    def test_dashboard(self):
+        shots = (os.environ.get("FASTGPU_SCREENSHOTS") or
+                 os.environ.get("FASTGPU_SCREENSHOTS_DEFAULT") or
+                 tempfile.mkdtemp(prefix="fg-web-shots-"))
+        env = dict(os.environ, FG_URL=self.cluster.url, FG_ADMIN_KEY=self.cluster.admin_key,
+                   FG_SCREENSHOTS=shots)
+        try:
+            run = subprocess.run(["node", os.path.join(HERE, "dashboard.js")], env=env,
+                                 capture_output=True, text=True, timeout=DRIVER_TIMEOUT_S,
+                                 stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as e:
+            self.fail(f"dashboard.js ran over {DRIVER_TIMEOUT_S} s:\n{e.stdout}\n{e.stderr}")
+        sys.stderr.write(run.stdout)
+        lines = run.stdout.strip().splitlines()
+        try:
+            results = json.loads(lines[-1])
+        except (IndexError, ValueError):
+            self.fail(f"dashboard.js exited {run.returncode} without results:\n"
+                      f"{run.stdout}\n{run.stderr}")
+        for note in results["notes"]:
+            sys.stderr.write(f"NOTE: {note}\n")
+        for name in results["passed"]:
+            with self.subTest(step=name):
+                pass
+        for failure in results["failed"]:
+            with self.subTest(step=failure["step"]):
+                self.fail(failure["error"])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertGreaterEqual(len(results["passed"]), 13, results)
+        for page in ("signin", "pool", "queue", "jobs", "job", "usage", "nodes", "keys"):
+            path = os.path.join(shots, f"dashboard-{page}.png")
+            self.assertTrue(os.path.getsize(path) > 10000, path)
+        sys.stderr.write(f"screenshots in {shots}\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
