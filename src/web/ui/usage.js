@@ -63,7 +63,7 @@ function draw(el, report, metric) {
     stat('GPU-hours', fmt.number(total.gpu_hours, 2)),
     stat('CPU-hours', fmt.number(total.cpu_hours, 2)),
     stat('cost', fmt.money(total.cost, report.currency)),
-    stat('period', `${report.from} – ${report.to}`));
+    stat('period', `${report.from} to ${report.to}`, 'small'));
   if (rows.length === 0) {
     return replace(el, totals, notice('info', `No usage from ${report.from} to ${report.to} yet.`));
   }
@@ -106,6 +106,7 @@ function draw(el, report, metric) {
       ], [...byPair.values()].sort((a, b) => a.tenant.localeCompare(b.tenant) || a.model.localeCompare(b.model)))));
 }
 
-function stat(label, value) {
-  return h('div', {class: 'stat'}, h('span', {class: 'stat-value'}, value), h('span', {class: 'stat-label'}, label));
+function stat(label, value, size) {
+  return h('div', {class: `stat ${size || ''}`}, h('span', {class: 'stat-value'}, value),
+    h('span', {class: 'stat-label'}, label));
 }
