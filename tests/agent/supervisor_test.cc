@@ -252,7 +252,8 @@ TEST_F(JobUserTest, PrivateTmpShmAndProc) {
   LaunchSpec spec =
       UserSpec({9, 1}, "test -e " + host_file +
                            " && echo host-tmp-visible || echo host-tmp-hidden; "
-                           "echo mine > /tmp/mine; echo shm > /dev/shm/mine-" +
+                           "echo mine > /tmp/fg-private-mine-" + std::to_string(::getpid()) +
+                           "; echo shm > /dev/shm/mine-" +
                            std::to_string(::getpid()) +
                            "; "
                            "pwd; test -e /proc/1 && echo sees-pid-1 || echo no-pid-1; "
@@ -265,7 +266,8 @@ TEST_F(JobUserTest, PrivateTmpShmAndProc) {
   ASSERT_EQ(s.exit.exit_code, 0) << s.exit.error << ReadOrEmpty(s.dir + "/stderr.log");
   EXPECT_EQ(ReadOrEmpty(s.dir + "/stdout.log"),
             "host-tmp-hidden\n" + spec.job_dir + "/work\nno-pid-1\nsees-self\n");
-  EXPECT_FALSE(std::filesystem::exists("/tmp/mine"));
+  // A name of this process's own: the host's /tmp is shared with other people's files.
+  EXPECT_FALSE(std::filesystem::exists("/tmp/fg-private-mine-" + std::to_string(::getpid())));
   EXPECT_FALSE(std::filesystem::exists("/dev/shm/mine-" + std::to_string(::getpid())));
 }
 
