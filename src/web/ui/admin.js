@@ -10,8 +10,9 @@ export async function NodesPage(root, ctx) {
   const act = async (node, action) => {
     if (action === 'drain' && !window.confirm(`Drain ${node.name}? No new jobs go there; it is drained when its jobs end.`)) return;
     try {
-      await ctx.api.post(`/v1/nodes/${encodeURIComponent(node.name)}/${action}`, {}, {signal: ctx.signal});
-      replace(status, notice('ok', `${node.name}: ${action} done.`));
+      const now = await ctx.api.post(`/v1/nodes/${encodeURIComponent(node.name)}/${action}`, {}, {signal: ctx.signal});
+      const more = now.state === 'draining' ? ` (no new jobs; drained when its ${now.jobs} job${now.jobs === 1 ? '' : 's'} end)` : '';
+      replace(status, notice('ok', `${now.name} is now ${now.state.replace('_', ' ')}${more}.`));
       await draw();
     } catch (e) {
       if (e instanceof ApiError && e.noRoute) {
