@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian package fastgpu needs to build, test and run, and the browser tests'
-# playwright-core (from npm, into tests/web/node_modules; it drives Debian's chromium and
-# downloads no browser). Idempotent and non-interactive: what is already there is skipped.
+# Installs every Debian package fastgpu needs to build, test and run (the browser tests use
+# Debian's chromium and firefox-esr), and the browser tests' playwright-core (from npm, into
+# tests/web/node_modules; it drives Debian's chromium and downloads no browser). Idempotent and non-interactive: what is already there is skipped.
 set -euo pipefail
 
 PACKAGES=(
@@ -10,7 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libyaml-cpp-dev libcpp-httplib-dev
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-yaml curl procps iproute2 tmux
-  chromium
+  chromium firefox-esr
 )
 # Node.js and npm for the browser tests: Debian's, unless a node is already installed (a
 # Node.js package from elsewhere brings its own npm and conflicts with Debian's npm).

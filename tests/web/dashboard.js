@@ -8,70 +8,36 @@
 // line {"passed": [...], "failed": [{"step", "error"}], "notes": [...]}; exits 1 when a step
 // failed.
 'use strict';
+const {launch} = require('./browser.js');
+const {URL, ADMIN, WAIT, results, api, must, check, step, shotPath, waitJob, submit,
+  TRAINING_SCRIPT, main} = require('./steps.js');
+
 const fs = require('fs');
 const path = require('path');
-const {launch} = require('./browser.js');
 
-const URL = process.env.FG_URL;
-const ADMIN = process.env.FG_ADMIN_KEY;
-const SHOTS = process.env.FG_SCREENSHOTS;
-const WAIT = 15000;
-const results = {passed: [], failed: [], notes: []};
+const AXE = fs.readFileSync(path.join(__dirname, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const audits = {};  // page -> axe violations
 
-async function api(method, route, body, key = ADMIN) {
-  const res = await fetch(URL + route, {
-    method, headers: {Authorization: `Bearer ${key}`, 'Content-Type': 'application/json'},
-    body: body === undefined ? undefined : JSON.stringify(body)});
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return {status: res.status, body: json, text};
-}
-
-async function must(method, route, body, key, want = 200) {
-  const r = await api(method, route, body, key);
-  if (r.status !== want) throw new Error(`${method} ${route} -> ${r.status} (want ${want}): ${r.text}`);
-  return r.body;
-}
-
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.passed.push(name);
-    console.log(`ok - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.failed.push({step: name, error: String(e && e.stack || e)});
-    console.log(`not ok - ${name}: ${e && e.message}`);
-    throw e;
-  }
-}
-
+// A screenshot of the page as it is now, and axe-core's WCAG 2 A/AA audit of it (contrast,
+// labels, roles, names...), checked in the last steps.
 async function shot(page, name) {
-  if (!SHOTS) return;
-  fs.mkdirSync(SHOTS, {recursive: true});
-  await page.screenshot({path: path.join(SHOTS, `dashboard-${name}.png`), fullPage: true});
+  const file = shotPath(`dashboard-${name}`);
+  if (file) await page.screenshot({path: file, fullPage: true});
+  await audit(page, name);
 }
 
-// Waits until the job has the state (through the API).
-async function waitJob(id, states, timeout = WAIT) {
-  const deadline = Date.now() + timeout;
-  let job = null;
-  while (Date.now() < deadline) {
-    job = await must('GET', `/v1/jobs/${id}`);
-    if (states.includes(job.state)) return job;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`job ${id} is ${job && job.state}, not ${states.join('/')}, after ${timeout} ms`);
+async function audit(page, name) {
+  // Evaluated through the DevTools protocol, so the page's CSP does not apply to it.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+    return r.violations.map((v) => ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}));
+  });
+  audits[name] = found;
 }
 
-function submit(key, name, gpus, script) {
-  return must('POST', '/v1/jobs', {name, argv: ['sh', '-c', script], resources: {gpus}}, key, 201);
-}
+// Pages that must fit a laptop screen without scrolling sideways.
+const PAGES = ['/pool', '/queue', '/jobs', '/usage', '/admin/nodes', '/admin/keys'];
 
 async function run() {
   const {page, errors, close} = await launch();
@@ -107,10 +73,7 @@ async function run() {
     await step('a running job appears on its GPU', async () => {
       s.vision = await must('POST', '/v1/keys', {tenant: 'vision', role: 'member', user: 'alice'}, ADMIN, 201);
       s.nlp = await must('POST', '/v1/keys', {tenant: 'nlp', role: 'member', user: 'bob'}, ADMIN, 201);
-      // Prints a line every 0.3 s until cancelled: the log grows while the job page is open.
-      const script = 'echo "loading ImageNet shards"; i=0; while [ $i -lt 900 ]; do i=$((i + 1)); ' +
-        'echo "step $i/900  loss=0.$((900 - i))  lr=3e-4"; sleep 0.3; done';
-      s.train = await submit(s.vision.key, 'train-resnet', 0.5, script);
+      s.train = await submit(s.vision.key, 'train-resnet', 0.5, TRAINING_SCRIPT);
       const seg = page.locator(`.bar a.seg[data-job="${s.train.id}"]`);
       await seg.waitFor({timeout: WAIT});
       const job = await waitJob(s.train.id, ['running']);
@@ -119,7 +82,7 @@ async function run() {
       const width = await seg.evaluate((el) => el.style.width);
       check(width === '50%', `a 0.5 GPU slice is drawn ${width} wide`);
       const label = await seg.textContent();
-      check(label === `${s.train.id}train-resnet`, `segment labelled "${label}", not with the job's id and name`);
+      check(label === `${s.train.id} train-resnet`, `segment labelled "${label}", not with the job's id and name`);
       // More tenants and shapes, for the picture and the queue.
       s.small = await submit(s.nlp.key, 'tokenize', 0.25, 'echo start; sleep 600');
       s.whole = await submit(s.nlp.key, 'finetune-llm', 1, 'echo start; sleep 600');
@@ -211,11 +174,17 @@ async function run() {
       } else {
         check(usage.status === 200, `GET /v1/usage -> ${usage.status} ${usage.text}`);
         s.usageRoute = true;
-        // The cancelled job's metered GPU time appears, colored by its tenant.
+        // The cancelled job's metered GPU time appears, colored by its tenant, and the legend
+        // names exactly the tenants the server reports.
         await page.locator('svg.chart rect.mark[data-series="vision"]').first().waitFor({timeout: WAIT});
         await page.locator('section[aria-labelledby="by-model"] rect.mark').first().waitFor({timeout: WAIT});
-        const tenants = await page.locator('section[aria-labelledby="by-tenant"] .legend li').allTextContents();
-        check(tenants.includes('vision') && tenants.includes('nlp'), `legend: ${tenants.join(', ')}`);
+        const report = await must('GET', '/v1/usage?by=tenant,model&period=day');
+        const want = [...new Set(report.rows.map((r) => r.tenant))].sort();
+        await page.waitForFunction((names) => {
+          const shown = [...document.querySelectorAll('section[aria-labelledby="by-tenant"] .legend li')].map((li) => li.textContent);
+          return shown.join('|') === names.join('|');
+        }, want, {timeout: WAIT});
+        check(want.includes('vision'), `the server reports usage of ${want}`);
       }
       await shot(page, 'usage');
     });
@@ -284,6 +253,37 @@ async function run() {
       await page.getByLabel('API key').waitFor({timeout: WAIT});
     });
 
+    await step('every page fits a 1280x720 and a 1024x768 screen; the dark theme too', async () => {
+      await page.getByLabel('API key').fill(ADMIN);
+      await page.getByRole('button', {name: 'Sign in'}).click();
+      await page.locator('#who', {hasText: 'admin'}).waitFor({timeout: WAIT});
+      for (const [width, height] of [[1280, 720], [1024, 768]]) {
+        await page.setViewportSize({width, height});
+        for (const route of [...PAGES, `/jobs/${s.whole.id}`]) {
+          await page.goto(`${URL}/#${route}`);
+          await page.locator('.page h1').waitFor({timeout: WAIT});
+          await page.waitForLoadState('networkidle').catch(() => {});
+          const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          check(over <= 0, `#${route} at ${width}x${height} is ${over} px too wide`);
+        }
+      }
+      await page.emulateMedia({colorScheme: 'dark'});
+      for (const route of [...PAGES, `/jobs/${s.whole.id}`]) {
+        await page.goto(`${URL}/#${route}`);
+        await page.locator('.page h1').waitFor({timeout: WAIT});
+        await page.waitForLoadState('networkidle').catch(() => {});
+        await audit(page, `dark ${route}`);
+      }
+      await page.emulateMedia({colorScheme: 'light'});
+      await page.getByRole('button', {name: 'Sign out'}).click();
+    });
+
+    await step('accessibility: no WCAG 2 AA violations on any page, light or dark (axe-core)', async () => {
+      check(Object.keys(audits).length >= 15, `audited only ${Object.keys(audits)}`);
+      const bad = Object.entries(audits).filter(([, v]) => v.length > 0);
+      check(bad.length === 0, `violations: ${JSON.stringify(Object.fromEntries(bad))}`);
+    });
+
     await step('no console errors', async () => {
       // A refused key and a route this server lacks show as failed loads; nothing else may.
       const expected = (e) => /Failed to load resource/.test(e.text) && (
@@ -297,6 +297,4 @@ async function run() {
   }
 }
 
-run().catch(() => { process.exitCode = 1; }).finally(() => {
-  console.log(JSON.stringify(results));
-});
+main(run);

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Installs playwright-core (the version package-lock.json pins) into tests/web/node_modules for
-# the browser tests. It downloads no browser: the tests drive Debian's /usr/bin/chromium.
-# Idempotent: does nothing when the pinned version is already there. Needs node and npm.
+# Installs the browser tests' npm packages (playwright-core and axe-core, the versions
+# package-lock.json pins) into tests/web/node_modules. It downloads no browser: the tests drive
+# Debian's /usr/bin/chromium. Idempotent: does nothing when the pinned versions are there.
+# Needs node and npm.
 set -euo pipefail
 cd "$(dirname "$0")"
-want=$(node -p 'require("./package-lock.json").packages["node_modules/playwright-core"].version')
-have=$(node -p 'try { require("./node_modules/playwright-core/package.json").version } catch { "" }')
-[ "$have" = "$want" ] && exit 0
-echo "installing playwright-core $want into $(pwd)/node_modules"
+stale=$(node -e '
+  const lock = require("./package-lock.json").packages;
+  for (const [dir, p] of Object.entries(lock)) {
+    if (!dir) continue;
+    let have = "";
+    try { have = require(`./${dir}/package.json`).version; } catch {}
+    if (have !== p.version) console.log(`${dir}@${p.version}`);
+  }')
+[ -z "$stale" ] && exit 0
+echo "installing into $(pwd)/node_modules:" $stale
 # No browser download (playwright-core has none, but be explicit), no audit or funding calls.
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error

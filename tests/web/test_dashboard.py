@@ -1,8 +1,8 @@
-"""The web dashboard end to end: a real server and two agents with simulated GPUs (harness.py),
-the dashboard's static files over HTTP, and the dashboard driven in headless Debian Chromium by
-dashboard.js (playwright-core). Label: web.
+"""The web dashboard end to end: real servers and agents (harness.py), the dashboard's static
+files over HTTP, the dashboard driven in headless Debian Chromium by dashboard.js
+(playwright-core) and in headless Firefox ESR by firefox.js (WebDriver BiDi). Label: web.
 
-Chromium or playwright-core missing is a failure, not a skip: CI installs both
+A missing browser, node or playwright-core is a failure, not a skip: CI installs them
 (scripts/install-deps.sh). Screenshots go to $FASTGPU_SCREENSHOTS when set (`make screenshots`
 sets docs/img/), else to $FASTGPU_SCREENSHOTS_DEFAULT (CTest: build/tests/web/screenshots), else
 a temporary folder.
@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 from harness import Agent, Cluster, ClusterTestCase, wait_for  # noqa: E402
 
 CHROMIUM = os.environ.get("FASTGPU_CHROMIUM", "/usr/bin/chromium")
+FIREFOX = os.environ.get("FASTGPU_FIREFOX", "/usr/bin/firefox-esr")
 FAKE_NVML = os.environ.get("FASTGPU_FAKE_NVML", "")  # tests/agent's fake libnvidia-ml.so.1
 DRIVER_TIMEOUT_S = 120
 # node-c's GPUs as the fake NVML shows them: GPU 0 with telemetry, GPU 1 about to fail.
@@ -93,23 +94,73 @@ class StaticFilesTest(ClusterTestCase):
         self.assertEqual(self.cluster.http("GET", "/v1/gpus", key=None)[0], 401)
 
 
-class DashboardTest(ClusterTestCase):
-    """dashboard.js in headless Chromium; each of its steps is reported as a subtest."""
+def node_command(script):
+    """`node SCRIPT`, with the WebSocket flag that Node 20 needs for firefox_bidi.js."""
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
+    major = int(re.match(r"v(\d+)", version).group(1)) if version.startswith("v") else 0
+    flags = ["--experimental-websocket"] if 20 <= major < 22 else []
+    return ["node", *flags, os.path.join(HERE, script)]
+
+
+def require(*needs):
+    """Fails (never skips: CI must run these tests) naming what is not installed."""
+    missing = [what for ok, what in needs if not ok]
+    if missing:
+        raise AssertionError("the browser tests need " + ", ".join(missing) +
+                             "; run scripts/install-deps.sh")
+
+
+def have_node():
+    return (shutil.which("node") is not None, "node (Debian package nodejs)")
+
+
+class BrowserTestCase(ClusterTestCase):
+    """Runs one scenario script; each of its steps is reported as a subtest."""
+
+    def run_scenario(self, script, min_steps, screenshots=()):
+        shots = (os.environ.get("FASTGPU_SCREENSHOTS") or
+                 os.environ.get("FASTGPU_SCREENSHOTS_DEFAULT") or
+                 tempfile.mkdtemp(prefix="fg-web-shots-"))
+        env = dict(os.environ, FG_URL=self.cluster.url, FG_ADMIN_KEY=self.cluster.admin_key,
+                   FG_SCREENSHOTS=shots)
+        try:
+            run = subprocess.run(node_command(script), env=env, capture_output=True, text=True,
+                                 timeout=DRIVER_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as e:
+            self.fail(f"{script} ran over {DRIVER_TIMEOUT_S} s:\n{e.stdout}\n{e.stderr}")
+        sys.stderr.write(run.stdout)
+        lines = run.stdout.strip().splitlines()
+        try:
+            results = json.loads(lines[-1])
+        except (IndexError, ValueError):
+            self.fail(f"{script} exited {run.returncode} without results:\n"
+                      f"{run.stdout}\n{run.stderr}")
+        for note in results["notes"]:
+            sys.stderr.write(f"NOTE: {note}\n")
+        for name in results["passed"]:
+            with self.subTest(step=name):
+                pass
+        for failure in results["failed"]:
+            with self.subTest(step=failure["step"]):
+                self.fail(failure["error"])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertGreaterEqual(len(results["passed"]), min_steps, results)
+        for name in screenshots:
+            path = os.path.join(shots, f"{name}.png")
+            self.assertTrue(os.path.getsize(path) > 10000, path)
+        sys.stderr.write(f"screenshots in {shots}\n")
+
+
+class DashboardTest(BrowserTestCase):
+    """dashboard.js in headless Chromium (playwright-core)."""
 
     @classmethod
     def setUpClass(cls):
-        missing = []
-        if not os.access(CHROMIUM, os.X_OK):
-            missing.append(f"{CHROMIUM} (Debian package chromium)")
-        if shutil.which("node") is None:
-            missing.append("node (Debian package nodejs)")
-        if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
-            missing.append("tests/web/node_modules/playwright-core (tests/web/setup.sh)")
-        if not os.path.isfile(FAKE_NVML):
-            missing.append("the fake NVML of tests/agent (FASTGPU_FAKE_NVML)")
-        if missing:  # a failure, never a skip: CI must run these tests
-            raise AssertionError("the browser tests need " + ", ".join(missing) +
-                                 "; run scripts/install-deps.sh")
+        require((os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} (Debian package chromium)"),
+                have_node(),
+                (os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")),
+                 "tests/web/node_modules/playwright-core (tests/web/setup.sh)"),
+                (os.path.isfile(FAKE_NVML), "the fake NVML of tests/agent (FASTGPU_FAKE_NVML)"))
         folder = tempfile.mkdtemp(prefix="fg-web-nvml-")
         cls.addClassCleanup(shutil.rmtree, folder, True)
         nvml_config = os.path.join(folder, "nvml.conf")
@@ -132,38 +183,22 @@ class DashboardTest(ClusterTestCase):
         wait_for(unhealthy, 15, "node-c's GPU 1 to be unhealthy and GPU 0 to report telemetry")
 
     def test_dashboard(self):
-        shots = (os.environ.get("FASTGPU_SCREENSHOTS") or
-                 os.environ.get("FASTGPU_SCREENSHOTS_DEFAULT") or
-                 tempfile.mkdtemp(prefix="fg-web-shots-"))
-        env = dict(os.environ, FG_URL=self.cluster.url, FG_ADMIN_KEY=self.cluster.admin_key,
-                   FG_SCREENSHOTS=shots)
-        try:
-            run = subprocess.run(["node", os.path.join(HERE, "dashboard.js")], env=env,
-                                 capture_output=True, text=True, timeout=DRIVER_TIMEOUT_S,
-                                 stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired as e:
-            self.fail(f"dashboard.js ran over {DRIVER_TIMEOUT_S} s:\n{e.stdout}\n{e.stderr}")
-        sys.stderr.write(run.stdout)
-        lines = run.stdout.strip().splitlines()
-        try:
-            results = json.loads(lines[-1])
-        except (IndexError, ValueError):
-            self.fail(f"dashboard.js exited {run.returncode} without results:\n"
-                      f"{run.stdout}\n{run.stderr}")
-        for note in results["notes"]:
-            sys.stderr.write(f"NOTE: {note}\n")
-        for name in results["passed"]:
-            with self.subTest(step=name):
-                pass
-        for failure in results["failed"]:
-            with self.subTest(step=failure["step"]):
-                self.fail(failure["error"])
-        self.assertEqual(run.returncode, 0, run.stderr)
-        self.assertGreaterEqual(len(results["passed"]), 13, results)
-        for page in ("signin", "pool", "queue", "jobs", "job", "usage", "nodes", "keys"):
-            path = os.path.join(shots, f"dashboard-{page}.png")
-            self.assertTrue(os.path.getsize(path) > 10000, path)
-        sys.stderr.write(f"screenshots in {shots}\n")
+        pages = ("signin", "pool", "queue", "jobs", "job", "usage", "nodes", "keys")
+        self.run_scenario("dashboard.js", 14, [f"dashboard-{p}" for p in pages])
+
+
+class FirefoxTest(BrowserTestCase):
+    """firefox.js in headless Firefox ESR (WebDriver BiDi)."""
+
+    @classmethod
+    def setUpClass(cls):
+        require((os.access(FIREFOX, os.X_OK), f"{FIREFOX} (Debian package firefox-esr)"),
+                have_node())
+        cls.cluster = cls.enterClassContext(Cluster(agents=[
+            Agent("node-a", "2xA100-80GB", kill_grace_ms=500)]))
+
+    def test_dashboard_in_firefox(self):
+        self.run_scenario("firefox.js", 5, ["firefox-pool"])
 
 
 if __name__ == "__main__":

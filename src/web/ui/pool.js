@@ -112,7 +112,8 @@ function gpuRow(gpu, node, colors, names) {
 function computeBar(gpu, colors, names) {
   const used = gpu.allocations.reduce((sum, a) => sum + a.milli, 0);
   const label = `GPU ${gpu.index} compute: ${fmt.milli(used)} of 1 GPU allocated`;
-  const bar = h('div', {class: 'bar', role: 'img', 'aria-label': describe(label, gpu.allocations)});
+  // A group, not an image: its slices are links to their jobs.
+  const bar = h('div', {class: 'bar', role: 'group', 'aria-label': describe(label, gpu.allocations)});
   for (const a of gpu.allocations) {
     if (a.milli <= 0) continue;
     bar.append(segment(a, a.milli / 1000, colors, names.get(a.job) || ''));
@@ -138,9 +139,10 @@ function segment(a, fraction, colors, label) {
     ? `job ${a.job} (${a.tenant}): ${fmt.milli(a.milli)}, ${fmt.mib(a.memory_mib)}${a.memory_peak_mib != null ? `, peak ${fmt.mib(a.memory_peak_mib)}` : ''}`
     : `another tenant's job: ${fmt.milli(a.milli)}, ${fmt.mib(a.memory_mib)}`;
   const el = a.job > 0 && label !== null
-    ? h('a', {class: 'seg', href: `#/jobs/${a.job}`, title, dataset: {job: a.job}},
-      h('span', {class: 'seg-id'}, String(a.job)), label ? h('span', {class: 'seg-name'}, label) : null)
-    : h('span', {class: 'seg', title, dataset: {job: a.job}});
+    ? h('a', {class: 'seg', href: `#/jobs/${a.job}`, title, dataset: {job: a.job},
+      'aria-label': `${a.job}${label ? ` ${label}` : ''}, ${title}`},  // starts with the visible text
+      h('span', {class: 'seg-id'}, String(a.job)), label ? [' ', h('span', {class: 'seg-name'}, label)] : null)
+    : h('span', {class: 'seg', title, 'aria-hidden': 'true', dataset: {job: a.job}});
   el.style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
   el.style.background = bg;
   el.style.color = fg;
