@@ -39,12 +39,14 @@ _become_subreaper()
 
 
 def rss_kib(pids):
+    """Proportional set size (KiB) of these processes together: shared pages (the binary, the
+    libraries) count once across them, so N helpers of one binary are not counted N times."""
     total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/status") as f:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
         except OSError:
             pass

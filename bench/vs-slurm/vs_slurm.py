@@ -11,7 +11,8 @@ fastgpu's are simulated):
   throughput  N trivial one-GPU batch jobs, 8 submitters in parallel (`sbatch --wrap=true` vs
               `fastgpu run --detach -- true`), first submit to last completion
   deep queue  8 GPUs held, 10,000 jobs pending; a holder ends: time until the next job starts
-  memory      resident memory of the daemons at rest and with the deep queue
+  memory      memory (PSS) of the daemons at rest and with the deep queue, and of the
+              per-job helpers (slurmstepd, fastgpu's supervisors) of 8 running jobs
 Slurm runs twice: as installed (its defaults) and with the high-throughput settings of its
 HTC guide. Each figure is min/median/max over the rounds; the ratio compares medians, the
 better Slurm configuration against fastgpu.
@@ -153,9 +154,9 @@ ROWS = [  # key, title, higher is better
     ("start_ms", "submit to process start (ms)", False),
     ("jobs_per_s", "throughput, trivial 1-GPU jobs (jobs/s)", True),
     ("deep_next_ms", "deep queue: next start after a GPU frees (ms)", False),
-    ("rss_rest_mib", "daemons' resident memory at rest (MiB)", False),
-    ("rss_deep_mib", "daemons' resident memory, deep queue (MiB)", False),
-    ("rss_helpers_mib", "per-job helpers, 8 running jobs (MiB; slurmstepd vs supervise)", False),
+    ("rss_rest_mib", "daemons' memory at rest (MiB, PSS)", False),
+    ("rss_deep_mib", "daemons' memory, deep queue (MiB, PSS)", False),
+    ("rss_helpers_mib", "per-job helpers, 8 running jobs (MiB, PSS; slurmstepd vs supervise)", False),
 ]
 
 
@@ -198,7 +199,8 @@ def main():
     args = p.parse_args()
     if args.quick:
         args.rounds, args.jobs, args.deep, args.reps = 1, 50, 1000, 5
-    work = tempfile.mkdtemp(prefix="fg-vs-slurm.")
+    # Not under /tmp: fastgpu gives each job a private /tmp, and the jobs write start stamps here.
+    work = tempfile.mkdtemp(prefix="fg-vs-slurm.", dir="/var/tmp")
     os.chmod(work, 0o1777)  # jobs may run as an unprivileged user: they write start stamps here
     systems = [Slurm(work, "slurm", htc=False), Fastgpu(work, args.fastgpu),
                Slurm(work, "slurm-htc", htc=True)]
