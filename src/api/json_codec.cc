@@ -183,6 +183,8 @@ Out EncodeJobJson(const control::JobView& view) {
   j["cancel_requested"] = r.cancel_requested;
   j["preemptions"] = r.preemptions;
   j["preempting_for"] = r.preempting_for > 0 ? Out(r.preempting_for) : Out(nullptr);
+  j["gpu_seconds"] = static_cast<double>(view.usage.gpu_milli_ms) / 1e6;
+  j["cost"] = static_cast<double>(view.usage.micros()) / 1e6;
   j["submitted_ms"] = r.submit_ms;
   j["started_ms"] = r.start_ms;
   j["finished_ms"] = r.end_ms;

@@ -97,6 +97,10 @@ Out TenantJson(const control::TenantView& v) {
     b["limit"] = static_cast<double>(t.budget_limit) / (t.budget_kind == "currency" ? 1e6 : 1e3);
     b["warn_percent"] = t.budget_warn_percent;
     b["preempt"] = t.budget_preempt;
+    b["used"] = static_cast<double>(v.budget_used) / (t.budget_kind == "currency" ? 1e6 : 1e3);
+    b["percent"] = t.budget_limit > 0 ? static_cast<double>(v.budget_used) * 100 /
+                                            static_cast<double>(t.budget_limit)
+                                      : 100.0;
     j["budget"] = std::move(b);
   }
   return j;
@@ -201,6 +205,22 @@ std::string EncodeAudit(const std::vector<store::AuditRecord>& entries,
     j["entries"].push_back(std::move(e));
   }
   j["next"] = next ? Out(*next) : Out(nullptr);
+  return DumpOut(j);
+}
+
+std::string EncodeBillingEvents(const std::vector<store::BillingEvent>& events) {
+  Out j = Out::object();
+  j["events"] = Out::array();
+  for (const store::BillingEvent& e : events) {
+    Out o = Out::object();
+    o["id"] = e.id;
+    o["tenant"] = e.tenant;
+    o["kind"] = e.kind;
+    o["period"] = e.period;
+    o["at_ms"] = e.at_ms;
+    o["message"] = e.message;
+    j["events"].push_back(std::move(o));
+  }
   return DumpOut(j);
 }
 

@@ -33,6 +33,8 @@ std::string EncodeTenants(const std::vector<control::TenantView>& tenants);
 // {"entries":[...],"next":ID|null} (next: pass as before= for older entries)
 std::string EncodeAudit(const std::vector<store::AuditRecord>& entries,
                         std::optional<int64_t> next);
+// {"events":[{"id","tenant","kind","period","at_ms","message"}]}
+std::string EncodeBillingEvents(const std::vector<store::BillingEvent>& events);
 // {"tenant","role","key_prefix","user"}
 std::string EncodeCaller(const control::Caller& caller);
 

@@ -31,6 +31,8 @@ std::vector<Route> UserRoutes(control::Controller& controller, const RouteOption
 std::vector<Route> NodeRoutes(control::Controller& controller, const RouteOptions& options);
 // Tenant API (keys, tenants, audit, whoami); part of UserRoutes().
 std::vector<Route> TenantRoutes(control::Controller& controller);
+// Metering API (usage, prices); part of UserRoutes().
+std::vector<Route> UsageRoutes(control::Controller& controller);
 // `route` with every non-GET request recorded in the audit log (who, what, when, from where,
 // the status answered). GET routes are returned unchanged.
 Route Audited(control::Controller& controller, Route route);

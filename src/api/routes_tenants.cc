@@ -8,6 +8,7 @@
 #include "api/route_util.h"
 #include "api/routes.h"
 #include "control/auth.h"
+#include "control/roles.h"
 
 namespace fastgpu::api {
 namespace {
@@ -56,6 +57,8 @@ Result<std::string> NameParam(const HttpRequest& r, std::string_view name) {
 void AddKeyRoutes(Controller& c, std::vector<Route>& routes) {
   routes.push_back({"POST", "/v1/keys", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
                       FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
+                      FG_RETURN_IF_ERROR(control::Require(caller, control::Action::kAdmin,
+                                                          "create API keys"));
                       FG_ASSIGN_OR_RETURN(control::KeyRequest req, ParseKeyRequest(r.body));
                       FG_ASSIGN_OR_RETURN(control::NewKey key, c.CreateKey(caller, req));
                       return JsonResponse(201, EncodeKey(key.record, &key.key));
@@ -93,11 +96,20 @@ void AddTenantRoutes(Controller& c, std::vector<Route>& routes) {
          FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
          FG_ASSIGN_OR_RETURN(std::string name, NameParam(r, "name"));
          FG_ASSIGN_OR_RETURN(control::TenantView current, c.GetTenant(caller, name));
+         FG_RETURN_IF_ERROR(
+             control::Require(caller, control::Action::kAdmin, "change tenants"));
          FG_ASSIGN_OR_RETURN(store::TenantRecord updated,
                              ParseTenantUpdate(r.body, std::move(current.record)));
          updated.name = name;
          FG_ASSIGN_OR_RETURN(control::TenantView tenant, c.PutTenant(caller, std::move(updated)));
          return JsonResponse(200, EncodeTenant(tenant));
+       })});
+  routes.push_back(
+      {"GET", "/v1/tenants/:name/events", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
+         FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
+         FG_ASSIGN_OR_RETURN(std::string name, NameParam(r, "name"));
+         FG_ASSIGN_OR_RETURN(auto events, c.ListBillingEvents(caller, name));
+         return JsonResponse(200, EncodeBillingEvents(events));
        })});
 }
 

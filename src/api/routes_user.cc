@@ -173,6 +173,7 @@ std::vector<Route> UserRoutes(Controller& c, const RouteOptions& options) {
   routes.push_back({"GET", "/v1/gpus", pool});
   routes.push_back({"GET", "/gpu/resource", pool});
   for (Route& r : TenantRoutes(c)) routes.push_back(std::move(r));
+  for (Route& r : UsageRoutes(c)) routes.push_back(std::move(r));
   for (Route& r : routes) r = Audited(c, std::move(r));
   return routes;
 }

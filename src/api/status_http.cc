@@ -23,6 +23,7 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kFailedPrecondition:
       return 409;
     case StatusCode::kResourceExhausted:
+      if (status.field() == "budget") return 402;  // Payment Required: the budget is spent
       return status.field() == "body" ? 413 : 429;
     case StatusCode::kUnavailable:
       return 503;

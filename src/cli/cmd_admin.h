@@ -13,4 +13,8 @@ namespace fastgpu::cli {
 void RegisterAdminCommands(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals,
                            int& exit_code);
 
+// Adds usage and price to `app` (cmd_usage.cc).
+void RegisterUsageCommands(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals,
+                           int& exit_code);
+
 }  // namespace fastgpu::cli

@@ -103,6 +103,7 @@ void RegisterClientCommands(CLI::App& app, int& exit_code) {
   AddGpus(app, globals, exit_code);
   RegisterMoreCommands(app, globals, exit_code);
   RegisterAdminCommands(app, globals, exit_code);
+  RegisterUsageCommands(app, globals, exit_code);
   InstallFailureHints(app);
 }
 

@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/result.h"
+#include "control/billing.h"
 #include "core/model/job.h"
 #include "core/model/telemetry.h"
 #include "core/queue/queue_options.h"
@@ -45,6 +46,7 @@ struct ControllerOptions {
   int64_t heartbeat_ms = 2000;      // told to agents at register
   int64_t idempotency_ttl_ms = 24 * 3600 * 1000;  // how long an Idempotency-Key is remembered
   metrics::Registry* metrics = nullptr;  // fastgpu_* metrics go here; nullptr: nowhere
+  std::string currency = "USD";     // the unit of the price table, shown with costs
 };
 
 struct SubmitOptions {
@@ -79,11 +81,29 @@ struct NewKey {
 struct TenantView {
   store::TenantRecord record;
   bool stored = false;
+  // With a budget: what it used this UTC month, in the budget's unit (micro-currency, or
+  // milli-GPU-hours), so used * 100 / limit is the percent spent.
+  int64_t budget_used = 0;
 };
 
 struct JobView {
   core::JobRecord record;       // record.reason is the current pending reason while pending
   int32_t queue_position = 0;   // >0 only while pending
+  billing::Totals usage;        // metered so far over all its attempts (a running one to now)
+};
+
+// GET /v1/usage.
+struct UsageQuery {
+  std::string tenant;     // "": every tenant (admins) or the caller's (others: always theirs)
+  int64_t from_ms = -1;   // -1: the start of the current UTC month
+  int64_t to_ms = -1;     // -1: now
+  billing::Grouping grouping;
+};
+struct UsageReport {
+  int64_t from_ms = 0, to_ms = 0;
+  std::string currency;
+  std::vector<billing::UsageRow> rows;
+  billing::Totals total;  // the sum of the rows
 };
 
 struct JobPage {
@@ -223,6 +243,24 @@ class Controller {
   virtual Result<std::vector<store::AuditRecord>> ListAudit(const Caller& caller,
                                                             store::AuditFilter filter) = 0;
 
+  // Budget events (warnings, exhaustion), newest first: admins any tenant ("" all), others
+  // their own.
+  virtual Result<std::vector<store::BillingEvent>> ListBillingEvents(const Caller& caller,
+                                                                     const std::string& tenant) = 0;
+
+  // --- metering and prices (control/controller_usage.cc) ---
+  // Roles that may read usage (control/roles.h); non-admins only their tenant's.
+  // InvalidArgument (field "from"/"to") for an empty or reversed window.
+  virtual Result<UsageReport> Usage(const Caller& caller, UsageQuery query) = 0;
+  // Every price row; any role.
+  virtual Result<std::vector<store::PriceRecord>> ListPrices(const Caller& caller) = 0;
+  // Admins only. InvalidArgument naming the field for a bad resource or a negative price.
+  virtual Status PutPrice(const Caller& caller, store::PriceRecord price) = 0;
+  // The currency of the price table ("USD").
+  virtual std::string Currency() const = 0;
+  // Now, by the controller's clock (for defaults such as a price's effective date).
+  virtual int64_t NowMs() const = 0;
+
   // --- jobs (tenant-scoped: non-admins see only their tenant's jobs; others are NotFound) ---
   using JobDone = std::function<void(Result<JobView>)>;
   // Validates, checks feasibility, commits, then answers with the pending job; the scheduler
@@ -231,6 +269,7 @@ class Controller {
   // answers with the job of the first submit (as it is now), or FailedPrecondition when the
   // spec differs; a malformed key is InvalidArgument (field "Idempotency-Key").
   // Unavailable when the store cannot commit (e.g. its disk is full) or the server stops.
+  // ResourceExhausted (field "budget", HTTP 402) when the tenant's monthly budget is spent.
   virtual void Submit(const Caller& caller, core::JobSpec spec, const SubmitOptions& options,
                       JobDone done) = 0;
   // FailedPrecondition when the job already ended.

@@ -117,6 +117,7 @@ void ControllerImpl::Report(const std::string& node, std::vector<AttemptReport> 
   std::map<core::JobId, core::JobRecord> changed;
   std::vector<AttemptKey> acks;
   std::set<core::JobId> reported;
+  Write write;
   for (const AttemptReport& r : attempts) {
     const core::JobRecord* cur = CurrentLocked(r.job);
     const bool expected = cur != nullptr && cur->attempt == r.attempt && cur->placement &&
@@ -128,6 +129,8 @@ void ControllerImpl::Report(const std::string& node, std::vector<AttemptReport> 
     core::JobRecord& rec = changed.try_emplace(r.job, *cur).first->second;
     reported.insert(r.job);
     if (r.exited) {
+      // When the agent saw the processes end: where a preempted attempt's metering stops.
+      write.stopped_ms[r.job] = r.finished_ms > 0 ? std::min(r.finished_ms, now) : now;
       if (rec.preempting_for != 0 && !rec.cancel_requested) {
         ApplyPreempted(rec);
       } else {
@@ -147,7 +150,6 @@ void ControllerImpl::Report(const std::string& node, std::vector<AttemptReport> 
       ApplyPreempted(changed.try_emplace(id, *cur).first->second);
     }
   }
-  Write write;
   for (auto& [id, rec] : changed) {
     if (!(rec == *CurrentLocked(id))) write.jobs.push_back(std::move(rec));
   }
@@ -216,6 +218,8 @@ void ControllerImpl::CheckNodesLocked(int64_t now, Deferred& post) {
       }
       core::JobRecord rec = *cur;
       ApplyNodeLost(name, now, rec);
+      // Metered up to the last report that said it ran: no report will close it.
+      write.stopped_ms[id] = entry.record.last_seen_ms;
       write.jobs.push_back(std::move(rec));
     }
   }
@@ -224,6 +228,7 @@ void ControllerImpl::CheckNodesLocked(int64_t now, Deferred& post) {
 }
 
 void ControllerImpl::Tick() {
+  EnforceBudgets();  // reads the store: before taking mu_
   Deferred post;
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = clock_.Now().ms;

@@ -120,6 +120,8 @@ Status ControllerImpl::EnsureSecretsLocked() {
 Status ControllerImpl::RecoverLocked() {
   const int64_t now = clock_.Now().ms;
   FG_ASSIGN_OR_RETURN(core::JobId max_id, store_.MaxJobId());
+  FG_ASSIGN_OR_RETURN(std::vector<store::PriceRecord> prices, store_.ListPrices());
+  prices_ = std::make_shared<const billing::PriceTable>(std::move(prices));
   next_id_ = max_id + 1;
   FG_ASSIGN_OR_RETURN(std::vector<core::NodeRecord> nodes, store_.ListNodes());
   for (core::NodeRecord& rec : nodes) {
@@ -145,6 +147,18 @@ Status ControllerImpl::RecoverLocked() {
       spdlog::warn("job {}: its node {} is gone; {}", id,
                    rec.placement ? rec.placement->node : "(none)",
                    rec.cancel_requested ? "cancelled" : "requeued");
+      // Its node's record is gone from the store, so no report will ever close its attempt:
+      // the open usage record is closed now (the one case where metering cannot use an
+      // agent's report).
+      if (rec.state == core::JobState::kRunning) {
+        FG_ASSIGN_OR_RETURN(std::vector<store::UsageRecord> open,
+                            store_.ListUsage(store::UsageFilter{"", 0, INT64_MAX, {id}}));
+        for (store::UsageRecord& u : open) {
+          if (u.attempt != rec.attempt || u.end_ms != 0) continue;
+          u.end_ms = std::max(now, u.start_ms);
+          changed.usage.push_back(std::move(u));
+        }
+      }
       if (rec.cancel_requested) {
         rec.state = core::JobState::kCancelled;
         rec.reason = "cancelled by user";

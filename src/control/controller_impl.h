@@ -20,7 +20,8 @@
 // Split over controller_impl.cc (open, recovery, auth), controller_write.cc (writes and their
 // effects), controller_schedule.cc (scheduler thread), controller_jobs.cc (user calls),
 // controller_agents.cc (agent calls, ticks, node loss), controller_telemetry.cc (GPU telemetry,
-// device health), controller_nodes.cc (node views and actions), controller_tenants.cc (keys, tenants, audit) and controller_metrics.cc (the
+// device health), controller_nodes.cc (node views and actions), controller_tenants.cc (keys, tenants, audit), controller_usage.cc (metering, prices,
+// job costs), controller_budget.cc (budgets) and controller_metrics.cc (the
 // /metrics collector).
 
 #include <condition_variable>
@@ -77,6 +78,13 @@ class ControllerImpl final : public Controller {
   Result<TenantView> GetTenant(const Caller& caller, const std::string& name) override;
   Result<TenantView> PutTenant(const Caller& caller, store::TenantRecord tenant) override;
   Status RecordAudit(store::AuditRecord record) override;
+  Result<std::vector<store::BillingEvent>> ListBillingEvents(const Caller& caller,
+                                                             const std::string& tenant) override;
+  Result<UsageReport> Usage(const Caller& caller, UsageQuery query) override;
+  Result<std::vector<store::PriceRecord>> ListPrices(const Caller& caller) override;
+  Status PutPrice(const Caller& caller, store::PriceRecord price) override;
+  std::string Currency() const override { return options_.currency; }
+  int64_t NowMs() const override { return clock_.Now().ms; }
   Result<std::vector<store::AuditRecord>> ListAudit(const Caller& caller,
                                                     store::AuditFilter filter) override;
 
@@ -131,6 +139,9 @@ class ControllerImpl final : public Controller {
     std::vector<core::JobRecord> jobs;    // new versions of whole records
     std::vector<core::NodeRecord> nodes;  // new versions of node records
     store::WriteBatch extra;              // idempotency keys, meta, expiry
+    // When the agent saw an attempt's processes end (report, node loss): where the metering
+    // of an attempt that is not ended by the record itself (preempted, lost) stops; else now.
+    std::map<core::JobId, int64_t> stopped_ms;
     std::function<void(Status)> done;     // after memory followed (or failed); mu_ not held
     // Instead of done: the view of job `view_of` as committed (or the error); mu_ not held.
     core::JobId view_of = 0;
@@ -183,6 +194,20 @@ class ControllerImpl final : public Controller {
   // The active job's view; nullopt when not active.
   std::optional<JobView> ActiveViewLocked(core::JobId id) const;
   NodeView NodeViewLocked(const NodeEntry& entry) const;
+  // --- metering and budgets (controller_usage.cc, controller_budget.cc); no mu_ held ---
+  // The price table now (a snapshot; prices change rarely).
+  std::shared_ptr<const billing::PriceTable> Prices() const;
+  // Fills each view's metered usage and cost from the store (one query for all).
+  Status AddUsage(const std::vector<JobView*>& views);
+  // What `tenant` used this month in its budget's unit; 0 without a budget.
+  Result<int64_t> BudgetUsed(const store::TenantRecord& tenant, int64_t now_ms);
+  // ResourceExhausted (field "budget") when the tenant's budget is spent.
+  Status CheckBudget(const std::string& tenant, int64_t now_ms);
+  // From Tick(), every kBudgetCheckMs: warning and exhaustion events, and stopping the
+  // preemptible jobs of tenants with budget_preempt that spent their budget.
+  void EnforceBudgets();
+  // Asks the agents to stop `tenant`'s running jobs of priority <= 0 (takes mu_).
+  void StopPreemptible(const std::string& tenant, const std::string& month);
   // InvalidArgument when `spec` passes the tenant's per-job limits (max GPU memory slice).
   Status CheckTenantLimitsLocked(const std::string& tenant, const core::JobSpec& spec) const;
   // The tenant's stored record, else its policy from the config file (or the default).
@@ -216,6 +241,9 @@ class ControllerImpl final : public Controller {
   std::map<std::string, std::pair<core::NodeRecord, uint64_t>> nodes_in_flight_;
   std::map<std::string, NodeEntry> nodes_;
   std::map<std::string, store::TenantRecord> tenants_;  // stored tenants, by name
+  std::shared_ptr<const billing::PriceTable> prices_ =
+      std::make_shared<const billing::PriceTable>();
+  int64_t next_budget_check_ms_ = 0;
   IdempotencyIndex idempotency_;
   core::JobId next_id_ = 1;
   uint64_t write_seq_ = 0;

@@ -85,6 +85,7 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
   spec.tenant.clear();
   rec.spec = std::move(spec);
   rec.state = core::JobState::kPending;
+  if (Status st = CheckBudget(rec.tenant, clock_.Now().ms); !st.ok()) return done(st);
   std::string hash;
   const std::string& key = options.idempotency_key;
   if (!key.empty()) {
@@ -180,7 +181,7 @@ void ControllerImpl::Cancel(const Caller& caller, core::JobId id, JobDone done) 
     return;
   }
   if (cur->cancel_requested) {  // already asked; the agent is stopping it
-    post.Add([this, done, caller, id] { done(FindVisible(caller, id)); });
+    post.Add([this, done, caller, id] { done(GetJob(caller, id)); });
     return;
   }
   core::JobRecord rec = *cur;
@@ -189,11 +190,19 @@ void ControllerImpl::Cancel(const Caller& caller, core::JobId id, JobDone done) 
     rec.state = core::JobState::kCancelled;
     rec.reason = "cancelled by user";
     rec.end_ms = clock_.Now().ms;
+  } else {
+    rec.reason.clear();  // it ends as "cancelled by user"
   }
   Write write;
   write.jobs.push_back(std::move(rec));
   write.view_of = id;
-  write.view_done = std::move(done);
+  // Answered without mu_ (from the writer's post): the usage so far is read from the store.
+  write.view_done = [this, done = std::move(done)](Result<JobView> view) {
+    if (view.ok()) {
+      if (Status st = AddUsage({&*view}); !st.ok()) return done(st);
+    }
+    done(std::move(view));
+  };
   WriteLocked(std::move(write));
 }
 
@@ -207,7 +216,7 @@ Result<JobPage> ControllerImpl::ListJobs(const Caller& caller, store::JobFilter 
   filter.limit = limit + 1;  // one more tells whether there is a next page
   FG_ASSIGN_OR_RETURN(std::vector<core::JobRecord> records, store_.ListJobs(filter));
   JobPage page;
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   for (core::JobRecord& rec : records) {
     if (static_cast<int32_t>(page.jobs.size()) == limit) {
       page.next = page.jobs.back().record.id;
@@ -220,11 +229,17 @@ Result<JobPage> ControllerImpl::ListJobs(const Caller& caller, store::JobFilter 
       page.jobs.push_back(JobView{std::move(rec), 0});
     }
   }
+  lock.unlock();
+  std::vector<JobView*> views;
+  for (JobView& v : page.jobs) views.push_back(&v);
+  FG_RETURN_IF_ERROR(AddUsage(views));
   return page;
 }
 
 Result<JobView> ControllerImpl::GetJob(const Caller& caller, core::JobId id) {
-  return FindVisible(caller, id);
+  FG_ASSIGN_OR_RETURN(JobView view, FindVisible(caller, id));
+  FG_RETURN_IF_ERROR(AddUsage({&view}));
+  return view;
 }
 
 Result<std::vector<store::JobEvent>> ControllerImpl::JobEvents(const Caller& caller,

@@ -137,11 +137,11 @@ Result<store::ApiKeyRecord> ControllerImpl::RevokeKey(const Caller& caller,
 
 Result<std::vector<TenantView>> ControllerImpl::ListTenants(const Caller& caller) {
   if (!IsAdmin(caller)) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return std::vector<TenantView>{TenantLocked(caller.tenant)};
+    FG_ASSIGN_OR_RETURN(TenantView own, GetTenant(caller, caller.tenant));
+    return std::vector<TenantView>{std::move(own)};
   }
   FG_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> keys, store_.ListApiKeys());
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   std::set<std::string> names;
   for (const auto& [name, t] : tenants_) names.insert(name);
   for (const auto& [name, p] : options_.queue.tenants) names.insert(name);
@@ -149,6 +149,11 @@ Result<std::vector<TenantView>> ControllerImpl::ListTenants(const Caller& caller
   for (const auto& [id, view] : active_) names.insert(view.record.tenant);
   std::vector<TenantView> out;
   for (const std::string& name : names) out.push_back(TenantLocked(name));
+  lock.unlock();  // the budgets read the store
+  const int64_t now = clock_.Now().ms;
+  for (TenantView& view : out) {
+    FG_ASSIGN_OR_RETURN(view.budget_used, BudgetUsed(view.record, now));
+  }
   return out;
 }
 
@@ -156,14 +161,19 @@ Result<TenantView> ControllerImpl::GetTenant(const Caller& caller, const std::st
   if (!IsAdmin(caller) && name != caller.tenant) {
     return NotFound("tenant " + name + " not found", "name");
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  return TenantLocked(name);
+  TenantView view;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    view = TenantLocked(name);
+  }
+  FG_ASSIGN_OR_RETURN(view.budget_used, BudgetUsed(view.record, clock_.Now().ms));
+  return view;
 }
 
 Result<TenantView> ControllerImpl::PutTenant(const Caller& caller, store::TenantRecord tenant) {
   FG_RETURN_IF_ERROR(Require(caller, Action::kAdmin, "change tenants"));
   FG_RETURN_IF_ERROR(ValidateTenant(tenant));
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto old = tenants_.find(tenant.name);
   tenant.created_ms = old != tenants_.end() ? old->second.created_ms : clock_.Now().ms;
   FG_RETURN_IF_ERROR(store_.PutTenant(tenant));
@@ -173,7 +183,11 @@ Result<TenantView> ControllerImpl::PutTenant(const Caller& caller, store::Tenant
                   st.ToString());
   }
   MarkDirtyLocked();  // a raised quota may let jobs start now
-  return TenantView{std::move(tenant), true};
+  next_budget_check_ms_ = 0;  // a lowered budget is checked at the next tick
+  TenantView view{std::move(tenant), true};
+  lock.unlock();
+  FG_ASSIGN_OR_RETURN(view.budget_used, BudgetUsed(view.record, clock_.Now().ms));
+  return view;
 }
 
 Status ControllerImpl::RecordAudit(store::AuditRecord record) {

@@ -8,6 +8,7 @@
 #include "control/controller_impl.h"
 #include "control/job_outcome.h"
 #include "control/job_events.h"
+#include "control/metering.h"
 
 namespace fastgpu::control {
 namespace {
@@ -49,8 +50,20 @@ void ControllerImpl::WriteLocked(Write write) {
   store::WriteBatch batch = std::move(write.extra);
   write.extra = store::WriteBatch{};
   for (const core::JobRecord& rec : write.jobs) {
-    for (store::JobEvent& e : EventsForChange(CurrentLocked(rec.id), rec, now)) {
+    const core::JobRecord* before = CurrentLocked(rec.id);
+    for (store::JobEvent& e : EventsForChange(before, rec, now)) {
       batch.events.push_back(std::move(e));
+    }
+    // Metering commits with the change it comes from (metering.h).
+    if (before != nullptr && (before->placement || rec.placement)) {
+      const core::NodeRecord* node =
+          CurrentNodeLocked(before->placement ? before->placement->node : rec.placement->node);
+      auto stopped = write.stopped_ms.find(rec.id);
+      if (std::optional<store::UsageRecord> u =
+              UsageChange(*before, rec, stopped != write.stopped_ms.end() ? stopped->second : now,
+                          node != nullptr ? &node->spec : nullptr)) {
+        batch.usage.push_back(std::move(*u));
+      }
     }
     in_flight_[rec.id] = InFlight{rec, seq};
   }

@@ -20,7 +20,7 @@ void ApplyExited(const AttemptReport& report, int64_t now_ms, core::JobRecord& j
   }
   if (job.cancel_requested) {
     job.state = core::JobState::kCancelled;
-    job.reason = "cancelled by user";
+    if (job.reason.empty()) job.reason = "cancelled by user";  // else why it was stopped
   } else if (!report.error.empty()) {
     job.state = core::JobState::kFailed;
     job.reason = "could not start: " + report.error;

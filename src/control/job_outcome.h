@@ -14,7 +14,8 @@ namespace fastgpu::control {
 bool ApplyStarted(const AttemptReport& report, int64_t now_ms, core::JobRecord& job);
 
 // The attempt exited: the job becomes terminal.
-//  - cancel_requested: cancelled, reason "cancelled by user";
+//  - cancel_requested: cancelled, reason "cancelled by user" (or the reason it was stopped
+//    for, e.g. a spent budget, when one was set);
 //  - report.error non-empty: failed, "could not start: <error>";
 //  - a signal: failed, "killed by signal 9";
 //  - exit code 0: succeeded, no reason; another code: failed, "exit code 3";

@@ -138,6 +138,7 @@ Status SqliteStore::WriteBatchLocked(const WriteBatch& batch) {
     sqlite::BindAudit(insert, a);
     FG_RETURN_IF_ERROR(insert.Run());
   }
+  for (const UsageRecord& u : batch.usage) FG_RETURN_IF_ERROR(WriteUsageLocked(c, u));
   for (const auto& [key, value] : batch.meta) {
     FG_ASSIGN_OR_RETURN(ScopedStatement upsert,
                         c.Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "

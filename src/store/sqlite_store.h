@@ -65,6 +65,14 @@ class SqliteStore final : public Store {
   Result<int64_t> AppendAudit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) override;
 
+  // sqlite_store_usage.cc: metering, prices, budget events.
+  Result<std::vector<UsageRecord>> ListUsage(const UsageFilter& filter) override;
+  Status PutPrice(const PriceRecord& price) override;
+  Result<std::vector<PriceRecord>> ListPrices() override;
+  Result<bool> AddBillingEvent(const BillingEvent& event) override;
+  Result<std::vector<BillingEvent>> ListBillingEvents(const std::string& tenant,
+                                                      int32_t limit) override;
+
   Result<std::optional<std::string>> GetMeta(const std::string& key) override;
   Status PutMeta(const std::string& key, const std::string& value) override;
 
@@ -81,6 +89,8 @@ class SqliteStore final : public Store {
   sqlite::Connection& AcquireReader(std::unique_lock<std::mutex>& lock);
   // The body of Commit, on the locked write connection inside a transaction.
   Status WriteBatchLocked(const WriteBatch& batch);
+  // Inserts or replaces one usage row on the locked write connection (in WriteBatchLocked).
+  static Status WriteUsageLocked(sqlite::Connection& c, const UsageRecord& usage);
   // Runs a SELECT of kJobColumns and decodes every row.
   static Result<std::vector<core::JobRecord>> ReadJobs(sqlite::ScopedStatement& stmt);
 

@@ -10,6 +10,7 @@
 // Reads see committed data only and never wait for a Commit in progress (SQLite: WAL readers on
 // their own connections). Implementations are safe for concurrent use.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -97,16 +98,65 @@ struct IdempotencyRecord {
   bool operator==(const IdempotencyRecord&) const = default;
 };
 
+// One device slice held by an attempt.
+struct UsageDevice {
+  int32_t index = 0;
+  std::string model;
+  int32_t milli = 0;        // compute share, 1000 = the whole GPU
+  int64_t memory_mib = 0;   // the memory slice; the device's memory for a whole GPU
+  bool operator==(const UsageDevice&) const = default;
+};
+
+// What one attempt held and when: the basis of billing (docs/billing.md).
+struct UsageRecord {
+  core::JobId job = 0;
+  int32_t attempt = 0;
+  std::string tenant, user, node;
+  std::vector<UsageDevice> devices;
+  int32_t cpu_milli = 0;
+  int64_t memory_mib = 0;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;  // 0 while the attempt still runs
+  bool operator==(const UsageRecord&) const = default;
+};
+
+struct UsageFilter {
+  std::string tenant;       // empty: every tenant
+  int64_t from_ms = 0;      // records that overlap [from_ms, to_ms): start < to and
+  int64_t to_ms = INT64_MAX;  // (open or end > from)
+  std::vector<core::JobId> jobs;  // not empty: only these jobs (any time)
+};
+
+// A price from effective_ms on (see 004_metering.sql for the resources and units).
+struct PriceRecord {
+  std::string resource;  // "gpu:A100-80GB", "gpu:*", "cpu", "memory", "storage"
+  int64_t effective_ms = 0;
+  int64_t micros = 0;    // micro-units of the currency per unit-hour (storage: per GiB-month)
+  bool operator==(const PriceRecord&) const = default;
+};
+
+// A budget event of a tenant (see 004_metering.sql).
+struct BillingEvent {
+  int64_t id = 0;
+  std::string tenant, kind, period;
+  int64_t at_ms = 0;
+  std::string message;
+  bool operator==(const BillingEvent&) const = default;
+};
+
 // Everything one Commit writes. Jobs are written whole: inserted, or replaced when the id
 // exists (ids are chosen by the caller: MaxJobId() + 1, ...). Applied in this order: jobs,
 // events, nodes, idempotency keys (replacing one with the same tenant and key), audit records
-// (ids assigned by the store), meta, then the expiry of old idempotency keys.
+// (ids assigned by the store), usage records (replacing one of the same job and attempt: so
+// metering commits with the job change it comes from), meta, then the expiry of old
+// idempotency keys.
 struct WriteBatch {
   std::vector<core::JobRecord> jobs;
   std::vector<JobEvent> events;
   std::vector<core::NodeRecord> nodes;  // inserted or replaced by name
   std::vector<IdempotencyRecord> idempotency_keys;
   std::vector<AuditRecord> audit;
+  std::vector<UsageRecord> usage;
   std::vector<std::pair<std::string, std::string>> meta;  // put key = value
   int64_t expire_idempotency_before_ms = 0;  // > 0: drop keys created before this time
 
@@ -173,6 +223,20 @@ class Store {
   virtual Result<int64_t> AppendAudit(const AuditRecord& record) = 0;
   // Newest first. InvalidArgument (field "limit") when filter.limit is negative.
   virtual Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) = 0;
+
+  // Usage records matching `filter`, by job then attempt.
+  virtual Result<std::vector<UsageRecord>> ListUsage(const UsageFilter& filter) = 0;
+  // Inserts or replaces the price of (resource, effective_ms). InvalidArgument (field
+  // "resource") when empty.
+  virtual Status PutPrice(const PriceRecord& price) = 0;
+  // Every price, by resource then effective_ms.
+  virtual Result<std::vector<PriceRecord>> ListPrices() = 0;
+  // Appends the event unless one of the same tenant, kind and period exists: true when it
+  // was added.
+  virtual Result<bool> AddBillingEvent(const BillingEvent& event) = 0;
+  // The tenant's events (every tenant's when empty), newest first, at most `limit`.
+  virtual Result<std::vector<BillingEvent>> ListBillingEvents(const std::string& tenant,
+                                                              int32_t limit) = 0;
 
   // Small server-wide settings (e.g. the join token's hash). nullopt when unset.
   virtual Result<std::optional<std::string>> GetMeta(const std::string& key) = 0;

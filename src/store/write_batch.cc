@@ -19,7 +19,7 @@ void MoveAppend(std::vector<T>& to, std::vector<T>& from) {
 
 bool WriteBatch::empty() const {
   return jobs.empty() && events.empty() && nodes.empty() && idempotency_keys.empty() &&
-         audit.empty() && meta.empty() && expire_idempotency_before_ms <= 0;
+         audit.empty() && usage.empty() && meta.empty() && expire_idempotency_before_ms <= 0;
 }
 
 void WriteBatch::Append(WriteBatch&& other) {
@@ -28,6 +28,7 @@ void WriteBatch::Append(WriteBatch&& other) {
   MoveAppend(nodes, other.nodes);
   MoveAppend(idempotency_keys, other.idempotency_keys);
   MoveAppend(audit, other.audit);
+  MoveAppend(usage, other.usage);
   MoveAppend(meta, other.meta);
   expire_idempotency_before_ms =
       std::max(expire_idempotency_before_ms, other.expire_idempotency_before_ms);

@@ -89,6 +89,18 @@ class ControlledStore final : public store::Store {
   Result<std::vector<store::AuditRecord>> ListAudit(const store::AuditFilter& f) override {
     return inner_->ListAudit(f);
   }
+  Result<std::vector<store::UsageRecord>> ListUsage(const store::UsageFilter& f) override {
+    return inner_->ListUsage(f);
+  }
+  Status PutPrice(const store::PriceRecord& p) override { return inner_->PutPrice(p); }
+  Result<std::vector<store::PriceRecord>> ListPrices() override { return inner_->ListPrices(); }
+  Result<bool> AddBillingEvent(const store::BillingEvent& e) override {
+    return inner_->AddBillingEvent(e);
+  }
+  Result<std::vector<store::BillingEvent>> ListBillingEvents(const std::string& t,
+                                                             int32_t limit) override {
+    return inner_->ListBillingEvents(t, limit);
+  }
   Result<std::optional<std::string>> GetMeta(const std::string& k) override {
     return inner_->GetMeta(k);
   }

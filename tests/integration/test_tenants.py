@@ -78,6 +78,9 @@ class TenantsTest(ClusterTestCase):
         ("GET", "/v1/tenants/{name}"): 404,
         ("PUT", "/v1/tenants/{name}"): 404,
         ("GET", "/v1/audit"): 403,
+        ("PUT", "/v1/prices"): 403,
+        ("GET", "/v1/tenants/{name}/events"): 404,
+        ("GET", "/v1/usage"): 200,  # its own tenant's (nothing), whatever tenant it names
     }
 
     def target(self, path):
@@ -92,8 +95,9 @@ class TenantsTest(ClusterTestCase):
                 body = None
                 if method in ("POST", "PUT"):
                     body = {"tenant": "a", "argv": ["true"]} if path == "/v1/jobs" else {}
-                status, reply = self.cluster.http(method, self.target(path), body,
-                                                  key=self.key("b"))
+                target = self.target(path) + ("?tenant=a&by=tenant,user,job&from=2000-01"
+                                              if path == "/v1/usage" else "")
+                status, reply = self.cluster.http(method, target, body, key=self.key("b"))
                 self.assertNoData(status, reply, f"{method} {path}")
                 want = self.EXPECTED.get((method, path))
                 if want is not None:
@@ -238,7 +242,7 @@ class TenantsTest(ClusterTestCase):
         self.assertEqual((t["max_gpus"], t["max_running_jobs"], t["max_gpu_memory_mib"]),
                          (2, 3, 40960))
         self.assertEqual(t["budget"], {"kind": "currency", "limit": 250.5, "warn_percent": 75,
-                                       "preempt": False})
+                                       "preempt": False, "used": 0.0, "percent": 0.0})
         self.assertTrue(t["stored"])
         c.cli("tenant", "set", "cli-team", "--max-gpus", "-1", "--no-budget")
         t = json_of(c.cli("tenant", "show", "cli-team", "--json"))

@@ -432,6 +432,106 @@ TEST_P(StoreConformanceTest, AuditAppendsAndListsNewestFirstByTenant) {
   EXPECT_EQ((*page)[1].id, ids[1]);
 }
 
+UsageRecord MakeUsage(core::JobId job, int32_t attempt, int64_t start, int64_t end,
+                      const std::string& tenant = "a") {
+  UsageRecord u;
+  u.job = job;
+  u.attempt = attempt;
+  u.tenant = tenant;
+  u.user = "alice";
+  u.node = "n1";
+  u.devices = {{0, "A100-80GB", 250, 20480}, {3, "H100 \"x\"", 1000, 81920}};
+  u.cpu_milli = 2000;
+  u.memory_mib = 4096;
+  u.start_ms = start;
+  u.end_ms = end;
+  return u;
+}
+
+TEST_P(StoreConformanceTest, CommitWritesJobsAndUsageTogether) {
+  const core::JobId id = Create(MakeJob("j"));
+  JobRecord job = *store_->GetJob(id);
+  job.state = JobState::kRunning;
+  UsageRecord open = MakeUsage(id, 1, 1000, 0);
+  auto commit = [&](std::vector<JobRecord> jobs, std::vector<UsageRecord> usage) {
+    WriteBatch batch;
+    batch.jobs = std::move(jobs);
+    batch.usage = std::move(usage);
+    return store_->Commit(batch);
+  };
+  ASSERT_TRUE(commit({job}, {open}).ok());
+  EXPECT_EQ(store_->GetJob(id)->state, JobState::kRunning);
+  EXPECT_EQ(*store_->ListUsage(UsageFilter{}), std::vector<UsageRecord>{open});
+  // Closing replaces the row of the same attempt.
+  UsageRecord closed = open;
+  closed.end_ms = 5000;
+  job.state = JobState::kSucceeded;
+  ASSERT_TRUE(commit({job}, {closed}).ok());
+  EXPECT_EQ(*store_->ListUsage(UsageFilter{}), std::vector<UsageRecord>{closed});
+  // All or nothing: a job that cannot be stored rolls the usage row back too.
+  JobRecord broken = job;
+  broken.id = id + 1;
+  broken.spec.env["BAD"] = std::string("\xff\xfe", 2);
+  EXPECT_EQ(commit({broken}, {MakeUsage(id + 1, 1, 1, 2)}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->ListUsage(UsageFilter{})->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, ListUsageByOverlapTenantAndJobs) {
+  WriteBatch batch;
+  batch.usage = {MakeUsage(1, 1, 100, 200), MakeUsage(1, 2, 300, 0),
+                 MakeUsage(2, 1, 150, 400, "b"), MakeUsage(3, 1, 500, 600)};
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  auto window = [&](int64_t from, int64_t to, const std::string& tenant = "") {
+    UsageFilter f;
+    f.from_ms = from;
+    f.to_ms = to;
+    f.tenant = tenant;
+    std::vector<std::pair<int64_t, int32_t>> out;
+    auto got = store_->ListUsage(f);
+    for (const UsageRecord& u : *got) out.emplace_back(u.job, u.attempt);
+    return out;
+  };
+  using V = std::vector<std::pair<int64_t, int32_t>>;
+  EXPECT_EQ(window(0, 1000), (V{{1, 1}, {1, 2}, {2, 1}, {3, 1}}));
+  EXPECT_EQ(window(200, 300), (V{{2, 1}}));           // [100,200) ends at 200; 300 starts at 300
+  EXPECT_EQ(window(700, 800), (V{{1, 2}}));           // the open one
+  EXPECT_EQ(window(0, 1000, "b"), (V{{2, 1}}));
+  UsageFilter jobs;
+  jobs.jobs = {3, 2};
+  EXPECT_EQ(store_->ListUsage(jobs)->size(), 2u);
+  jobs.jobs = {1};
+  EXPECT_EQ(store_->ListUsage(jobs)->size(), 2u);
+}
+
+TEST_P(StoreConformanceTest, PricesPutReplaceAndList) {
+  PriceRecord a{"gpu:A100-80GB", 0, 2'000'000};
+  PriceRecord b{"gpu:A100-80GB", 1000, 2'500'000};
+  PriceRecord c{"cpu", 0, 40'000};
+  ASSERT_TRUE(store_->PutPrice(b).ok());
+  ASSERT_TRUE(store_->PutPrice(a).ok());
+  ASSERT_TRUE(store_->PutPrice(c).ok());
+  b.micros = 3'000'000;
+  ASSERT_TRUE(store_->PutPrice(b).ok());
+  EXPECT_EQ(*store_->ListPrices(), (std::vector<PriceRecord>{c, a, b}));
+  EXPECT_EQ(store_->PutPrice(PriceRecord{}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreConformanceTest, BillingEventsOncePerTenantKindAndPeriod) {
+  BillingEvent w{0, "a", "budget_warning", "2024-05", 10, "80 %"};
+  EXPECT_TRUE(*store_->AddBillingEvent(w));
+  EXPECT_FALSE(*store_->AddBillingEvent(w));  // the same month again: nothing new
+  w.period = "2024-06";
+  EXPECT_TRUE(*store_->AddBillingEvent(w));
+  EXPECT_TRUE(*store_->AddBillingEvent({0, "b", "budget_exhausted", "2024-06", 20, "100 %"}));
+  auto a = store_->ListBillingEvents("a", 10);
+  ASSERT_EQ(a->size(), 2u);
+  EXPECT_EQ((*a)[0].period, "2024-06");
+  EXPECT_EQ((*a)[1].message, "80 %");
+  EXPECT_EQ(store_->ListBillingEvents("", 10)->size(), 3u);
+  EXPECT_EQ(store_->ListBillingEvents("", 1)->size(), 1u);
+}
+
 TEST_P(StoreConformanceTest, MetaGetPutOverwrite) {
   auto unset = store_->GetMeta("join_token_hash");
   ASSERT_TRUE(unset.ok());
