@@ -53,8 +53,8 @@ std::string Dump(const Out& j) { return j.dump(-1, ' ', false, Out::error_handle
 
 std::string EncodeUsage(const control::UsageReport& report, const Grouping& g) {
   Out j = Out::object();
-  j["from"] = control::billing::FormatDay(report.from_ms);
-  j["to"] = control::billing::FormatDay(report.to_ms);
+  j["from"] = control::billing::FormatInstant(report.from_ms);
+  j["to"] = control::billing::FormatInstant(report.to_ms);
   j["from_ms"] = report.from_ms;
   j["to_ms"] = report.to_ms;
   j["currency"] = report.currency;

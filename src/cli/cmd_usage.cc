@@ -64,7 +64,7 @@ void PrintUsageTable(const Json& j) {
                             : v.is_string() ? v.get<std::string>() : v.dump());
     }
     if (dims.empty()) cells.push_back(total ? "TOTAL" : "");
-    cells.push_back(Fixed(row.value("gpu_hours", 0.0), 3));
+    cells.push_back(Fixed(row.value("gpu_hours", 0.0), 4));
     cells.push_back(Fixed(row.value("cpu_hours", 0.0), 2));
     cells.push_back(Fixed(row.value("memory_gib_hours", 0.0), 2));
     cells.push_back(Fixed(row.value("cost", 0.0), 2));
@@ -72,7 +72,7 @@ void PrintUsageTable(const Json& j) {
   };
   for (const Json& row : j["rows"]) add(row, false);
   add(j["total"], true);
-  std::printf("usage %s .. %s (%s)\n", j.value("from", "").c_str(), j.value("to", "").c_str(),
+  std::printf("usage from %s to %s (%s)\n", j.value("from", "").c_str(), j.value("to", "").c_str(),
               j.value("currency", "").c_str());
   std::fputs(table.Render().c_str(), stdout);
 }

@@ -67,6 +67,16 @@ std::string FormatDay(int64_t ms) {
 
 std::string FormatMonth(int64_t ms) { return FormatDay(ms).substr(0, 7); }
 
+std::string FormatInstant(int64_t ms) {
+  const int64_t in_day = ms - DayStart(ms);
+  if (in_day == 0) return FormatDay(ms);
+  const int64_t s = in_day / 1000;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "T%02lld:%02lld:%02lldZ", static_cast<long long>(s / 3600),
+                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+  return FormatDay(ms) + buf;
+}
+
 Result<int64_t> ParseDate(std::string_view text, const std::string& field) {
   const Status bad = InvalidArgument(
       field + " must be a date YYYY-MM-DD or a month YYYY-MM (UTC); got \"" + std::string(text) +

@@ -30,6 +30,8 @@ int64_t NextMonthStart(int64_t ms);
 // "2024-05-07" / "2024-05" in UTC.
 std::string FormatDay(int64_t ms);
 std::string FormatMonth(int64_t ms);
+// "2024-05-07" at a day's start, else "2024-05-07T13:45:10Z".
+std::string FormatInstant(int64_t ms);
 // "2024-05-07" (that day's start) or "2024-05" (the month's start) -> Unix ms, UTC.
 // InvalidArgument naming `field` otherwise.
 Result<int64_t> ParseDate(std::string_view text, const std::string& field);

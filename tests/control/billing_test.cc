@@ -34,6 +34,8 @@ TEST(BillingDates, DaysAndMonthsInUtc) {
   EXPECT_FALSE(ParseDate("2024-5-1", "from").ok());
   EXPECT_FALSE(ParseDate("yesterday", "from").ok());
   EXPECT_EQ(DayStart(-1), -kDayMs);
+  EXPECT_EQ(FormatInstant(kMay1), "2024-05-01");
+  EXPECT_EQ(FormatInstant(kMay1 + 13 * kHourMs + 45 * 60'000 + 10'500), "2024-05-01T13:45:10Z");
 }
 
 TEST(BillingPrices, EffectiveDatesAndTheAnyGpuFallback) {
