@@ -64,6 +64,17 @@ Status ControllerImpl::SetNodeStatus(const std::string& node, const NodeStatus& 
     for (const std::string& w : status.warnings) spdlog::warn("node {}: isolation: {}", node, w);
   }
   entry.status = status;
+  // Against the newest record (a change may be in flight), so the change goes out once.
+  core::NodeRecord record = *CurrentNodeLocked(node);
+  if (record.spec.isolates_tenants != status.isolates_tenants && !shutdown_) {
+    // Committed like any node change; ApplyNodeLocked updates the scheduler's view, which may
+    // keep such a node to one tenant (QueueOptions::single_tenant_unisolated). A failed commit
+    // is retried by the next report, which differs again.
+    record.spec.isolates_tenants = status.isolates_tenants;
+    Write write;
+    write.nodes.push_back(std::move(record));
+    WriteLocked(std::move(write));
+  }
   if (was_healthy == status.healthy) return Status::Ok();
   if (status.healthy) {
     spdlog::info("node {} is healthy again", node);

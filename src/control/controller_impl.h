@@ -49,6 +49,10 @@
 
 namespace fastgpu::control {
 
+// The gauges of one node's status for /metrics: fastgpu_node_healthy{node},
+// fastgpu_node_isolates_tenants{node} and fastgpu_node_isolation{node,boundary} (1: holds).
+void CollectNodeStatus(const std::string& node, const NodeStatus& status, metrics::Scrape& out);
+
 class ControllerImpl final : public Controller {
  public:
   // `store` and `clock` must outlive the controller. Call Init() once before anything else.

@@ -42,6 +42,20 @@ void CollectDevices(const core::ClusterState& state, metrics::Scrape& out) {
 
 }  // namespace
 
+void CollectNodeStatus(const std::string& node, const NodeStatus& status, metrics::Scrape& out) {
+  const metrics::Labels labels = {{"node", node}};
+  out.Gauge("fastgpu_node_healthy", "Whether the node's own health check passes", labels,
+            status.healthy ? 1 : 0);
+  out.Gauge("fastgpu_node_isolates_tenants",
+            "Whether the node enforces every isolation boundary between tenants' jobs", labels,
+            status.isolates_tenants ? 1 : 0);
+  for (const auto& [boundary, how] : status.isolation) {
+    out.Gauge("fastgpu_node_isolation",
+              "Whether the node enforces one isolation boundary between jobs (docs/security.md)",
+              {{"node", node}, {"boundary", boundary}}, how.rfind("none", 0) == 0 ? 0 : 1);
+  }
+}
+
 void ControllerImpl::RegisterMetrics() {
   metrics::Registry* r = options_.metrics;
   if (r == nullptr) return;
@@ -71,7 +85,10 @@ void ControllerImpl::RegisterMetrics() {
     }
     std::map<std::string, int64_t> nodes = {{"ready", 0},    {"not_ready", 0}, {"unhealthy", 0},
                                             {"cordoned", 0}, {"draining", 0},  {"drained", 0}};
-    for (const auto& [name, entry] : nodes_) nodes[NodeViewLocked(entry).state] += 1;
+    for (const auto& [name, entry] : nodes_) {
+      nodes[NodeViewLocked(entry).state] += 1;
+      if (entry.status) CollectNodeStatus(name, *entry.status, out);
+    }
     for (const auto& [state, n] : nodes) {
       out.Gauge("fastgpu_nodes", "Nodes by state", {{"state", state}}, static_cast<double>(n));
     }

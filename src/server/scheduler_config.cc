@@ -50,11 +50,15 @@ Status ParseTenant(const YAML::Node& node, const std::string& where, core::Tenan
 
 Status ParseScheduler(const YAML::Node& node, SchedulerConfig& out) {
   FG_RETURN_IF_ERROR(CheckKeys(
-      node, {"policy", "sorter", "backfill", "preemption", "preemption_grace_s"}, "scheduler"));
+      node,
+      {"policy", "sorter", "backfill", "preemption", "preemption_grace_s",
+       "single_tenant_unisolated"},
+      "scheduler"));
   Read(node, "policy", out.policy);
   Read(node, "sorter", out.queue.sorter);
   Read(node, "backfill", out.queue.backfill);
   Read(node, "preemption", out.queue.preemption);
+  Read(node, "single_tenant_unisolated", out.queue.single_tenant_unisolated);
   int64_t grace_s = out.queue.preemption_grace_ms / 1000;
   Read(node, "preemption_grace_s", grace_s);
   if (grace_s < 0) {

@@ -106,7 +106,8 @@ json NodeSpecToJson(const core::NodeSpec& n) {
               {"devices", std::move(devices)},
               {"cpu_milli", n.cpu_milli},
               {"memory_mib", n.memory_mib},
-              {"labels", n.labels}};
+              {"labels", n.labels},
+              {"isolates_tenants", n.isolates_tenants}};
 }
 
 core::NodeSpec NodeSpecFromJson(const json& j) {
@@ -126,6 +127,7 @@ core::NodeSpec NodeSpecFromJson(const json& j) {
   Read(j, "cpu_milli", n.cpu_milli);
   Read(j, "memory_mib", n.memory_mib);
   Read(j, "labels", n.labels);
+  Read(j, "isolates_tenants", n.isolates_tenants);
   return n;
 }
 

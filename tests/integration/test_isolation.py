@@ -9,6 +9,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 import unittest
 
 from harness import Agent, Cluster, ClusterTestCase, read_pid_file, touch, wait_for
@@ -108,6 +109,13 @@ class IsolationTest(ClusterTestCase):
         self.assertTrue(node["isolation"]["users"].startswith("a user per tenant"), node)
         self.assertEqual(node["isolation"]["private_tmp"], "mount namespace", node)
         self.assertEqual((node["isolates_tenants"], node["warnings"]), (True, []), node)
+        status, text = self.cluster.http("GET", "/metrics", key=None, raw=True)
+        self.assertEqual(status, 200)
+        for line in ('fastgpu_node_isolates_tenants{node="node-a"} 1',
+                     'fastgpu_node_isolation{node="node-a",boundary="devices"} 1',
+                     'fastgpu_node_isolation{node="node-a",boundary="private_tmp"} 1',
+                     'fastgpu_node_healthy{node="node-a"} 1'):
+            self.assertIn(line, text.decode().splitlines())
 
     def test_a_job_opens_only_its_own_gpu_and_the_control_files(self):
         c = self.cluster
@@ -209,3 +217,51 @@ class IsolationTest(ClusterTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(os.geteuid() == 0, "users, cgroups and namespaces need root")
+class UnisolatedNodeTest(ClusterTestCase):
+    """A node that cannot enforce a boundary (here: private /tmp turned off) says so at start,
+    in GET /v1/nodes and in /metrics; with `single_tenant_unisolated` the server keeps it to
+    one tenant at a time."""
+
+    def setUp(self):
+        conf_dir = tempfile.mkdtemp(prefix="fg-conf-", dir="/var/tmp")
+        self.addCleanup(shutil.rmtree, conf_dir, True)
+        conf = os.path.join(conf_dir, "server.yaml")
+        with open(conf, "w") as f:
+            f.write("scheduler:\n  single_tenant_unisolated: true\n")
+        self.cluster = self.enterContext(Cluster(
+            agents=[Agent("node-u", "4xA100-80GB", extra_args=["--private-tmp", "false"])],
+            server_args=["--config", conf]))
+
+    def test_failure_is_visible_and_other_tenants_wait(self):
+        c = self.cluster
+        status, body = c.http("GET", "/v1/nodes")
+        node = body["nodes"][0]
+        self.assertEqual(node["isolates_tenants"], False, node)
+        self.assertTrue(node["isolation"]["private_tmp"].startswith("none"), node)
+        self.assertEqual(len(node["warnings"]), 1, node)
+        self.assertIn("/tmp", node["warnings"][0])
+        status, text = c.http("GET", "/metrics", key=None, raw=True)
+        lines = text.decode().splitlines()
+        self.assertIn('fastgpu_node_isolates_tenants{node="node-u"} 0', lines)
+        self.assertIn('fastgpu_node_isolation{node="node-u",boundary="private_tmp"} 0', lines)
+        with open(c.agents[0].log_out) as f:
+            self.assertIn("isolation: no private /tmp", f.read())
+
+        stop = c.path("STOP-alice")
+        body = {"argv": ["sh", "-c", f"while [ ! -f {stop} ]; do sleep 0.05; done"],
+                "tenant": "alice", "resources": {"gpus": 1}}
+        status, alice = c.http("POST", "/v1/jobs", body)
+        self.assertEqual(status, 201, alice)
+        c.wait_state(alice["id"], "running")
+        status, bob = c.http("POST", "/v1/jobs", {"argv": ["true"], "tenant": "bob",
+                                                  "resources": {"gpus": 1}})
+        status, alice2 = c.http("POST", "/v1/jobs", {"argv": ["true"], "tenant": "alice",
+                                                     "resources": {"gpus": 1}})
+        time.sleep(1.0)  # three GPUs are free: only the node's tenant rule keeps bob waiting
+        self.assertEqual(c.job(bob["id"])["state"], "pending", c.job(bob["id"]))
+        touch(stop)
+        for j in (alice["id"], alice2["id"], bob["id"]):
+            self.assertEqual(c.wait_state(j, ENDED, timeout=20)["state"], "succeeded")

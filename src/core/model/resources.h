@@ -39,6 +39,10 @@ struct NodeSpec {
   int32_t cpu_milli = 0;            // 1000 per core
   int64_t memory_mib = 0;
   std::map<std::string, std::string> labels;
+  // Whether its agent enforces every isolation boundary between tenants' jobs (devices, users,
+  // private /tmp; docs/security.md). A node that does not may be kept to one tenant at a time
+  // (QueueOptions::single_tenant_unisolated).
+  bool isolates_tenants = true;
   bool operator==(const NodeSpec&) const = default;
 };
 

@@ -31,7 +31,8 @@ std::string Seconds(int64_t ms) { return std::to_string((ms + 999) / 1000) + "s"
 PlanRun::PlanRun(const ClusterState& state, Instant now, Rng& rng, const PlacementPolicy& policy,
                  const QueueOptions& options)
     : state_(state), now_(now), rng_(rng), policy_(policy), options_(options),
-      free_(state.nodes()), usage_(state), gate_(state, options) {
+      free_(state.nodes()), usage_(state), gate_(state, options),
+      fence_(state, options.single_tenant_unisolated) {
   for (const auto& [id, bound] : state.running()) {
     if (bound.preempting && bound.preempted_for != 0) stopping_for_[bound.preempted_for].push_back(id);
   }
@@ -96,12 +97,17 @@ Decision PlanRun::Consider(const QueuedJob& job) {
     return d;
   }
   if (miss == nullptr) {
-    if (std::optional<Placement> p = policy_.Place(job, free_, rng_)) {
-      return Commit(job, std::move(*p));
-    }
+    if (std::optional<Placement> p = Place(job)) return Commit(job, std::move(*p));
     miss = &MissFor(job, /*infeasible=*/false);
   }
   return Blocked(job, miss->reason);
+}
+
+std::optional<Placement> PlanRun::Place(const QueuedJob& job) {
+  TenantFence::Hidden hidden = fence_.Hide(job.tenant, free_);
+  std::optional<Placement> p = policy_.Place(job, free_, rng_);
+  TenantFence::Restore(hidden, free_);
+  return p;
 }
 
 Decision PlanRun::Commit(const QueuedJob& job, Placement p) {
@@ -111,7 +117,7 @@ Decision PlanRun::Commit(const QueuedJob& job, Placement p) {
     const size_t reserved = free_.Find(reservation_->node);
     const bool ready = free_.at(reserved).ready;
     free_.SetReady(reserved, false);
-    std::optional<Placement> elsewhere = policy_.Place(job, free_, rng_);
+    std::optional<Placement> elsewhere = Place(job);
     free_.SetReady(reserved, ready);
     if (elsewhere) return Commit(job, std::move(*elsewhere));
     d.reason = "reserved for job " + std::to_string(reservation_->head.id) +
@@ -121,6 +127,7 @@ Decision PlanRun::Commit(const QueuedJob& job, Placement p) {
   }
   free_.AddUsage(free_.Find(p.node), p, +1);
   usage_.Add(job.tenant, UsageOf(p), +1);
+  fence_.Placed(job.tenant, p.node);
   gate_.Placed(job);
   if (job.time_limit_s > 0) placed_.push_back(Release{now_.ms + job.time_limit_s * 1000, job.id, p});
   d.verdict = Verdict::kPlaced;

@@ -16,6 +16,7 @@
 #include "core/queue/job_gate.h"
 #include "core/queue/queue_options.h"
 #include "core/queue/queue_sorter.h"
+#include "core/queue/tenant_fence.h"
 #include "core/queue/tenant_usage.h"
 #include "core/state.h"
 
@@ -41,6 +42,8 @@ class PlanRun {
   const Miss& MissFor(const QueuedJob& job, bool infeasible);
   const Miss* FindMiss(const ResourceRequest& r) const;
   Decision Commit(const QueuedJob& job, Placement p);
+  // policy_.Place() with the nodes the job's tenant may not use now hidden (tenant_fence.h).
+  std::optional<Placement> Place(const QueuedJob& job);
   // The job found no room now: preemption, the reservation and the reason.
   Decision Blocked(const QueuedJob& job, std::string reason);
   std::string Preempt(const QueuedJob& job);
@@ -54,6 +57,7 @@ class PlanRun {
   NodePool free_;  // shrinks as jobs are placed
   TenantUsage usage_;
   JobGate gate_;
+  TenantFence fence_;
   std::vector<Miss> misses_;
   std::vector<Release> placed_;          // this Plan's placements with a time limit
   std::optional<QueuedJob> head_;        // the first job that could not start

@@ -30,6 +30,9 @@ struct QueueOptions {
   int64_t preemption_grace_ms = 30000;  // how long a victim is given to stop: its resources
                                         // are expected back (for reservations) after this
   int32_t max_preemptors_per_plan = 8;  // bounds the work one Plan spends on preemption
+  // A node that does not isolate tenants (NodeSpec::isolates_tenants false) takes no job of a
+  // tenant while it holds a job of another (see tenant_fence.h). false: such nodes are shared.
+  bool single_tenant_unisolated = false;
 
   const TenantPolicy& Tenant(const std::string& name) const {
     auto it = tenants.find(name);
