@@ -11,20 +11,14 @@
 
 #include "fake_agent_server.h"
 #include "fakes/temp_dir.h"
+#include "runner_fixture.h"
 
 namespace fastgpu::agent {
 namespace {
 
 using std::chrono::milliseconds;
 
-bool Eventually(const std::function<bool()>& cond, milliseconds limit = milliseconds(10000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return cond();
-}
+using test_util::Eventually;
 
 DesiredAttempt Job(core::JobId job, std::vector<std::string> argv) {
   DesiredAttempt a;

@@ -3,6 +3,7 @@
 #include "agent/runner/process_runner.h"
 #include "agent/cgroup/cgroup.h"
 #include "fakes/temp_dir.h"
+#include "runner_fixture.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -22,71 +23,13 @@ namespace fastgpu::agent {
 namespace {
 
 using std::chrono::milliseconds;
-constexpr const char* kPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-std::string ReadOrEmpty(const std::string& path) {
-  auto text = ReadWholeFile(path);
-  return text.ok() ? *text : "";
-}
-
-// Polls `cond` every 10 ms for up to 10 s.
-bool Eventually(const std::function<bool()>& cond, milliseconds limit = milliseconds(10000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return cond();
-}
+using test_util::Eventually;
+using test_util::kPath;
+using test_util::ReadOrEmpty;
 
 bool GroupGone(int pgid) { return ::kill(-pgid, 0) != 0 && errno == ESRCH; }
 
-class RunnerTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    for (int pgid : groups_) ::kill(-pgid, SIGKILL);
-  }
-
-  std::unique_ptr<ProcessRunner> NewRunner(int64_t grace_ms = 10000) {
-    auto runner = ProcessRunner::Create({data_dir_, {FG_TEST_SUPERVISOR}, grace_ms});
-    EXPECT_TRUE(runner.ok()) << runner.error().ToString();
-    return runner.ok() ? std::move(runner).value() : nullptr;
-  }
-
-  static LaunchSpec Spec(std::vector<std::string> argv) {
-    LaunchSpec spec;
-    spec.argv = std::move(argv);
-    spec.env = {{"PATH", kPath}};
-    return spec;
-  }
-
-  // Polls the runner until `key` satisfies `pred`; returns its last status.
-  AttemptStatus WaitUntil(ProcessRunner& runner, const AttemptKey& key,
-                          const std::function<bool(const AttemptStatus&)>& pred) {
-    AttemptStatus last;
-    bool ok = Eventually([&] {
-      for (const AttemptStatus& s : runner.Poll()) {
-        if (s.key == key) last = s;
-      }
-      if (last.pid > 0) groups_.insert(last.pid);
-      return last.key == key && pred(last);
-    });
-    EXPECT_TRUE(ok) << "attempt " << key.ToString() << " never reached the expected state";
-    return last;
-  }
-  AttemptStatus WaitExited(ProcessRunner& runner, const AttemptKey& key) {
-    return WaitUntil(runner, key,
-                     [](const AttemptStatus& s) { return s.phase == AttemptPhase::kExited; });
-  }
-  AttemptStatus WaitRunning(ProcessRunner& runner, const AttemptKey& key) {
-    return WaitUntil(runner, key,
-                     [](const AttemptStatus& s) { return s.phase == AttemptPhase::kRunning; });
-  }
-
-  ::fastgpu::test::TempDir temp_;
-  std::string data_dir_ = temp_.path();
-  std::set<int> groups_;
-};
+using RunnerTest = test_util::RunnerFixture;
 
 TEST_F(RunnerTest, RecordsExitCode) {
   auto runner = NewRunner();

@@ -18,71 +18,23 @@
 #include "agent/runner/log_files.h"
 #include "agent/runner/process_runner.h"
 #include "fakes/temp_dir.h"
+#include "runner_fixture.h"
 
 namespace fastgpu::agent {
 namespace {
 
 using std::chrono::milliseconds;
-constexpr const char* kPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+using test_util::Eventually;
+using test_util::ReadOrEmpty;
 constexpr int64_t kJobUid = 2000000321;  // no passwd entry: a per-tenant uid as the agent makes
-
-std::string ReadOrEmpty(const std::string& path) {
-  auto text = ReadWholeFile(path);
-  return text.ok() ? *text : "";
-}
-
-bool Eventually(const std::function<bool()>& cond, milliseconds limit = milliseconds(10000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return cond();
-}
 
 bool Alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
-class SupervisorTest : public ::testing::Test {
+class SupervisorTest : public test_util::RunnerFixture {
  protected:
   void SetUp() override {
     // Job users must be able to walk down to their folders (mkdtemp makes 0700).
     ::chmod(temp_.path().c_str(), 0711);
-  }
-  void TearDown() override {
-    for (pid_t pid : kill_) ::kill(pid, SIGKILL);
-  }
-  std::unique_ptr<ProcessRunner> NewRunner(int64_t grace_ms = 10000) {
-    auto runner = ProcessRunner::Create({temp_.path(), {FG_TEST_SUPERVISOR}, grace_ms});
-    EXPECT_TRUE(runner.ok()) << runner.error().ToString();
-    return runner.ok() ? std::move(runner).value() : nullptr;
-  }
-  static LaunchSpec Spec(std::vector<std::string> argv) {
-    LaunchSpec spec;
-    spec.argv = std::move(argv);
-    spec.env = {{"PATH", kPath}};
-    return spec;
-  }
-  AttemptStatus Wait(ProcessRunner& runner, const AttemptKey& key,
-                     const std::function<bool(const AttemptStatus&)>& pred) {
-    AttemptStatus last;
-    bool ok = Eventually([&] {
-      for (const AttemptStatus& s : runner.Poll()) {
-        if (s.key == key) last = s;
-      }
-      if (last.pid > 0) kill_.push_back(-last.pid);
-      return last.key == key && pred(last);
-    });
-    EXPECT_TRUE(ok) << "attempt " << key.ToString() << " never reached the expected state";
-    return last;
-  }
-  AttemptStatus WaitExited(ProcessRunner& runner, const AttemptKey& key) {
-    return Wait(runner, key,
-                [](const AttemptStatus& s) { return s.phase == AttemptPhase::kExited; });
-  }
-  AttemptStatus WaitOutput(ProcessRunner& runner, const AttemptKey& key, const std::string& out) {
-    return Wait(runner, key, [&](const AttemptStatus& s) {
-      return s.phase == AttemptPhase::kRunning && ReadOrEmpty(s.dir + "/stdout.log") == out;
-    });
   }
   static bool CanMakeCgroups() {
     auto h = cgroup::Detect();
@@ -95,9 +47,6 @@ class SupervisorTest : public ::testing::Test {
     }
     return true;
   }
-
-  ::fastgpu::test::TempDir temp_;
-  std::vector<pid_t> kill_;
 };
 
 TEST_F(SupervisorTest, TimeLimitStopsTheJobAndSaysSo) {
@@ -165,7 +114,7 @@ TEST_F(SupervisorTest, StopLeavesNoProcessBehindEvenInAnotherSession) {
   WaitOutput(*runner, {5, 1}, "ready\n");
   ASSERT_TRUE(Eventually([&] { return !ReadOrEmpty(pidfile).empty(); }));
   pid_t grandchild = std::stoi(ReadOrEmpty(pidfile));
-  kill_.push_back(grandchild);
+  groups_.insert(grandchild);
   ASSERT_TRUE(Alive(grandchild));
   ASSERT_TRUE(runner->Signal({5, 1}, SIGTERM).ok());
   AttemptStatus s = WaitExited(*runner, {5, 1});
