@@ -139,7 +139,9 @@ class UsageTest(ClusterTestCase):
         c.wait_state(first, "running")
         second = int(c.cli("run", "--detach", "--gpus", "1", "--", "true",
                            env={"FASTGPU_API_KEY": self.keys["b"]}).stdout.split()[-1])
-        pending = c.wait_state(second, "pending")
+        c.wait_state(second, "pending")
+        # The scheduler runs just after the submit is answered: wait for its verdict.
+        pending = wait_for(lambda: (j := c.job(second))["reason"] and j, 10, "the wait reason")
         self.assertEqual(pending["reason"],
                          "over quota: tenant b holds 1 of its max 1 GPU and this job needs 1")
         why = c.cli("why", second, env={"FASTGPU_API_KEY": self.keys["b"]}).stdout
