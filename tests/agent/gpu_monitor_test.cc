@@ -3,6 +3,8 @@
 #include "agent/gpu_monitor.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -153,23 +155,57 @@ TEST(GpuMonitor, XidOnAMigInstance) {
   EXPECT_TRUE(monitor->Specs()[2].healthy);
 }
 
-// A process of ours on the device (this test's pid: the "job" is this process's session) is
-// matched to the job, and the job's high-water mark keeps the largest total seen.
+// A child in a session of its own, as the supervisor starts every job. (The test process
+// itself may sit in a session whose leader is outside our pid namespace, which reads as 0.)
+class SessionChild {
+ public:
+  SessionChild() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::setsid();
+      ::pause();
+      ::_exit(0);
+    }
+  }
+  ~SessionChild() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  int32_t pid() const { return pid_; }
+  bool InItsOwnSession() const {
+    for (int i = 0; i < 200; ++i) {
+      if (SessionOf(pid_) == pid_) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// A job's process on the device is matched to the job by its session, and the job's
+// high-water mark keeps the largest total seen.
 TEST(GpuMonitor, ProcessesAreMatchedToJobsAndPeaksKept) {
-  const std::string me = std::to_string(getpid());
-  FakeNvmlConfig config("gpu uuid=GPU-a\nproc pid=" + me + " used_mib=500\nproc pid=1 used_mib=9\n"
-                        "gpu uuid=GPU-b\nproc pid=" + me + " used_mib=250\n");
+  SessionChild job;
+  ASSERT_GT(job.pid(), 0);
+  ASSERT_TRUE(job.InItsOwnSession());
+  const std::string pid = std::to_string(job.pid());
+  FakeNvmlConfig config("gpu uuid=GPU-a\nproc pid=" + pid + " used_mib=500\nproc pid=1 used_mib=9\n"
+                        "gpu uuid=GPU-b\nproc pid=" + pid + " used_mib=250\n");
   auto monitor = StartMonitor(Discover());
   ASSERT_NE(monitor, nullptr);
-  monitor->SetJobs({MonitoredJob{AttemptKey{12, 1}, static_cast<int32_t>(getpid()), ""}});
+  monitor->SetJobs({MonitoredJob{AttemptKey{12, 1}, job.pid(), ""}});
   monitor->SampleNowForTest();
   core::NodeTelemetry t = monitor->Snapshot();
   ASSERT_EQ(Device(t, 0).processes.size(), 2u);
   EXPECT_EQ(Device(t, 0).processes[0].job, 12);
-  EXPECT_EQ(Device(t, 0).processes[1].job, 0);  // pid 1 is not ours
+  EXPECT_EQ(Device(t, 0).processes[1].job, 0);  // pid 1 is not the job's
   ASSERT_EQ(t.jobs.size(), 1u);
   EXPECT_EQ(t.jobs[0], (core::JobGpuMemory{12, 1, 750}));  // both devices together
-  config.Write("gpu uuid=GPU-a\nproc pid=" + me + " used_mib=100\ngpu uuid=GPU-b\n");
+  config.Write("gpu uuid=GPU-a\nproc pid=" + pid + " used_mib=100\ngpu uuid=GPU-b\n");
   monitor->SampleNowForTest();
   EXPECT_EQ(monitor->Snapshot().jobs.at(0).peak_mib, 750);  // the high-water mark stays
   monitor->SetJobs({});

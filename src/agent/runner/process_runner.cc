@@ -270,14 +270,18 @@ void ProcessRunner::Refresh(Entry& e) {
     }
     return true;
   };
-  if (read_exit()) return;
+  // The pid first: a job that ended before this first look still has one (its group may
+  // have stragglers to kill). Its start then stays the one its exit record says.
+  const std::string pid_path = e.dir + "/" + kPidFile;
+  bool pid_read = false;
   if (e.job_pid == 0) {
-    std::string pid_path = e.dir + "/" + kPidFile;
     if (auto text = ReadWholeFile(pid_path); text.ok()) {
       e.job_pid = static_cast<pid_t>(ParsePositive(*text));
-      e.started_ms = MtimeMs(pid_path);
+      pid_read = true;
     }
   }
+  if (read_exit()) return;
+  if (pid_read) e.started_ms = MtimeMs(pid_path);
   bool supervisor_alive = !e.supervisor_done && (e.own_child || ProcessAlive(e.supervisor));
   if (supervisor_alive) return;
   if (read_exit()) return;              // written just before the supervisor ended
