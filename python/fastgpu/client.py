@@ -51,10 +51,13 @@ class Client:
     url: "http://HOST:PORT" (https works too); api_key: "fgk_...". Both default to
     $FASTGPU_URL / $FASTGPU_API_KEY, then the config file of `fastgpu up`.
     timeout: seconds for each request (a followed log waits as long as the job is silent).
+    ca_file: for https, the CA file (PEM) the server's certificate must chain to; default
+    $FASTGPU_CA_FILE, else the system's CAs. The certificate is always verified.
     """
 
-    def __init__(self, url=None, api_key=None, timeout=30.0):
+    def __init__(self, url=None, api_key=None, timeout=30.0, ca_file=None):
         url, api_key = _from_config(url, api_key)
+        self.ca_file = ca_file or os.environ.get("FASTGPU_CA_FILE") or None
         if "://" not in url:
             url = "http://" + url
         parts = urllib.parse.urlsplit(url.rstrip("/"))
@@ -144,11 +147,24 @@ class Client:
             return data if raw else data.decode("utf-8", "replace")
         return self._follow(job_id, stream, offset, raw)
 
-    def usage(self, **filters):
-        """Usage records (GET /v1/usage). Raises NotSupported when the server has no usage
-        API."""
-        path = "/v1/usage" + ("?" + urllib.parse.urlencode(filters) if filters else "")
+    def usage(self, start=None, end=None, by="tenant", period=None, tenant=None, csv=False):
+        """Metered usage and cost (GET /v1/usage): a dict with "rows" (one per group of `by`,
+        any of "tenant", "user", "model", "job", comma-separated or a list; and per `period`,
+        "day" or "month"), "total" and "currency"; each row has gpu_seconds, gpu_hours,
+        cpu_hours, memory_gib_hours, the costs, and cost_micros (exact). start/end:
+        "YYYY-MM-DD" or "YYYY-MM" (UTC; default this month so far). csv=True returns the CSV
+        text instead. Raises NotSupported when the server has no usage API."""
+        query = {"by": ",".join(by) if isinstance(by, (list, tuple)) else by}
+        for name, value in (("from", start), ("to", end), ("period", period),
+                            ("tenant", tenant)):
+            if value:
+                query[name] = value
+        if csv:
+            query["format"] = "csv"
+        path = "/v1/usage?" + urllib.parse.urlencode(query)
         try:
+            if csv:
+                return self._request("GET", path)[1].decode("utf-8")
             return self._json("GET", path)
         except errors.NotFound as e:
             raise errors.NotSupported(f"this server has no usage API ({e.message})",
@@ -163,8 +179,8 @@ class Client:
     def _connect(self, timeout):
         host, port = self._parts.hostname, self._parts.port
         if self._parts.scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=timeout,
-                                               context=ssl.create_default_context())
+            context = ssl.create_default_context(cafile=self.ca_file)
+            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
         return http.client.HTTPConnection(host, port, timeout=timeout)
 
     def _headers(self, body):

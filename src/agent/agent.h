@@ -13,7 +13,9 @@
 namespace fastgpu::agent {
 
 struct AgentOptions {
-  std::string server_url;  // "http://127.0.0.1:8080"
+  std::string server_url;  // "http://127.0.0.1:8080" or "https://..."
+  std::string ca_file;     // PEM CA(s) that an https server's certificate must chain to; "":
+                           // the system's
   std::string data_dir;    // attempts' folders, logs, exit files
   std::string name;        // empty: the host name
   std::string simulate;    // "4xA100-80GB" or "2xH100-80GB,1xT4-16GB"; empty: NVML

@@ -108,9 +108,11 @@ Result<std::unique_ptr<AgentHandle>> AgentHandle::Start(const AgentOptions& opti
 
   FG_ASSIGN_OR_RETURN(
       parts.watch_client,
-      ServerClient::Create(options.server_url, options.join_token, options.desired_wait_ms + 5000));
+      ServerClient::Create(options.server_url, options.join_token, options.desired_wait_ms + 5000,
+                           options.ca_file));
   FG_ASSIGN_OR_RETURN(parts.report_client,
-                      ServerClient::Create(options.server_url, options.join_token, 10000));
+                      ServerClient::Create(options.server_url, options.join_token, 10000,
+                                               options.ca_file));
   auto agent = std::make_unique<AgentImpl>(options, std::move(parts));
   agent->Run();
   return std::unique_ptr<AgentHandle>(std::move(agent));

@@ -29,6 +29,11 @@ std::string Escape(const std::string& s) {
 // Maps a transport failure or a non-2xx reply to a Status; OK for 2xx.
 Status HttpStatus(const httplib::Result& res, const char* what) {
   if (!res) {
+    if (res.error() == httplib::Error::SSLServerVerification) {
+      return Unavailable(std::string(what) +
+                         ": the server's TLS certificate is not trusted (give its CA with "
+                         "--ca-file)");
+    }
     return Unavailable(std::string(what) + ": " + httplib::to_string(res.error()));
   }
   int code = res->status;
@@ -156,7 +161,8 @@ ServerClient::~ServerClient() = default;
 
 Result<std::unique_ptr<ServerClient>> ServerClient::Create(const std::string& server_url,
                                                            const std::string& join_token,
-                                                           int64_t read_timeout_ms) {
+                                                           int64_t read_timeout_ms,
+                                                           const std::string& ca_file) {
   std::string url = server_url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
@@ -175,6 +181,8 @@ Result<std::unique_ptr<ServerClient>> ServerClient::Create(const std::string& se
                      static_cast<time_t>((read_timeout_ms % 1000) * 1000));
   c.set_write_timeout(10, 0);
   if (!join_token.empty()) c.set_bearer_token_auth(join_token);
+  c.enable_server_certificate_verification(true);
+  if (!ca_file.empty()) c.set_ca_cert_path(ca_file.c_str());
   return std::unique_ptr<ServerClient>(new ServerClient(std::move(impl)));
 }
 

@@ -24,12 +24,15 @@ struct LogAck {
 
 class ServerClient {
  public:
-  // `server_url` like "http://127.0.0.1:8080". InvalidArgument (field "server") for a URL
-  // cpp-httplib cannot use. `read_timeout_ms` bounds a reply's wait (make it exceed the long
-  // poll's wait_ms).
+  // `server_url` like "http://127.0.0.1:8080" or "https://...". InvalidArgument (field
+  // "server") for a URL cpp-httplib cannot use. `read_timeout_ms` bounds a reply's wait (make
+  // it exceed the long poll's wait_ms). An https server's certificate is verified against
+  // `ca_file` (PEM) when given, else the system's trusted CAs; an untrusted one fails every
+  // call.
   static Result<std::unique_ptr<ServerClient>> Create(const std::string& server_url,
                                                       const std::string& join_token,
-                                                      int64_t read_timeout_ms);
+                                                      int64_t read_timeout_ms,
+                                                      const std::string& ca_file = "");
   ~ServerClient();
 
   // POST /v1/agent/register; returns the heartbeat interval in ms from the reply.

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <restinio/all.hpp>
+#include <restinio/tls.hpp>
 #include <thread>
 
 #include "api/route_util.h"
@@ -23,6 +24,30 @@ struct Traits : public restinio::default_traits_t {
   using request_handler_t = Router;
 };
 using RestinioServer = restinio::http_server_t<Traits>;
+struct TlsTraits : public restinio::default_tls_traits_t {
+  using request_handler_t = Router;
+};
+using TlsServer = restinio::http_server_t<TlsTraits>;
+
+// The server's certificate chain and key (PEM) for TLS 1.2 and later; InvalidArgument naming
+// the flag when a file cannot be read or they do not match.
+Result<asio::ssl::context> TlsContext(const std::string& cert_file, const std::string& key_file) {
+  asio::ssl::context ctx(asio::ssl::context::tls_server);
+  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                  asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  asio::error_code ec;
+  ctx.use_certificate_chain_file(cert_file, ec);
+  if (ec) {
+    return InvalidArgument("cannot use TLS certificate " + cert_file + ": " + ec.message(),
+                           "tls-cert");
+  }
+  ctx.use_private_key_file(key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return InvalidArgument("cannot use TLS key " + key_file + ": " + ec.message(), "tls-key");
+  }
+  return ctx;
+}
 
 // Counts answers that were started but whose last write has not completed yet.
 class InFlight {
@@ -297,6 +322,12 @@ class HttpServerImpl final : public HttpServer {
   restinio::request_handling_status_t Reject(const restinio::request_handle_t& req,
                                              HttpResponse response);
 
+  // The listener's settings, for either kind of server.
+  template <typename T>
+  void Configure(restinio::server_settings_t<T>& settings, const asio::ip::address& address);
+  template <typename S>
+  Status OpenServer(S& server);
+
   const HttpServerOptions options_;
   const std::vector<Route> routes_;
   std::vector<std::vector<std::string>> param_names_;  // per route
@@ -305,7 +336,8 @@ class HttpServerImpl final : public HttpServer {
   std::shared_ptr<InFlight> in_flight_ = std::make_shared<InFlight>();
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::unique_ptr<RestinioServer> server_;
+  std::unique_ptr<RestinioServer> server_;  // plain HTTP, or
+  std::unique_ptr<TlsServer> tls_server_;   // HTTPS (options_.tls_cert_file set)
   std::vector<std::thread> threads_;
   std::atomic<uint16_t> port_{0};
   std::mutex stop_mu_;
@@ -405,9 +437,9 @@ std::unique_ptr<Router> HttpServerImpl::BuildRouter() {
   return router;
 }
 
-Status HttpServerImpl::Open() {
-  FG_ASSIGN_OR_RETURN(asio::ip::address address, ResolveHost(options_.host));
-  restinio::server_settings_t<Traits> settings;
+template <typename T>
+void HttpServerImpl::Configure(restinio::server_settings_t<T>& settings,
+                               const asio::ip::address& address) {
   settings.address(address)
       .port(options_.port)
       .request_handler(BuildRouter())
@@ -424,14 +456,12 @@ Status HttpServerImpl::Open() {
       .acceptor_post_bind_hook([this](asio::ip::tcp::acceptor& acceptor) {
         port_.store(acceptor.local_endpoint().port());
       });
-  server_ =
-      std::make_unique<RestinioServer>(restinio::external_io_context(io_), std::move(settings));
-  work_.emplace(asio::make_work_guard(io_));
-  const int threads = std::max(1, options_.threads);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+}
 
+template <typename S>
+Status HttpServerImpl::OpenServer(S& server) {
   std::promise<Status> opened;
-  server_->open_async(
+  server.open_async(
       [&opened]() noexcept { opened.set_value(Status::Ok()); },
       [&opened, this](std::exception_ptr error) noexcept {
         std::string what = "unknown error";
@@ -448,7 +478,32 @@ Status HttpServerImpl::Open() {
         opened.set_value(Unavailable(in_use ? "cannot listen on " + where + ": port in use"
                                             : "cannot listen on " + where + ": " + what));
       });
-  Status status = opened.get_future().get();
+  return opened.get_future().get();
+}
+
+Status HttpServerImpl::Open() {
+  FG_ASSIGN_OR_RETURN(asio::ip::address address, ResolveHost(options_.host));
+  if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
+    return InvalidArgument("TLS needs both a certificate and its key", "tls-key");
+  }
+  if (options_.tls_cert_file.empty()) {
+    restinio::server_settings_t<Traits> settings;
+    Configure(settings, address);
+    server_ =
+        std::make_unique<RestinioServer>(restinio::external_io_context(io_), std::move(settings));
+  } else {
+    FG_ASSIGN_OR_RETURN(asio::ssl::context tls,
+                        TlsContext(options_.tls_cert_file, options_.tls_key_file));
+    restinio::server_settings_t<TlsTraits> settings;
+    Configure(settings, address);
+    settings.tls_context(std::move(tls));
+    tls_server_ =
+        std::make_unique<TlsServer>(restinio::external_io_context(io_), std::move(settings));
+  }
+  work_.emplace(asio::make_work_guard(io_));
+  const int threads = std::max(1, options_.threads);
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  Status status = server_ ? OpenServer(*server_) : OpenServer(*tls_server_);
   if (!status.ok()) {
     Stop();
     return status;
@@ -463,8 +518,13 @@ void HttpServerImpl::StopAccepting() {
   if (!accepting_) return;
   accepting_ = false;
   std::promise<void> closed;
-  server_->close_async([&closed]() noexcept { closed.set_value(); },
-                       [&closed](std::exception_ptr) noexcept { closed.set_value(); });
+  auto on_closed = [&closed]() noexcept { closed.set_value(); };
+  auto on_error = [&closed](std::exception_ptr) noexcept { closed.set_value(); };
+  if (server_) {
+    server_->close_async(on_closed, on_error);
+  } else {
+    tls_server_->close_async(on_closed, on_error);
+  }
   closed.get_future().wait();
 }
 

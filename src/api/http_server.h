@@ -34,12 +34,16 @@ struct HttpServerOptions {
   // fastgpu_http_requests_total{method,route,code} and fastgpu_http_request_seconds{method,
   // route} go here; nullptr: nowhere. Must outlive the server.
   metrics::Registry* metrics = nullptr;
+  // HTTPS with this certificate chain and private key (PEM files); both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {
  public:
   // Binds host:port and starts `options.threads` threads. Unavailable ("port in use") when the
-  // address is taken; InvalidArgument (field "listen") when the host does not resolve.
+  // address is taken; InvalidArgument (field "listen") when the host does not resolve, (field
+  // "tls-cert" / "tls-key") when the certificate or key cannot be used.
   static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                    std::vector<Route> routes);
   // Stops (see Stop()).

@@ -31,6 +31,8 @@ std::unique_ptr<httplib::Client> MakeClient(const ClientConfig& config, time_t r
   client->set_read_timeout(read_timeout_s, 0);
   client->set_write_timeout(kReadTimeoutS, 0);
   client->set_bearer_token_auth(config.api_key);
+  client->enable_server_certificate_verification(true);  // https: always verified
+  if (!config.ca_file.empty()) client->set_ca_cert_path(config.ca_file.c_str());
   client->set_keep_alive(false);
   return client;
 }
@@ -54,7 +56,7 @@ Status TransportError(const ClientConfig& config, httplib::Error error) {
       why = "TLS handshake failed";
       break;
     case httplib::Error::SSLServerVerification:
-      why = "TLS certificate not trusted";
+      why = "TLS certificate not trusted (trust its CA with --ca-file or FASTGPU_CA_FILE)";
       break;
     default:
       why = httplib::to_string(error);

@@ -14,6 +14,7 @@ namespace fastgpu::cli {
 struct GlobalFlags {
   std::string url;
   std::string api_key;
+  std::string ca_file;  // --ca-file: trust an https server signed by this CA (PEM)
 };
 
 struct RunFlags {

@@ -9,7 +9,7 @@
 namespace fastgpu::cli {
 
 std::unique_ptr<ApiClient> Connect(const GlobalFlags& globals) {
-  Result<ClientConfig> config = ResolveClientConfig(globals.url, globals.api_key);
+  Result<ClientConfig> config = ResolveClientConfig(globals.url, globals.api_key, globals.ca_file);
   if (!config.ok()) {
     ReportError(config.error());
     return nullptr;

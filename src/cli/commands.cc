@@ -92,6 +92,9 @@ void AddGpus(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& ex
 void RegisterClientCommands(CLI::App& app, int& exit_code) {
   auto globals = std::make_shared<GlobalFlags>();
   app.add_option("--url", globals->url, "Server URL (default: $FASTGPU_URL, then the config file)");
+  app.add_option("--ca-file", globals->ca_file,
+                 "CA file (PEM) that an https server's certificate must chain to (default: "
+                 "$FASTGPU_CA_FILE, the config file's ca_file, then the system's CAs)");
   app.add_option("--api-key", globals->api_key,
                  "API key (default: $FASTGPU_API_KEY, then the config file)");
   AddRun(app, globals, exit_code);

@@ -51,8 +51,9 @@ Status CheckUrl(const std::string& url) {
 
 std::string ErrnoText() { return std::strerror(errno); }
 
-// Reads the config file into `url`/`key` where they are still empty.
-Status FillFromFile(const std::string& path, std::string& url, std::string& key) {
+// Reads the config file into `url`/`key`/`ca` where they are still empty.
+Status FillFromFile(const std::string& path, std::string& url, std::string& key,
+                    std::string& ca) {
   std::ifstream in(path);
   if (!in) return Status::Ok();  // no file: nothing to add
   std::stringstream text;
@@ -61,7 +62,8 @@ Status FillFromFile(const std::string& path, std::string& url, std::string& key)
   if (j.is_discarded() || !j.is_object()) {
     return InvalidArgument("config file " + path + " is not a JSON object", path);
   }
-  for (auto [name, target] : {std::pair{"url", &url}, std::pair{"api_key", &key}}) {
+  for (auto [name, target] :
+       {std::pair{"url", &url}, std::pair{"api_key", &key}, std::pair{"ca_file", &ca}}) {
     auto it = j.find(name);
     if (it == j.end() || it->is_null()) continue;
     if (!it->is_string()) {
@@ -108,12 +110,15 @@ std::string ClientConfigPath() {
 }
 
 Result<ClientConfig> ResolveClientConfig(const std::string& flag_url,
-                                         const std::string& flag_api_key) {
-  ClientConfig config{flag_url, flag_api_key};
+                                         const std::string& flag_api_key,
+                                         const std::string& flag_ca_file) {
+  ClientConfig config{flag_url, flag_api_key, flag_ca_file};
   if (config.url.empty()) config.url = Env("FASTGPU_URL");
   if (config.api_key.empty()) config.api_key = Env("FASTGPU_API_KEY");
-  if (config.url.empty() || config.api_key.empty()) {
-    FG_RETURN_IF_ERROR(FillFromFile(ClientConfigPath(), config.url, config.api_key));
+  if (config.ca_file.empty()) config.ca_file = Env("FASTGPU_CA_FILE");
+  if (config.url.empty() || config.api_key.empty() || config.ca_file.empty()) {
+    FG_RETURN_IF_ERROR(
+        FillFromFile(ClientConfigPath(), config.url, config.api_key, config.ca_file));
   }
   if (config.url.empty() || config.api_key.empty()) return FailedPrecondition(kNoServer);
   config.url = NormalizeUrl(config.url);

@@ -17,13 +17,17 @@ namespace fastgpu::cli {
 struct ClientConfig {
   std::string url;      // "http://127.0.0.1:8080", no trailing '/'
   std::string api_key;  // "fgk_..."
+  std::string ca_file;  // for https: the CA file (PEM) to verify the server with; "": the
+                        // system's CAs. From --ca-file, $FASTGPU_CA_FILE or the file's ca_file.
 };
 
 // The config file's path: $FASTGPU_CONFIG if set, else $XDG_CONFIG_HOME/fastgpu/config.json,
 // else $HOME/.config/fastgpu/config.json. Never empty; does not check that the file exists.
 std::string ClientConfigPath();
 
-// Resolves URL and key as described above. Empty flag values count as not given. A URL
+// Resolves URL, key and CA file as described above (the CA file: --ca-file, then
+// $FASTGPU_CA_FILE, then the file's "ca_file"; it may stay empty). Empty flag values count as
+// not given. A URL
 // without a scheme gets "http://"; a trailing '/' is dropped. The file is read only when a
 // flag and the environment leave something unset; a missing file is no error.
 // Returns FailedPrecondition "no server configured: run `fastgpu up`, or set FASTGPU_URL and
@@ -31,7 +35,8 @@ std::string ClientConfigPath();
 // exists but is not a JSON object with string values, and InvalidArgument (field "url") when
 // the URL is not scheme://HOST[:PORT] with scheme http or https.
 Result<ClientConfig> ResolveClientConfig(const std::string& flag_url,
-                                         const std::string& flag_api_key);
+                                         const std::string& flag_api_key,
+                                         const std::string& flag_ca_file = "");
 
 // Writes {"url", "api_key"} to ClientConfigPath(): creates the folder (0700) if needed and
 // replaces the file atomically (temporary file + rename) with mode 0600. Returns Internal

@@ -57,6 +57,9 @@ void AddServer(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--http-threads", opts->http_threads, "Threads serving HTTP")
       ->capture_default_str();
+  cmd->add_option("--tls-cert", opts->tls_cert_file,
+                  "Serve HTTPS with this certificate chain (PEM); needs --tls-key");
+  cmd->add_option("--tls-key", opts->tls_key_file, "The certificate's private key (PEM)");
   cmd->add_option("--log-format", *log_format, "text or json (one JSON object per line)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -134,6 +137,8 @@ void AddAgent(CLI::App& app, int& exit_code) {
   auto log_format = std::make_shared<std::string>("text");
   CLI::App* cmd = app.add_subcommand("agent", "Run the node agent of this GPU server");
   cmd->add_option("--server", opts->server_url, "URL of the fastgpu server")->required();
+  cmd->add_option("--ca-file", opts->ca_file,
+                  "Trust an https server whose certificate chains to this CA file (PEM)");
   cmd->add_option("--data", opts->data_dir, "Folder for the jobs' files on this node")
       ->required();
   cmd->add_option("--name", opts->name, "Node name (default: host name)");

@@ -20,6 +20,8 @@ struct ServerOptions {
   int http_threads = 4;
   double rate_limit_rps = 2000;           // per API key; 0: no limit
   double rate_limit_burst = 4000;
+  std::string tls_cert_file;              // both set: HTTPS (the URL is https://)
+  std::string tls_key_file;
 };
 
 // A running server inside this process. Stop() (or the destructor) shuts it down gracefully.

@@ -105,11 +105,13 @@ Status ServerHandleImpl::Init(const ServerOptions& options) {
   http_options.port = listen.port;
   http_options.threads = options.http_threads;
   http_options.metrics = &metrics_;
+  http_options.tls_cert_file = options.tls_cert_file;
+  http_options.tls_key_file = options.tls_key_file;
   FG_ASSIGN_OR_RETURN(
       http_, api::HttpServer::Start(http_options, api::AllRoutes(*controller_, route_options)));
   ticker_ = std::thread([this] { TickLoop(); });
 
-  url_ = "http://" + UrlHost(listen.host) + ":" + std::to_string(http_->port());
+  url_ = std::string(options.tls_cert_file.empty() ? "http://" : "https://") + UrlHost(listen.host) + ":" + std::to_string(http_->port());
   return WriteFileAtomic(options.data_dir + "/server-url", url_ + "\n", 0600);
 }
 

@@ -25,6 +25,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -163,7 +164,8 @@ class Agent:
 class Cluster:
     """One server + agents on loopback. Use as a context manager."""
 
-    def __init__(self, agents=None, join_token=None, node_grace_ms=None, server_args=()):
+    def __init__(self, agents=None, join_token=None, node_grace_ms=None, server_args=(),
+                 tls=False):
         self.bin = fastgpu_binary()
         self.agents = list(agents) if agents is not None else [Agent("node-a")]
         self.fixed_join_token = join_token
@@ -174,6 +176,8 @@ class Cluster:
         self.server_starts = 0
         self.port = None
         self.url = None
+        self.tls = tls  # serve HTTPS with a CA and certificate made by make_tls_files()
+        self.ca_file = None
         self.admin_key = None
         self.join_token = None
         self._popen_pids = set()
@@ -219,13 +223,21 @@ class Cluster:
         """A path inside this cluster's temporary folder (for sentinel and pid files)."""
         return os.path.join(self.tmp, *parts)
 
+    def _tls_args(self):
+        if not self.tls:
+            return []
+        if self.ca_file is None:
+            files = make_tls_files(os.path.join(self.tmp, "tls"))
+            self.ca_file, self._cert, self._key = files
+        return ["--tls-cert", self._cert, "--tls-key", self._key]
+
     def _server_cmd(self):
         cmd = [self.bin, "server", "--listen", f"127.0.0.1:{self.port}", "--data", self.server_dir]
         if self.fixed_join_token:
             cmd += ["--join-token", self.fixed_join_token]
         if self.node_grace_ms is not None:
             cmd += ["--node-grace-ms", str(self.node_grace_ms)]
-        return cmd + self.server_args
+        return cmd + self._tls_args() + self.server_args
 
     def _start_server(self, startup_timeout, allow_port_race=False):
         """Starts the server and waits for /healthz. Returns False only when the server exited
@@ -241,7 +253,7 @@ class Cluster:
                                            stdin=subprocess.DEVNULL, env=env,
                                            start_new_session=True)
         self._popen_pids.add(self.server.pid)
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
         deadline = time.monotonic() + startup_timeout
         last = None
         while time.monotonic() < deadline:
@@ -292,6 +304,7 @@ class Cluster:
         self._log_files += [(f"agent {agent.name}#{n} stdout", agent.log_out),
                             (f"agent {agent.name}#{n} stderr", agent.log_err)]
         cmd = [self.bin, "agent", "--server", self.url, "--data", agent.data_dir,
+               *(["--ca-file", self.ca_file] if self.tls else []),
                "--name", agent.name]
         if agent.simulate:
             cmd += ["--simulate", agent.simulate]
@@ -488,6 +501,8 @@ class Cluster:
         env = _clean_env()
         env["FASTGPU_URL"] = self.url
         env["FASTGPU_API_KEY"] = self.admin_key
+        if self.tls:
+            env["FASTGPU_CA_FILE"] = self.ca_file
         if extra:
             env.update(extra)
         return env
@@ -551,7 +566,12 @@ class Cluster:
                 hdrs.setdefault("Content-Type", "application/json")
         if headers:
             hdrs.update(headers)
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        if self.tls:
+            context = ssl.create_default_context(cafile=self.ca_file)
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                               context=context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             send_error = None
             try:
@@ -685,6 +705,28 @@ def _wait_quietly(proc, timeout=5.0):
         return True
     except subprocess.TimeoutExpired:
         return False
+
+
+def make_tls_files(folder):
+    """A CA and a server certificate for 127.0.0.1 and localhost signed by it (openssl):
+    returns (ca.pem, server.pem, server.key)."""
+    os.makedirs(folder, exist_ok=True)
+    ca_key, ca, key, csr, cert = (os.path.join(folder, n) for n in
+                                  ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
+    ext = os.path.join(folder, "san.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca,
+            "-days", "2", "-subj", "/CN=fastgpu test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+            "-subj", "/CN=127.0.0.1")
+    openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+            "-out", cert, "-days", "2", "-extfile", ext)
+    return ca, cert, key
 
 
 def touch(path):

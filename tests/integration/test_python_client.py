@@ -1,5 +1,5 @@
 """The Python client (python/fastgpu) against a real server and agent: the pool, submit, wait,
-logs (whole and followed), cancel, typed errors, usage, and the seed-flow example."""
+logs (whole and followed), cancel, typed errors, usage and cost, and the seed-flow example."""
 
 import os
 import subprocess
@@ -68,15 +68,23 @@ class PythonClientTest(ClusterTestCase):
         with self.assertRaises(fastgpu.Unauthenticated):
             fastgpu.Client(self.cluster.url, "fgk_00000000_" + "0" * 32).gpus()
 
-    def test_usage_is_typed_whether_or_not_the_server_has_it(self):
-        # Until the metering API lands the server answers 404: NotSupported (a NotFound).
-        try:
-            usage = self.client.usage()
-        except fastgpu.NotSupported as e:
-            self.assertEqual(e.status, 404)
-            self.assertIsInstance(e, fastgpu.NotFound)
-        else:
-            self.assertIsInstance(usage, (dict, list))
+    def test_usage_adds_up_the_jobs(self):
+        job = self.client.submit(["sleep", "0.3"], gpus=0.5, name="metered")
+        done = self.client.wait(job["id"], timeout=30)
+        self.assertAlmostEqual(done["gpu_seconds"],
+                               0.5 * (done["finished_ms"] - done["started_ms"]) / 1000, places=6)
+        usage = self.client.usage(start="2000-01", by=["tenant", "job"])
+        rows = [r for r in usage["rows"] if r["job"] == job["id"]]
+        self.assertEqual(len(rows), 1, usage)
+        self.assertEqual(rows[0]["tenant"], "default")
+        self.assertAlmostEqual(rows[0]["gpu_seconds"], done["gpu_seconds"], places=6)
+        self.assertEqual(usage["total"]["cost_micros"],
+                         sum(r["cost_micros"] for r in usage["rows"]))
+        text = self.client.usage(start="2000-01", by="tenant,model", period="day", csv=True)
+        self.assertTrue(text.startswith("period,tenant,model,gpu_seconds,"), text)
+        with self.assertRaises(fastgpu.InvalidArgument) as cm:
+            self.client.usage(by="colour")
+        self.assertEqual(cm.exception.field, "by")
 
     def test_seed_flow_example(self):
         env = self.cluster.client_env()
