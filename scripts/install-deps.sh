@@ -10,6 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libyaml-cpp-dev libcpp-httplib-dev
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-yaml curl procps iproute2 tmux
+  openssl  # the TLS test makes its CA and certificates with it
   chromium firefox-esr
 )
 # Node.js and npm for the browser tests: Debian's, unless a node is already installed (a

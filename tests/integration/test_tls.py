@@ -2,13 +2,13 @@
 it against a CA file (--ca-file / FASTGPU_CA_FILE) and refuse a server they cannot verify."""
 
 import os
-import ssl
+import re
 import subprocess
 import sys
-import time
 import unittest
 
-from harness import REPO_ROOT, Agent, Cluster, ClusterTestCase, _clean_env, make_tls_files
+from harness import (REPO_ROOT, Agent, Cluster, ClusterTestCase, _clean_env, make_tls_files,
+                     wait_for)
 
 sys.path.insert(0, os.path.join(REPO_ROOT, "python"))
 import fastgpu  # noqa: E402
@@ -56,19 +56,24 @@ class TlsTest(ClusterTestCase):
         c = self.cluster
         data = c.path("agent-untrusting")
         os.makedirs(data)
-        env = _clean_env()
-        p = subprocess.Popen([c.bin, "agent", "--server", c.url, "--data", data, "--name",
-                              "untrusting", "--join-token", c.join_token, "--simulate",
-                              "1xT4-16GB"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, env=env, cwd=data, start_new_session=True)
+        log = c.path("agent-untrusting.log")
+        refused = re.compile(r"register: .*TLS certificate is not trusted "
+                             r"\(give its CA with --ca-file\)")
+        with open(log, "wb") as out:
+            p = subprocess.Popen([c.bin, "agent", "--server", c.url, "--data", data, "--name",
+                                  "untrusting", "--join-token", c.join_token, "--simulate",
+                                  "1xT4-16GB"], stdout=out, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, env=_clean_env(), cwd=data,
+                                 start_new_session=True)
         try:
-            time.sleep(2.0)  # several register attempts
+            # Two refused attempts (however slow the machine): it retried and still refused.
+            wait_for(lambda: len(refused.findall(open(log, errors="replace").read())) >= 2,
+                     60, "two refused register attempts in the agent's log")
             names = [n["name"] for n in c.http("GET", "/v1/nodes")[1]["nodes"]]
             self.assertNotIn("untrusting", names)
         finally:
             p.kill()
-            out, _ = p.communicate(timeout=10)
-        self.assertRegex(out.decode("utf-8", "replace"), r"register: .*TLS certificate is not trusted \(give its CA with --ca-file\)")
+            p.wait(timeout=30)
 
     def test_server_with_an_unusable_certificate_says_so(self):
         c = self.cluster
