@@ -54,12 +54,13 @@ void PrintWelcome(const std::string& url, const std::string& key_path, const std
   std::printf(
       "fastgpu is up: %s\n"
       "  GPUs:       %s\n"
+      "  dashboard:  %s/ (sign in with the admin key)\n"
       "  admin key:  %s\n"
       "  CLI config: %s (the fastgpu CLI needs no flags on this machine)\n"
       "Try, in another shell:\n"
       "  fastgpu run --gpus 1 -- nvidia-smi -L || fastgpu run --gpus 0.5 -- env\n"
       "Press Ctrl-C to stop.\n",
-      url.c_str(), note.c_str(), key_path.c_str(), cli::ClientConfigPath().c_str());
+      url.c_str(), note.c_str(), url.c_str(), key_path.c_str(), cli::ClientConfigPath().c_str());
   std::fflush(stdout);
 }
 

@@ -20,7 +20,8 @@ int RunServer(const ServerOptions& options) {
     std::fprintf(stderr, "fastgpu server: %s\n", server.error().ToString().c_str());
     return 1;
   }
-  std::printf("fastgpu server listening on %s (admin key in %s)\n", (*server)->url().c_str(),
+  std::printf("fastgpu server listening on %s (dashboard at %s/, admin key in %s)\n",
+              (*server)->url().c_str(), (*server)->url().c_str(),
               (*server)->admin_key_path().c_str());
   std::fflush(stdout);
   int signal_number = 0;

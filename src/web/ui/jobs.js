@@ -24,20 +24,27 @@ function placement(job) {
   return `${job.node}${devices.length ? ` · GPU ${devices.join(', ')}` : ''}`;
 }
 
-// Every job of the filter, following `next` (at most `max`).
-async function listJobs(ctx, state, max = 5000) {
+const MAX_JOBS = 5000;
+
+// The jobs of the filter in id order, following `next`, at most MAX_JOBS: {jobs, more}, more
+// being true when the server has further jobs.
+async function listJobs(ctx, state) {
   const jobs = [];
   let after = null;
-  while (jobs.length < max) {
+  for (;;) {
     const q = new URLSearchParams({limit: '1000'});
     if (state) q.set('state', state);
     if (after !== null) q.set('after', String(after));
     const page = await ctx.api.get(`/v1/jobs?${q}`, {signal: ctx.signal});
     jobs.push(...page.jobs);
-    if (page.next === null || page.next === undefined) break;
+    if (page.next === null || page.next === undefined) return {jobs, more: false};
+    if (jobs.length >= MAX_JOBS) return {jobs, more: true};
     after = page.next;
   }
-  return jobs;
+}
+
+function moreNote(more, what) {
+  return more ? h('p', {class: 'muted'}, `Showing the first ${MAX_JOBS} ${what} by id; the CLI (fastgpu ps) lists them all.`) : null;
 }
 
 export async function QueuePage(root, ctx) {
@@ -45,7 +52,7 @@ export async function QueuePage(root, ctx) {
   const running = h('section', {'aria-labelledby': 'running-title'});
   replace(root, h('h1', {}, 'Queue'), pending, running);
   ctx.every(2000, async () => {
-    const jobs = await listJobs(ctx, 'active');
+    const {jobs, more} = await listJobs(ctx, 'active');
     if (!ctx.alive) return;
     const now = Date.now();
     const waiting = jobs.filter((j) => j.state === 'pending')
@@ -60,7 +67,7 @@ export async function QueuePage(root, ctx) {
         {label: 'Priority', cell: (j) => String(j.priority), className: 'num'},
         {label: 'Waiting', cell: (j) => fmt.duration(now - j.submitted_ms)},
         {label: 'Why it waits', cell: (j) => j.reason || '—', className: 'reason'},
-      ], waiting, {empty: 'No job is waiting.', rowClass: () => 'pending'}));
+      ], waiting, {empty: 'No job is waiting.', rowClass: () => 'pending'}), moreNote(more, 'active jobs'));
     const active = jobs.filter((j) => j.state !== 'pending');
     replace(running, h('h2', {id: 'running-title'}, `Running (${active.length})`),
       table([
@@ -89,7 +96,8 @@ export async function JobsPage(root, ctx) {
   });
   replace(root, h('h1', {}, 'Jobs'), h('div', {class: 'toolbar'}, field('Show', select)), list);
   const draw = async () => {
-    const jobs = (await listJobs(ctx, select.value)).reverse();  // newest first
+    const {jobs, more} = await listJobs(ctx, select.value);
+    jobs.reverse();  // newest first
     if (!ctx.alive) return;
     const now = Date.now();
     replace(list, table([
@@ -102,8 +110,8 @@ export async function JobsPage(root, ctx) {
       {label: 'Where', cell: placement},
       {label: 'Submitted', cell: (j) => fmt.ago(j.submitted_ms, now)},
       {label: 'Exit', cell: (j) => j.exit_code ?? (j.signal ? `signal ${j.signal}` : '—'), className: 'num'},
-    ], jobs, {empty: 'No jobs.'}));
+    ], jobs, {empty: 'No jobs.'}), moreNote(more, 'jobs'));
   };
   refresh = () => draw().catch((e) => ctx.fail(e));
-  ctx.every(3000, draw);
+  ctx.every(5000, draw);
 }
