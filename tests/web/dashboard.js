@@ -9,7 +9,7 @@
 // failed.
 'use strict';
 const {launch} = require('./browser.js');
-const {URL, ADMIN, WAIT, results, api, must, check, step, shotPath, waitJob, submit,
+const {URL, ADMIN, WAIT, results, api, must, check, step, onFailure, shotPath, waitJob, submit,
   TRAINING_SCRIPT, main} = require('./steps.js');
 
 const fs = require('fs');
@@ -29,11 +29,21 @@ async function shot(page, name) {
 async function audit(page, name) {
   // Evaluated through the DevTools protocol, so the page's CSP does not apply to it.
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
+  const run = () => page.evaluate(async () => {
     const r = await window.axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
     return r.violations.map((v) => ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}));
   });
-  audits[name] = found;
+  // The page redraws itself every few seconds; an audit that a redraw cut short runs again.
+  let error = null;
+  for (let i = 0; i < 3; i++) {
+    try {
+      audits[name] = await run();
+      return;
+    } catch (e) {
+      error = e;
+    }
+  }
+  throw error;
 }
 
 // Pages that must fit a laptop screen without scrolling sideways.
@@ -42,6 +52,11 @@ const PAGES = ['/pool', '/queue', '/jobs', '/usage', '/admin/nodes', '/admin/key
 async function run() {
   const {page, errors, close} = await launch();
   const s = {};  // what the steps share
+  onFailure(async (name) => {
+    const file = shotPath(`failure-${name.replace(/[^a-z0-9]+/gi, '-')}`);
+    if (file) await page.screenshot({path: file, fullPage: true});
+    console.log(`page at failure: ${page.url()}${file ? `, screenshot ${file}` : ''}`);
+  });
   try {
     await step('sign-in page', async () => {
       await page.goto(`${URL}/`);

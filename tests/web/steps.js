@@ -30,6 +30,12 @@ function check(cond, message) {
   if (!cond) throw new Error(message);
 }
 
+let failureHook = null;
+// fn(stepName) runs when a step fails, e.g. to save a screenshot of the page as it was.
+function onFailure(fn) {
+  failureHook = fn;
+}
+
 // Runs one step; a failing step is recorded and ends the scenario (later steps build on it).
 async function step(name, fn) {
   const t0 = Date.now();
@@ -40,6 +46,7 @@ async function step(name, fn) {
   } catch (e) {
     results.failed.push({step: name, error: String((e && e.stack) || e)});
     console.log(`not ok - ${name}: ${e && e.message}`);
+    if (failureHook) await failureHook(name).catch((err) => console.log(`(failure hook: ${err.message})`));
     throw e;
   }
 }
@@ -78,5 +85,5 @@ function main(scenario) {
   });
 }
 
-module.exports = {URL, ADMIN, WAIT, results, api, must, check, step, shotPath, waitJob, submit,
-  TRAINING_SCRIPT, main};
+module.exports = {URL, ADMIN, WAIT, results, api, must, check, step, onFailure, shotPath, waitJob,
+  submit, TRAINING_SCRIPT, main};
