@@ -79,6 +79,10 @@ const STEPS = [
   }],
 
   ['a running job appears on its GPU', async (page, s, errors) => {
+    // Prices from today on, so that the jobs' usage has a cost.
+    const today = new Date().toISOString().slice(0, 10);
+    await must('PUT', '/v1/prices', {resource: 'gpu:A100-80GB', price: 2.4, from: today});
+    await must('PUT', '/v1/prices', {resource: 'gpu:*', price: 3.1, from: today});
     s.vision = await must('POST', '/v1/keys', {tenant: 'vision', role: 'member', user: 'alice'}, ADMIN, 201);
     s.nlp = await must('POST', '/v1/keys', {tenant: 'nlp', role: 'member', user: 'bob'}, ADMIN, 201);
     s.train = await submit(s.vision.key, 'train-resnet', 0.5, TRAINING_SCRIPT);
@@ -193,6 +197,18 @@ const STEPS = [
         return shown.join('|') === names.join('|');
       }, want, {timeout: WAIT});
       check(want.includes('vision'), `the server reports usage of ${want}`);
+      // The table has one row per tenant and model the server reports.
+      const pairs = [...new Set(report.rows.map((r) => `${r.tenant} ${r.model}`))].sort();
+      const rows = await page.locator('section[aria-labelledby="usage-table"] tbody tr').evaluateAll(
+        (trs) => trs.map((tr) => `${tr.cells[0].textContent} ${tr.cells[1].textContent}`));
+      check(rows.sort().join('|') === pairs.join('|'), `table rows ${rows}, server ${pairs}`);
+      // The same in money: the chart follows the metric.
+      check(report.total.cost > 0, `the usage has no cost: ${JSON.stringify(report.total)}`);
+      await page.getByLabel('Show').selectOption('cost');
+      await page.locator('#by-tenant', {hasText: `${report.currency} per day`}).waitFor({timeout: WAIT});
+      await page.locator('svg.chart rect.mark[data-series="vision"]').first().waitFor({timeout: WAIT});
+      await page.getByLabel('Show').selectOption('gpu_hours');
+      await page.locator('#by-tenant', {hasText: 'GPU-hours per day'}).waitFor({timeout: WAIT});
     }
     await shot(page, 'usage');
   }],

@@ -30,7 +30,7 @@ export function stackedColumns({categories, series, unit, label}) {
   svg.append(s('title', {}, label));
   for (let v = 0; v <= top + step / 2; v += step) {
     svg.append(s('line', {x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'gridline'}));
-    svg.append(s('text', {x: PAD.left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end'}, fmt.number(v, 2)));
+    svg.append(s('text', {x: PAD.left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end'}, fmt.quantity(Number(v.toPrecision(6)))));
   }
   svg.append(s('text', {x: 12, y: PAD.top + plotH / 2, class: 'axis-label', 'text-anchor': 'middle',
     transform: `rotate(-90 12 ${PAD.top + plotH / 2})`}, unit));
@@ -43,7 +43,7 @@ export function stackedColumns({categories, series, unit, label}) {
       if (v <= 0) continue;
       const rect = s('rect', {x, width: barW, y: y(base + v), height: Math.max(0.5, y(base) - y(base + v)),
         fill: se.color, class: 'mark', dataset: {series: se.name, category: cat}});
-      rect.append(s('title', {}, `${cat} · ${se.name}: ${fmt.number(v, 3)} ${unit}`));
+      rect.append(s('title', {}, `${cat} · ${se.name}: ${fmt.quantity(v)} ${unit}`));
       svg.append(rect);
       base += v;
     }
@@ -61,7 +61,7 @@ export function horizontalBars({rows, unit, label}) {
   const rowH = 28;
   const height = PAD.top + rows.length * rowH + 8;
   const left = 150;
-  const right = 110;
+  const right = 170;
   const max = Math.max(0, ...rows.map((r) => r.value));
   const svg = s('svg', {viewBox: `0 0 ${W} ${height}`, class: 'chart', role: 'img', 'aria-label': label});
   svg.append(s('title', {}, label));
@@ -71,9 +71,9 @@ export function horizontalBars({rows, unit, label}) {
     svg.append(s('text', {x: left - 8, y: y + rowH / 2 + 4, class: 'tick', 'text-anchor': 'end'}, r.name));
     const rect = s('rect', {x: left, y: y + 4, width: Math.max(r.value > 0 ? 1 : 0, w), height: rowH - 8,
       fill: r.color, class: 'mark', dataset: {series: r.name}});
-    rect.append(s('title', {}, `${r.name}: ${fmt.number(r.value, 3)} ${unit}`));
+    rect.append(s('title', {}, `${r.name}: ${fmt.quantity(r.value)} ${unit}`));
     svg.append(rect);
-    svg.append(s('text', {x: left + w + 6, y: y + rowH / 2 + 4, class: 'tick'}, `${fmt.number(r.value, 2)} ${unit}`));
+    svg.append(s('text', {x: left + w + 6, y: y + rowH / 2 + 4, class: 'tick'}, `${fmt.quantity(r.value)} ${unit}`));
   });
   return svg;
 }

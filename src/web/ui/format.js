@@ -21,8 +21,18 @@ export function number(x, digits = 2) {
   return x.toLocaleString(undefined, {maximumFractionDigits: digits, minimumFractionDigits: 0});
 }
 
+// A measured amount with the digits it needs: 1234, 12.35, 0.0055 (three significant digits
+// below 1), 0.
+export function quantity(x) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  const a = Math.abs(x);
+  if (a === 0) return '0';
+  const digits = a >= 100 ? 0 : a >= 1 ? 2 : Math.min(8, 2 - Math.floor(Math.log10(a)));
+  return x.toLocaleString(undefined, {maximumFractionDigits: digits, minimumFractionDigits: 0});
+}
+
 export function money(x, currency) {
-  const amount = number(x, 2);
+  const amount = quantity(x);
   return currency ? `${amount} ${currency}` : amount;
 }
 

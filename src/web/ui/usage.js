@@ -60,10 +60,10 @@ function draw(el, report, metric) {
   const rows = report.rows || [];
   const total = report.total || {};
   const totals = h('section', {class: 'summary', 'aria-label': 'Totals'},
-    stat('GPU-hours', fmt.number(total.gpu_hours, 2)),
-    stat('CPU-hours', fmt.number(total.cpu_hours, 2)),
+    stat('GPU-hours', fmt.quantity(total.gpu_hours)),
+    stat('CPU-hours', fmt.quantity(total.cpu_hours)),
     stat('cost', fmt.money(total.cost, report.currency)),
-    stat('period', `${report.from} to ${report.to}`, 'small'));
+    stat('period', period(report), 'small'));
   if (rows.length === 0) {
     return replace(el, totals, notice('info', `No usage from ${report.from} to ${report.to} yet.`));
   }
@@ -100,10 +100,17 @@ function draw(el, report, metric) {
       table([
         {label: 'Tenant', cell: (r) => r.tenant},
         {label: 'Model', cell: (r) => r.model},
-        {label: 'GPU-hours', cell: (r) => fmt.number(r.gpu_hours, 3), className: 'num'},
-        {label: 'CPU-hours', cell: (r) => fmt.number(r.cpu_hours, 3), className: 'num'},
+        {label: 'GPU-hours', cell: (r) => fmt.quantity(r.gpu_hours), className: 'num'},
+        {label: 'CPU-hours', cell: (r) => fmt.quantity(r.cpu_hours), className: 'num'},
         {label: 'Cost', cell: (r) => fmt.money(r.cost, report.currency), className: 'num'},
       ], [...byPair.values()].sort((a, b) => a.tenant.localeCompare(b.tenant) || a.model.localeCompare(b.model)))));
+}
+
+// "2024-05-01 to now", or to the day before an exclusive midnight end, or to an instant.
+function period(report) {
+  if (Math.abs(Date.now() - report.to_ms) < 120000) return `${report.from} to now`;
+  if (report.to_ms % DAY_MS === 0) return `${report.from} to ${new Date(report.to_ms - DAY_MS).toISOString().slice(0, 10)}`;
+  return `${report.from} to ${fmt.time(report.to_ms)}`;
 }
 
 function stat(label, value, size) {
