@@ -95,6 +95,11 @@ void AddTenantRoutes(Controller& c, std::vector<Route>& routes) {
       {"PUT", "/v1/tenants/:name", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
          FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
          FG_ASSIGN_OR_RETURN(std::string name, NameParam(r, "name"));
+         if (caller.tenant == name) {  // its own tenant: 403 unless admin
+           FG_RETURN_IF_ERROR(
+               control::Require(caller, control::Action::kAdmin, "change tenants"));
+         }
+         // Another tenant's is 404 to non-admins, as for a tenant that does not exist.
          FG_ASSIGN_OR_RETURN(control::TenantView current, c.GetTenant(caller, name));
          FG_RETURN_IF_ERROR(
              control::Require(caller, control::Action::kAdmin, "change tenants"));

@@ -161,6 +161,8 @@ Result<TenantView> ControllerImpl::GetTenant(const Caller& caller, const std::st
   if (!IsAdmin(caller) && name != caller.tenant) {
     return NotFound("tenant " + name + " not found", "name");
   }
+  // Its budget and what it spent are usage (a submit-only key reads neither).
+  FG_RETURN_IF_ERROR(Require(caller, Action::kReadUsage, "read its tenant"));
   TenantView view;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -66,6 +66,39 @@ TEST_F(MeteringTest, QuarterA100ForAnHourAcrossARestartIsExact) {
   EXPECT_EQ((*rows)[0].tenant, "a");
 }
 
+TEST_F(MeteringTest, QuarterA100ForAnHourIsExactWhenTheServerRestartsFromItsDatabaseFile) {
+  // The whole server goes in the middle: the controller and its SQLite database file, opened
+  // again from disk, as a restarted `fastgpu server` does.
+  const std::string db = dir_.path() + "/metering.db";
+  auto open_server = [&] {
+    controller_.reset();
+    store_.reset();
+    auto opened = store::OpenSqliteStore(db);
+    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+    store_ = std::move(*opened);
+    OpenController();
+    ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 2)).ok());
+  };
+  open_server();
+  ASSERT_TRUE(controller_->PutPrice(Admin(), {"gpu:A100-80GB", 0, kA100Micros}).ok());
+  const core::JobId quarter = StartJob(GpuJob(1, 250), Member("a"));
+  const core::JobId whole = StartJob(GpuJob(1), Member("a"));
+  clock_.Advance(kHour / 3);
+  open_server();  // both attempts keep running on the agent meanwhile
+  clock_.Advance(kHour - kHour / 3);
+  Exit(quarter, 1, 0);
+  Exit(whole, 1, 0);
+  open_server();  // and once more after they ended: nothing changes
+  clock_.Advance(kHour);
+  EXPECT_EQ(MustGet(quarter).usage.gpu_milli_ms, 900'000'000);  // 900 GPU-seconds
+  EXPECT_EQ(MustGet(quarter).usage.gpu_micros, kA100Micros / 4);
+  EXPECT_EQ(MustGet(whole).usage.gpu_micros, kA100Micros);
+  EXPECT_EQ(TenantTotal("a").gpu_milli_ms, 900'000'000 + 3'600'000'000);
+  EXPECT_EQ(TenantTotal("a").micros(),
+            MustGet(quarter).usage.micros() + MustGet(whole).usage.micros());
+  EXPECT_EQ(TenantTotal("a").micros(), kA100Micros / 4 + kA100Micros);
+}
+
 TEST_F(MeteringTest, AnAttemptThatEndsWhileTheServerIsDownIsClosedFromTheReport) {
   const core::JobId id = StartJob(GpuJob(1));
   const int64_t started = clock_.Now().ms;

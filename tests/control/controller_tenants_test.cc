@@ -102,6 +102,14 @@ TEST_F(ControllerTest, RolesAllowAndForbidTheirActions) {
     t.name = "a";
     EXPECT_EQ(controller_->PutTenant(c, t).error().code(), StatusCode::kPermissionDenied);
   }
+  // Its tenant (quotas, budget, spend) is for roles that read usage.
+  EXPECT_TRUE(controller_->GetTenant(Viewer("a"), "a").ok());
+  EXPECT_EQ(controller_->GetTenant(SubmitOnly("a", "fgk_ci"), "a").error().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(controller_->ListTenants(SubmitOnly("a", "fgk_ci")).error().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(controller_->GetTenant(SubmitOnly("a", "fgk_ci"), "b").error().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(ControllerTest, PoolHidesOtherTenantsJobs) {

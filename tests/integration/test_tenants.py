@@ -65,31 +65,51 @@ class TenantsTest(ClusterTestCase):
         self.assertNotIn(self.keys["a"]["prefix"], text, f"{what}: tenant a's key leaked")
         self.assertNotIn('"tenant":"a"', text.replace(" ", ""), f"{what}: tenant a named")
 
-    # Routes whose answer to tenant b's key is fixed; every other route of the spec must answer
-    # 401/403/404, or 2xx without any of tenant a's data.
+    # What tenant b's member key gets on every route of the spec, called on tenant a's job, key,
+    # tenant and node: 403 for what its role may not do, 404 for what belongs to tenant a (as
+    # for something that does not exist), 2xx only without any of tenant a's data. A route
+    # added to the spec needs its line here.
     EXPECTED = {
+        ("GET", "/"): 200,
+        ("GET", "/healthz"): 200,
+        ("GET", "/metrics"): 200,
+        ("GET", "/ui/{version}/{asset}"): 404,
+        ("GET", "/gpu/resource"): 200,  # how much is held, never by whom
+        ("GET", "/v1/gpus"): 200,
+        ("GET", "/v1/nodes"): 200,
+        ("GET", "/v1/nodes/{name}"): 200,
+        ("POST", "/v1/nodes/{name}/cordon"): 403,
+        ("POST", "/v1/nodes/{name}/uncordon"): 403,
+        ("POST", "/v1/nodes/{name}/drain"): 403,
+        ("GET", "/v1/whoami"): 200,
         ("POST", "/v1/jobs"): 403,  # with "tenant": "a" in the body
+        ("GET", "/v1/jobs"): 200,  # its own (none)
         ("GET", "/v1/jobs/{id}"): 404,
         ("POST", "/v1/jobs/{id}/cancel"): 404,
+        ("GET", "/v1/jobs/{id}/events"): 404,
         ("GET", "/v1/jobs/{id}/logs"): 404,
         ("POST", "/v1/keys"): 403,
         ("GET", "/v1/keys"): 403,
         ("POST", "/v1/keys/{prefix}/revoke"): 404,
+        ("GET", "/v1/tenants"): 200,  # its own only
         ("GET", "/v1/tenants/{name}"): 404,
         ("PUT", "/v1/tenants/{name}"): 404,
-        ("GET", "/v1/audit"): 403,
-        ("PUT", "/v1/prices"): 403,
         ("GET", "/v1/tenants/{name}/events"): 404,
+        ("GET", "/v1/audit"): 403,
         ("GET", "/v1/usage"): 200,  # its own tenant's (nothing), whatever tenant it names
+        ("GET", "/v1/prices"): 200,
+        ("PUT", "/v1/prices"): 403,
     }
 
     def target(self, path):
         path = path.replace("{id}", str(self.job_a)).replace("{prefix}", self.keys["a"]["prefix"])
+        path = path.replace("/v1/nodes/{name}", "/v1/nodes/node-a")
         return re.sub(r"\{[a-z_]+\}", "a", path.replace("{name}", "a"))
 
     def test_every_route_with_another_tenants_key(self):
         routes = spec_routes()
-        self.assertGreaterEqual(len(routes), 17)
+        self.assertEqual(set(routes), set(self.EXPECTED),
+                         "every route of docs/api/openapi.yaml needs its expected answer here")
         for method, path in routes:
             with self.subTest(route=f"{method} {path}"):
                 body = None
@@ -99,55 +119,115 @@ class TenantsTest(ClusterTestCase):
                                               if path == "/v1/usage" else "")
                 status, reply = self.cluster.http(method, target, body, key=self.key("b"))
                 self.assertNoData(status, reply, f"{method} {path}")
-                want = self.EXPECTED.get((method, path))
-                if want is not None:
-                    self.assertEqual(status, want, reply)
-                elif path != "/healthz":
-                    self.assertTrue(status in (401, 403, 404) or 200 <= status < 300,
-                                    f"{method} {path}: {status} {reply}")
+                self.assertEqual(status, self.EXPECTED[(method, path)], reply)
         # A followed log of another tenant's job is refused before any byte is streamed.
         status, reply = self.cluster.http("GET", f"/v1/jobs/{self.job_a}/logs?follow=true",
                                           key=self.key("b"))
         self.assertEqual(status, 404, reply)
-        # Its job stays untouched, and is not in b's list or pool view.
+        # Its job stays untouched, and is not in b's list or pool view; its tenant list is b.
         self.assertEqual(self.cluster.job(self.job_a)["state"], "running")
         status, page = self.cluster.http("GET", "/v1/jobs", key=self.key("b"))
         self.assertEqual((status, page["jobs"]), (200, []))
         status, pool = self.cluster.http("GET", "/v1/gpus", key=self.key("b"))
         held = [a for g in pool["gpus"] for a in g["allocations"]]
         self.assertEqual([(a["tenant"], a["job"]) for a in held], [("", 0)])
+        status, tenants = self.cluster.http("GET", "/v1/tenants", key=self.key("b"))
+        self.assertEqual([t["name"] for t in tenants["tenants"]], ["b"])
 
-    def test_roles(self):
+    # The roles table of docs/security.md: which roles may do each action (on their own
+    # tenant); every other role gets 403 naming its role, or 404 where it may not see the job.
+    ROLES = ("admin", "member", "viewer", "submit-only")
+    ALLOWED = {
+        "submit jobs": {"admin", "member", "submit-only"},
+        "cancel jobs": {"admin", "member"},
+        "read jobs, logs, events": {"admin", "member", "viewer"},
+        "read the pool, nodes, prices": set(ROLES),
+        "read usage, its tenant, budget events": {"admin", "member", "viewer"},
+        "manage tenants, keys, prices, nodes; read the audit log": {"admin"},
+    }
+
+    def role_key(self, role):
+        return {"admin": self.cluster.admin_key, "member": self.key("a"),
+                "viewer": self.key("viewer"), "submit-only": self.key("ci")}[role]
+
+    def role_requests(self, action):
+        """(method, path, body, status when forbidden) of each request of one action."""
+        c = self.cluster
+        j = self.job_a
+        if action == "submit jobs":
+            return [("POST", "/v1/jobs", {"argv": ["true"]}, 403)]
+        if action == "cancel jobs":  # a job of tenant a that the admin submitted for it
+            status, job = c.http("POST", "/v1/jobs", {"tenant": "a", "argv": ["sleep", "60"]})
+            assert status == 201, job
+            self._to_cancel.append(job["id"])
+            return [("POST", f"/v1/jobs/{job['id']}/cancel", None, 403)]
+        if action == "read jobs, logs, events":  # tenant a's job, submitted by the member key
+            return [("GET", f"/v1/jobs/{j}", None, 404), ("GET", f"/v1/jobs/{j}/logs", None, 404),
+                    ("GET", f"/v1/jobs/{j}/events", None, 404)]
+        if action == "read the pool, nodes, prices":
+            return [("GET", p, None, 403) for p in ("/v1/gpus", "/gpu/resource", "/v1/nodes",
+                                                    "/v1/nodes/node-a", "/v1/prices",
+                                                    "/v1/whoami")]
+        if action == "read usage, its tenant, budget events":
+            return [("GET", p, None, 403) for p in ("/v1/usage", "/v1/tenants", "/v1/tenants/a",
+                                                    "/v1/tenants/a/events")]
+        return [("GET", "/v1/keys", None, 403),
+                ("POST", "/v1/keys", {"tenant": "roles-made", "role": "viewer"}, 403),
+                ("PUT", "/v1/tenants/a", {"weight": 1}, 403),
+                ("PUT", "/v1/prices", {"resource": "storage", "price": 0.02}, 403),
+                ("GET", "/v1/audit", None, 403),
+                ("POST", "/v1/nodes/node-a/cordon", None, 403),
+                ("POST", "/v1/nodes/node-a/uncordon", None, 403)]
+
+    def test_each_roles_allowed_and_forbidden_actions(self):
+        c = self.cluster
+        self._to_cancel = []
+        try:
+            for action, allowed in self.ALLOWED.items():
+                for role in self.ROLES:
+                    for method, path, body, forbidden in self.role_requests(action):
+                        with self.subTest(role=role, request=f"{method} {path}"):
+                            status, reply = c.http(method, path, body, key=self.role_key(role))
+                            if role in allowed:
+                                self.assertTrue(200 <= status < 300, f"{status} {reply}")
+                            else:
+                                self.assertEqual(status, forbidden, reply)
+                                if forbidden == 403:
+                                    self.assertIn(f"role {role} cannot",
+                                                  reply["error"]["message"])
+        finally:
+            for job in self._to_cancel:
+                c.http("POST", f"/v1/jobs/{job}/cancel")
+        self.assertEqual(c.job(self.job_a)["state"], "running")
+
+    def test_submit_only_sees_only_what_its_key_submitted_and_admins_see_all(self):
         c = self.cluster
         job = {"argv": ["true"]}
-        # viewer: reads its tenant, changes nothing.
-        self.assertEqual(c.http("GET", f"/v1/jobs/{self.job_a}", key=self.key("viewer"))[0], 200)
-        self.assertEqual(c.http("GET", "/v1/gpus", key=self.key("viewer"))[0], 200)
-        self.assertEqual(c.http("POST", "/v1/jobs", job, key=self.key("viewer"))[0], 403)
-        self.assertEqual(c.http("POST", f"/v1/jobs/{self.job_a}/cancel",
-                                key=self.key("viewer"))[0], 403)
-        # submit-only: submits and sees what it submitted, nothing else of its tenant.
         status, mine = c.http("POST", "/v1/jobs", job, key=self.key("ci"))
         self.assertEqual(status, 201, mine)
-        self.assertEqual(mine["user"], "ci-user")
+        self.assertEqual((mine["tenant"], mine["user"]), ("a", "ci-user"))
         self.assertEqual(c.http("GET", f"/v1/jobs/{mine['id']}", key=self.key("ci"))[0], 200)
+        self.assertEqual(c.http("GET", f"/v1/jobs/{mine['id']}/logs",
+                                key=self.key("ci"))[0], 200)
         self.assertEqual(c.http("GET", f"/v1/jobs/{mine['id']}", key=self.key("ci2"))[0], 404)
-        self.assertEqual(c.http("GET", f"/v1/jobs/{self.job_a}", key=self.key("ci"))[0], 404)
         status, page = c.http("GET", "/v1/jobs?limit=1000", key=self.key("ci"))
-        self.assertEqual([j["id"] for j in page["jobs"]], [mine["id"]])
-        self.assertEqual(c.http("POST", f"/v1/jobs/{mine['id']}/cancel",
-                                key=self.key("ci"))[0], 403)
-        # member: submits and cancels in its tenant; no admin routes.
-        status, other = c.http("POST", "/v1/jobs", {"argv": ["sleep", "30"]}, key=self.key("a"))
-        self.assertEqual(status, 201)
-        self.assertEqual(c.http("POST", f"/v1/jobs/{other['id']}/cancel",
-                                key=self.key("a"))[0], 200)
-        for method, path in (("GET", "/v1/keys"), ("POST", "/v1/keys"), ("GET", "/v1/audit"),
-                             ("PUT", "/v1/tenants/a")):
-            for who in ("a", "viewer", "ci"):
-                with self.subTest(who=who, route=f"{method} {path}"):
-                    body = {} if method != "GET" else None
-                    self.assertEqual(c.http(method, path, body, key=self.key(who))[0], 403)
+        listed = page["jobs"]
+        self.assertIn(mine["id"], [j["id"] for j in listed])
+        self.assertEqual({j["user"] for j in listed}, {"ci-user"})  # none of the member's
+        status, page = c.http("GET", "/v1/jobs?limit=1000", key=self.key("ci2"))
+        self.assertNotIn(mine["id"], [j["id"] for j in page["jobs"]])
+        # The member and the viewer of tenant a see it too; tenant b does not.
+        self.assertEqual(c.http("GET", f"/v1/jobs/{mine['id']}", key=self.key("viewer"))[0], 200)
+        self.assertEqual(c.http("GET", f"/v1/jobs/{mine['id']}", key=self.key("b"))[0], 404)
+        # An admin sees every tenant's jobs, and may submit for any tenant.
+        status, theirs = c.http("POST", "/v1/jobs", job, key=self.key("b"))
+        self.assertEqual(status, 201, theirs)
+        status, for_b = c.http("POST", "/v1/jobs", {"argv": ["true"], "tenant": "b"})
+        self.assertEqual((status, for_b["tenant"]), (201, "b"))
+        status, page = c.http("GET", "/v1/jobs?limit=1000")
+        tenants = {j["tenant"] for j in page["jobs"]}
+        self.assertLessEqual({"a", "b"}, tenants)
+        self.assertEqual(c.http("GET", f"/v1/jobs/{theirs['id']}")[0], 200)
         # whoami works for every role.
         status, me = c.http("GET", "/v1/whoami", key=self.key("ci"))
         self.assertEqual(me, {"tenant": "a", "role": "submit-only",
@@ -163,6 +243,17 @@ class TenantsTest(ClusterTestCase):
         status, body = c.http("GET", "/v1/jobs", key=k["key"])
         self.assertEqual(status, 401)
         self.assertIn("revoked", body["error"]["message"])
+        # Any key may revoke itself (at once), no other key of its tenant (404, as unknown).
+        status, own = c.http("POST", "/v1/keys", {"tenant": "a", "role": "member"})
+        self.assertEqual(status, 201)
+        self.assertEqual(c.http("POST", f"/v1/keys/{self.keys['viewer']['prefix']}/revoke",
+                                key=own["key"])[0], 404)
+        self.assertEqual(c.http("GET", "/v1/jobs", key=self.key("viewer"))[0], 200)
+        self.assertEqual(c.http("POST", f"/v1/keys/{own['prefix']}/revoke", key=own["key"])[0],
+                         200)
+        status, body = c.http("POST", "/v1/jobs", {"argv": ["true"]}, key=own["key"])
+        self.assertEqual(status, 401, body)
+        self.assertEqual(body["error"]["message"], f"API key {own['prefix']} was revoked")
         # An expiring key stops working by itself.
         expires = int(time.time() * 1000) + 800
         status, e = c.http("POST", "/v1/keys", {"tenant": "a", "role": "viewer",

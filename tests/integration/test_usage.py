@@ -5,9 +5,12 @@ CSV, budgets refusing submits with 402 and a clear message, and quotas making jo
 
 import csv
 import io
+import os
+import re
+import shlex
 import unittest
 
-from harness import Agent, Cluster, ClusterTestCase, json_of, wait_for
+from harness import REPO_ROOT, Agent, Cluster, ClusterTestCase, json_of, wait_for
 
 PRICE = 36.0  # per GPU-hour: 0.01 per GPU-second, so small runs cost visible amounts
 
@@ -166,6 +169,67 @@ class UsageTest(ClusterTestCase):
         denied = c.cli("price", "set", "cpu", "1", check=False,
                        env={"FASTGPU_API_KEY": self.keys["a"]})
         self.assertIn("cannot change prices", denied.stderr)
+
+
+def doc_usage_examples():
+    """[(argv after `fastgpu`, [output lines])] of each `$ fastgpu usage ...` in docs/billing.md."""
+    with open(os.path.join(REPO_ROOT, "docs", "billing.md")) as f:
+        text = f.read()
+    examples = []
+    for block in re.findall(r"(?ms)^```\n(\$ fastgpu usage.*?)^```", text):
+        for part in re.split(r"(?m)^\$ ", block)[1:]:
+            lines = part.rstrip("\n").split("\n")
+            examples.append((shlex.split(lines[0])[1:], lines[1:]))
+    return examples
+
+
+def labels(line, csv_line=False):
+    """The words of an output line that are not numbers (header names, tenants, models)."""
+    cells = line.split(",") if csv_line else line.split()
+    return [c for c in cells if not re.fullmatch(r"[0-9.:TZ-]+", c)]
+
+
+class UsageDocsTest(ClusterTestCase):
+    """docs/billing.md's `fastgpu usage` examples are what the CLI prints: the same commands
+    after the same kind of run (tenants research and vision, the prices of the page) print the
+    same lines, with the same columns and row labels (only the figures differ)."""
+
+    def setUp(self):
+        self.cluster = self.enterContext(Cluster(agents=[Agent("node-a", "4xA100-80GB")]))
+        c = self.cluster
+        for resource, price in (("gpu:A100-80GB", "2.50"), ("cpu", "0.04"), ("memory", "0.005")):
+            c.cli("price", "set", resource, price, "--from", "2000-01-01")
+        self.keys = {}
+        for tenant, user in (("research", "alice"), ("vision", "bob")):
+            status, k = c.http("POST", "/v1/keys", {"tenant": tenant, "role": "member",
+                                                    "user": user})
+            self.assertEqual(status, 201, k)
+            self.keys[tenant] = k["key"]
+
+    def test_docs_examples_match_the_cli(self):
+        c = self.cluster
+        jobs = []
+        for tenant, args in (("research", ["--gpus", "1", "--cpus", "2", "--memory", "16GiB"]),
+                             ("research", ["--gpus", "0.25"]), ("vision", ["--gpus", "2"])):
+            r = c.cli("run", "--detach", *args, "--", "sleep", "0.3",
+                      env={"FASTGPU_API_KEY": self.keys[tenant]})
+            jobs.append(int(r.stdout.split()[-1]))
+        for job in jobs:
+            c.wait_state(job, "succeeded", timeout=20)
+        examples = doc_usage_examples()
+        self.assertGreaterEqual(len(examples), 3)
+        for argv, doc in examples:
+            with self.subTest(command=" ".join(argv)):
+                # The page's default window is this month; a window from 2000 also holds a run
+                # that began just before a month turned.
+                out = c.cli(*argv, "--from", "2000-01").stdout.rstrip("\n").split("\n")
+                self.assertEqual(len(out), len(doc), out)
+                is_csv = "--csv" in argv
+                for got, want in zip(out, doc):
+                    if want.startswith("usage from "):
+                        self.assertRegex(got, r"^usage from \S+ to \S+ \(USD\)$")
+                        continue
+                    self.assertEqual(labels(got, is_csv), labels(want, is_csv), got)
 
 
 if __name__ == "__main__":
