@@ -227,6 +227,21 @@ class LifecycleTest(ClusterTestCase):
         self.assertNotIn("FASTGPU_JOIN_TOKEN", env)
         self.assertNotIn(c.join_token, open(out).read())
 
+    def test_cancel_leaves_no_process_even_a_grandchild_in_its_own_session(self):
+        c = self.cluster
+        child, grandchild = c.path("child.pid"), c.path("grandchild.pid")
+        script = (f"trap '' TERM; echo $$ > {child}; "
+                  f"setsid sh -c 'trap \"\" TERM; echo $$ > {grandchild}; exec sleep 60' & "
+                  "while true; do sleep 0.05; done")
+        j = c.submit("sh", "-c", script)
+        c.wait_state(j, "running")
+        pids = [read_pid_file(child), read_pid_file(grandchild)]
+        self.assertTrue(all(pid_alive(p) for p in pids))
+        c.cli("cancel", j)
+        self.assertEqual(c.wait_state(j, ENDED, timeout=10)["state"], "cancelled")
+        wait_for(lambda: not any(pid_alive(p) for p in pids), 5,
+                 "the job and its grandchild (own session, ignoring SIGTERM) to be gone")
+
     def test_failed_job_keeps_its_exit_code(self):
         c = self.cluster
         j = c.submit("sh", "-c", "exit 7")
