@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
@@ -40,6 +41,25 @@ TEST_F(RunnerTest, RecordsExitCode) {
   EXPECT_EQ(s.exit.error, "");
   EXPECT_GT(s.exit.started_ms, 0);
   EXPECT_GE(s.exit.finished_ms, s.exit.started_ms);
+}
+
+// The start reported while the job runs is the one its exit record keeps (just before the
+// fork), so the metered interval covers the job's whole run: a job that sleeps 300 ms never
+// comes out shorter, however late the supervisor wrote the pid file.
+TEST_F(RunnerTest, StartWhileRunningIsTheExitRecordsAndCoversTheRun) {
+  auto runner = NewRunner();
+  const std::string go = data_dir_ + "/go";
+  ASSERT_TRUE(runner->Start({1, 1}, Spec({"sh", "-c",
+                                          "while [ ! -f " + go + " ]; do sleep 0.01; done; "
+                                          "sleep 0.3"})).ok());
+  AttemptStatus running = WaitRunning(*runner, {1, 1});
+  ASSERT_GT(running.started_ms, 0);
+  std::ofstream(go).put('x');
+  AttemptStatus s = WaitExited(*runner, {1, 1});
+  EXPECT_EQ(s.exit.exit_code, 0);
+  EXPECT_EQ(s.started_ms, running.started_ms);
+  EXPECT_EQ(s.exit.started_ms, running.started_ms);
+  EXPECT_GE(s.exit.finished_ms - s.exit.started_ms, 300);
 }
 
 TEST_F(RunnerTest, RecordsKillingSignal) {

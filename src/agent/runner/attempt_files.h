@@ -3,7 +3,8 @@
 // the agent) and the supervisor (its own process):
 //   spec.json       LaunchSpec, written by the runner before the supervisor starts
 //   supervisor.pid  the supervisor's pid, written by the runner
-//   pid             the job's pid (= its process group id), written by the supervisor
+//   pid             "PID STARTED_MS": the job's pid (= its process group id) and the wall
+//                   clock just before its fork, written by the supervisor
 //   stdout.log      the job's stdout; stderr.log its stderr
 //   exit.json       ExitRecord, written by the supervisor when the job has ended
 //   acked           empty marker: the server has committed the end; the agent forgets it

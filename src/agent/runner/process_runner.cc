@@ -34,6 +34,14 @@ int64_t ParsePositive(std::string_view text) {
   return v;
 }
 
+// Parses a positive count of milliseconds (trailing newline allowed); 0 when malformed.
+int64_t ParseMs(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && ptr == text.data() + text.size() && v > 0 ? v : 0;
+}
+
 // "12-3" -> {12, 3}; nullopt for any other name.
 std::optional<AttemptKey> ParseFolderName(std::string_view name) {
   size_t dash = name.find('-');
@@ -274,14 +282,18 @@ void ProcessRunner::Refresh(Entry& e) {
   // have stragglers to kill). Its start then stays the one its exit record says.
   const std::string pid_path = e.dir + "/" + kPidFile;
   bool pid_read = false;
+  int64_t started_ms = 0;
   if (e.job_pid == 0) {
     if (auto text = ReadWholeFile(pid_path); text.ok()) {
-      e.job_pid = static_cast<pid_t>(ParsePositive(*text));
+      std::string_view fields = *text;
+      size_t space = fields.find(' ');
+      e.job_pid = static_cast<pid_t>(ParsePositive(fields.substr(0, space)));
+      if (space != std::string_view::npos) started_ms = ParseMs(fields.substr(space + 1));
       pid_read = true;
     }
   }
   if (read_exit()) return;
-  if (pid_read) e.started_ms = MtimeMs(pid_path);
+  if (pid_read) e.started_ms = started_ms > 0 ? started_ms : MtimeMs(pid_path);
   bool supervisor_alive = !e.supervisor_done && (e.own_child || ProcessAlive(e.supervisor));
   if (supervisor_alive) return;
   if (read_exit()) return;              // written just before the supervisor ended

@@ -237,7 +237,10 @@ int RunSupervisor(const std::string& dir) {
     FinishJobDirs(*spec, &record);
     return FailBeforeStart(dir, &record, exec_error, 0);
   }
-  Status pid_written = WriteFileAtomic(dir + "/" + kPidFile, std::to_string(job) + "\n");
+  // The start instant goes with the pid: the attempt ran from just before the fork, so its
+  // metered interval never comes out shorter than the job's own run, however late this write.
+  Status pid_written = WriteFileAtomic(
+      dir + "/" + kPidFile, std::to_string(job) + " " + std::to_string(record.started_ms) + "\n");
   if (!pid_written.ok()) std::fprintf(stderr, "supervisor: %s\n", pid_written.ToString().c_str());
 
   LoopConfig loop;

@@ -14,7 +14,8 @@
 //     job's user, chdir(workdir), stdin /dev/null, stdout and stderr into pipes, execvpe() with
 //     exactly the spec's environment. A failed step is reported back through a close-on-exec
 //     pipe;
-//  4. writes DIR/pid (the job's pid, which is its process group id) atomically;
+//  4. writes DIR/pid ("PID STARTED_MS": the job's pid, which is its process group id, and
+//     the wall clock just before its fork) atomically;
 //  5. copies the pipes into DIR/stdout.log and DIR/stderr.log (capped and rotated, see
 //     log_files.h);
 //  6. on SIGTERM (a stop: cancel or preemption) sends the spec's stop_signal to the job's
