@@ -6,9 +6,10 @@
 //   race MODE CHUNK TRIES    up to TRIES cuMemAllocs; prints "granted=K"; holds until stdin EOF
 //   info MODE BYTES          cuMemAlloc, then every memory query: "name total used free"
 //   compute MODE KIND MS [sync]  launches KIND (kernel|ex|coop|graph) for MS ms; prints
-//                            "share=P"; with "sync", first prints "ready" and waits for
+//                            "share=P starved=S"; with "sync", first prints "ready" and waits for
 //                            stdin's EOF, so that several probes start at the same moment
-//                            (busy time of the fake device per mille of wall time)
+//                            (busy time of the fake device, and time spent waiting for a
+//                            CPU, per mille of wall time)
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,14 +127,30 @@ CUresult LaunchOne(const ProbeApi& a, const std::string& kind) {
   return a.launch_kernel(nullptr, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr);
 }
 
+// Nanoseconds this process has spent runnable but waiting for a CPU (/proc/self/schedstat's
+// second field); 0 where the kernel does not say.
+int64_t RunDelayNs() {
+  FILE* f = fopen("/proc/self/schedstat", "r");
+  if (f == nullptr) return 0;
+  long long run = 0, delay = 0;
+  int got = fscanf(f, "%lld %lld", &run, &delay);
+  fclose(f);
+  return got == 2 ? delay : 0;
+}
+
+// The fake device is this process's CPU: time spent waiting for a CPU (a loaded machine) is
+// time it could not compute, reported as "starved" per mille of wall time beside the share.
 int Compute(const ProbeApi& api, const std::string& kind, int64_t ms) {
   int64_t start = NowNs();
+  int64_t delay0 = RunDelayNs();
   uint64_t busy0 = FakeBusyNs();
   while (NowNs() - start < ms * 1000000) {
     if (LaunchOne(api, kind) != CUDA_SUCCESS) return printf("launch failed\n"), 1;
   }
   int64_t wall = NowNs() - start;
-  printf("share=%lld\n", static_cast<long long>((FakeBusyNs() - busy0) * 1000 / wall));
+  printf("share=%lld starved=%lld\n",
+         static_cast<long long>((FakeBusyNs() - busy0) * 1000 / wall),
+         static_cast<long long>((RunDelayNs() - delay0) * 1000 / wall));
   return 0;
 }
 
