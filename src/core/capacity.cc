@@ -18,6 +18,10 @@ std::string FormatThousandths(int64_t value) {
 }  // namespace
 
 std::string RequestShapeError(const ResourceRequest& r) {
+  if (r.nodes < 1) return "nodes must be at least 1";
+  if (r.nodes > 1 && KindOf(r) == RequestKind::kSlice && r.gpu_count >= 0) {
+    return "a multi-node job takes whole GPUs or no GPU, not a slice";
+  }
   if (r.gpu_count < 0) return "gpu_count is negative";
   if (r.cpu_milli < 0) return "cpu_milli is negative";
   if (r.memory_mib < 0) return "memory_mib is negative";

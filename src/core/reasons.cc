@@ -8,6 +8,7 @@
 
 #include "common/units.h"
 #include "core/capacity.h"
+#include "core/policy/fit.h"
 #include "core/policy/placement_policy.h"
 
 namespace fastgpu::core {
@@ -98,8 +99,26 @@ std::string HostWait(const ResourceRequest& r, const NodePool& nodes) {
 
 }  // namespace
 
+// A gang waits for enough nodes that can each hold one rank.
+static std::string GangWait(const ResourceRequest& r, const NodePool& nodes) {
+  ResourceRequest rank = r;
+  rank.nodes = 1;
+  int64_t can = 0;
+  for (const NodeState& node : nodes) can += CanHost(rank, node) ? 1 : 0;
+  std::string out = "waiting for " + std::to_string(r.nodes) + " nodes that can each hold one rank (" +
+                    (KindOf(r) == RequestKind::kWholeGpus ? GpuCount(r.gpu_count) + " and " : "") +
+                    HostWant(r) + "); " + std::to_string(can) + (can == 1 ? " node can" : " nodes can") +
+                    " now";
+  if (can == 0) out += ": " + WaitReason(rank, nodes);
+  return out;
+}
+
 std::string WaitReason(const ResourceRequest& r, const NodePool& nodes) {
   if (nodes.empty()) return "no nodes registered";
+  if (r.nodes > 1 && std::any_of(nodes.begin(), nodes.end(),
+                                 [](const NodeState& node) { return node.ready; })) {
+    return GangWait(r, nodes);
+  }
   const bool any_ready = std::any_of(nodes.begin(), nodes.end(),
                                      [](const NodeState& node) { return node.ready; });
   if (!any_ready) return "no ready nodes (" + std::to_string(nodes.size()) + " registered)";
@@ -129,6 +148,12 @@ std::string InfeasibleReason(const ResourceRequest& r,
     distinct.insert(why);
   }
   std::string out = "no node can ever hold it: ";
+  const int64_t fit = static_cast<int64_t>(nodes.size() - misfits.size());
+  if (r.nodes > 1 && fit > 0) {
+    return "not enough nodes can ever hold it: it needs " + std::to_string(r.nodes) +
+           " nodes that can each hold one rank, and " + std::to_string(fit) +
+           (fit == 1 ? " node can" : " nodes can");
+  }
   if (distinct.size() == 1) return out + *distinct.begin();
   for (size_t i = 0; i < misfits.size() && i < kMaxNodesInReason; ++i) {
     out += (i == 0 ? "" : "; ") + misfits[i].first + ": " + misfits[i].second;

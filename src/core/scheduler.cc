@@ -31,9 +31,7 @@ Status Scheduler::CheckFeasible(const ClusterState& state, const ResourceRequest
   if (state.nodes().empty()) return Status::Ok();
   QueuedJob probe;
   probe.request = request;
-  for (const NodeState& node : state.nodes()) {
-    if (FitsTotal(probe, node.spec(), nullptr)) return Status::Ok();
-  }
+  if (CouldEverFit(probe, state.nodes())) return Status::Ok();
   return InvalidArgument(InfeasibleReason(request, state.nodes()), "resources");
 }
 

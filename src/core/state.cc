@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/capacity.h"
+#include "core/model/gang.h"
 
 namespace fastgpu::core {
 namespace {
@@ -117,13 +118,25 @@ Status ClusterState::ApplyJobBound(const JobBound& e) {
   if (bound_.count(e.id) > 0) return AlreadyExists(job() + " is already bound");
   auto queued = queued_.find(e.id);
   if (queued == queued_.end()) return NotFound(job() + " is not queued", "id");
-  const size_t slot = nodes_.Find(e.placement.node);
-  if (slot == NodePool::kNone) {
-    return InvalidArgument("bind of " + job() + " to unknown node '" + e.placement.node + "'",
-                           "node");
+  // Every rank (one for a single-node job) on a distinct known node, within its capacity.
+  const std::vector<const Placement*> ranks = Ranks(e.placement);
+  std::vector<size_t> slots;
+  for (const Placement* part : ranks) {
+    const size_t slot = nodes_.Find(part->node);
+    if (slot == NodePool::kNone) {
+      return InvalidArgument("bind of " + job() + " to unknown node '" + part->node + "'",
+                             "node");
+    }
+    if (!part->peers.empty() && part != ranks.front()) {
+      return InvalidArgument("a rank of " + job() + " has peers of its own", "placement");
+    }
+    if (std::find(slots.begin(), slots.end(), slot) != slots.end()) {
+      return InvalidArgument("two ranks of " + job() + " on node " + part->node, "placement");
+    }
+    FG_RETURN_IF_ERROR(ValidateBind(*part, nodes_.at(slot)));
+    slots.push_back(slot);
   }
-  FG_RETURN_IF_ERROR(ValidateBind(e.placement, nodes_.at(slot)));
-  nodes_.AddUsage(slot, e.placement, +1);
+  for (size_t i = 0; i < ranks.size(); ++i) nodes_.AddUsage(slots[i], *ranks[i], +1);
   running_.emplace(e.id, BoundJob{std::move(queued->second), e.placement, e.bound_ms, 0, false});
   queued_.erase(queued);
   bound_.emplace(e.id, e.placement);
@@ -142,8 +155,10 @@ Status ClusterState::ApplyJobReleased(const JobReleased& e) {
   if (queued_.erase(e.id) > 0) return Status::Ok();
   auto it = bound_.find(e.id);
   if (it == bound_.end()) return Status::Ok();  // unknown or already released: harmless
-  const size_t slot = nodes_.Find(it->second.node);
-  if (slot != NodePool::kNone) nodes_.AddUsage(slot, it->second, -1);
+  for (const Placement* part : Ranks(it->second)) {
+    const size_t slot = nodes_.Find(part->node);
+    if (slot != NodePool::kNone) nodes_.AddUsage(slot, *part, -1);
+  }
   bound_.erase(it);
   running_.erase(e.id);
   return Status::Ok();

@@ -53,6 +53,9 @@ struct NodeSpec {
 //    memory-only, best-effort compute); gpu_memory_mib the memory slice, or 0 meaning
 //    "proportional to gpu_milli" of the chosen device's memory.
 // cpu_milli and memory_mib are host resources; 0 means not reserved.
+// nodes > 1: a multi-node job (a gang): `nodes` distinct nodes, each holding all of the above
+// (so 2 nodes x 8 GPUs is gpu_count 8, nodes 2), placed all at once or not at all. A gang
+// takes whole GPUs or no GPU, never a slice.
 struct ResourceRequest {
   int32_t gpu_count = 0;
   int32_t gpu_milli = kWholeGpuMilli;
@@ -60,6 +63,7 @@ struct ResourceRequest {
   int32_t cpu_milli = 0;
   int64_t memory_mib = 0;
   std::vector<std::string> gpu_models;  // allowed device models; empty = any
+  int32_t nodes = 1;                    // > 1: a multi-node job, see above
   bool operator==(const ResourceRequest&) const = default;
 
   bool WantsWholeGpus() const { return gpu_count > 0 && gpu_milli == kWholeGpuMilli && gpu_memory_mib == 0; }
@@ -73,12 +77,17 @@ struct DeviceGrant {
   bool operator==(const DeviceGrant&) const = default;
 };
 
-// Where a job runs and what it holds there.
+// Where a job runs and what it holds there. A multi-node job's placement is its rank 0, on
+// `node`, with ranks 1..N-1 in `peers` (each on its own node, with empty peers of its own);
+// rank 0 also holds `port`, the rendezvous port (MASTER_PORT) on its node. See
+// core/model/gang.h for walking the ranks.
 struct Placement {
   std::string node;
   std::vector<DeviceGrant> devices;  // sorted by index
   int32_t cpu_milli = 0;
   int64_t memory_mib = 0;
+  std::vector<Placement> peers;  // ranks 1..N-1; empty for a single-node job
+  int32_t port = 0;              // multi-node rank 0 only: the rendezvous port; else 0
   bool operator==(const Placement&) const = default;
 };
 

@@ -107,3 +107,16 @@ bool FitsTotal(const QueuedJob& job, const NodeSpec& node, std::string* reason) 
 }
 
 }  // namespace fastgpu::core
+
+namespace fastgpu::core {
+
+bool CouldEverFit(const QueuedJob& job, const NodePool& nodes) {
+  const int32_t want = std::max(1, job.request.nodes);
+  int32_t found = 0;
+  for (const NodeState& node : nodes) {
+    if (FitsTotal(job, node.spec(), nullptr) && ++found >= want) return true;
+  }
+  return false;
+}
+
+}  // namespace fastgpu::core

@@ -51,7 +51,12 @@ std::string_view DefaultPlacementPolicyName();
 std::vector<std::string_view> PlacementPolicyNames();
 
 // Whether `job` could fit on `node` if the node were empty (its total capacity), and
-// when not, a short reason ("needs 16 GPUs, node has 10").
+// when not, a short reason ("needs 16 GPUs, node has 10"). For a multi-node job this is
+// about one of its ranks.
 bool FitsTotal(const QueuedJob& job, const NodeSpec& node, std::string* reason);
+
+// Whether enough nodes of `nodes` (ready or not) could ever hold `job`: one, or
+// job.request.nodes distinct ones for a multi-node job.
+bool CouldEverFit(const QueuedJob& job, const NodePool& nodes);
 
 }  // namespace fastgpu::core

@@ -10,7 +10,7 @@ constexpr size_t kMaxSeen = 1 << 16;
 
 auto Tie(const ResourceRequest& r) {
   return std::tie(r.gpu_count, r.gpu_milli, r.gpu_memory_mib, r.cpu_milli, r.memory_mib,
-                  r.gpu_models);
+                  r.gpu_models, r.nodes);
 }
 
 }  // namespace

@@ -3,18 +3,31 @@
 #include <algorithm>
 
 #include "core/capacity.h"
+#include "core/model/gang.h"
+#include "core/queue/gang_placement.h"
 
 namespace fastgpu::core {
 namespace {
 
-bool FitsAlone(const QueuedJob& job, const NodeState& node, const PlacementPolicy& policy,
+// Whether one rank of `head` fits `node` alone, as the policy would place it.
+bool FitsAlone(const QueuedJob& head, const NodeState& node, const PlacementPolicy& policy,
                Rng& rng) {
   NodePool one;
   one.Insert(node);
-  return policy.Place(job, one, rng).has_value();
+  return policy.Place(RankJob(head), one, rng).has_value();
 }
 
 }  // namespace
+
+std::string Reservation::Where() const {
+  std::string out = shadows.size() == 1 ? "node " : "nodes ";
+  bool first = true;
+  for (const auto& [name, shadow] : shadows) {
+    out += (first ? "" : ", ") + name;
+    first = false;
+  }
+  return out;
+}
 
 std::vector<Release> ExpectedReleases(const ClusterState& state, const std::vector<Release>& extra,
                                       const std::vector<JobId>& stopping, int64_t now_ms,
@@ -39,39 +52,74 @@ std::vector<Release> ExpectedReleases(const ClusterState& state, const std::vect
   return out;
 }
 
-std::optional<Reservation> Reserve(const QueuedJob& head,
-                                   const NodePool& free,
+// Walks the releases in time order with the nodes as they will be. After each moment (all
+// releases with one end time), the nodes they touched are checked in release order: a
+// single-node head starts on the first that can hold it; a gang when enough nodes can hold a
+// rank (the nodes that can already now count from the start).
+std::optional<Reservation> Reserve(const QueuedJob& head, const NodePool& free,
                                    const std::vector<Release>& releases,
                                    const PlacementPolicy& policy, Rng& rng) {
+  const size_t want = static_cast<size_t>(std::max(1, head.request.nodes));
+  std::vector<std::string> fitting;  // in the order found
+  auto found = [&fitting](const std::string& name) {
+    return std::find(fitting.begin(), fitting.end(), name) != fitting.end();
+  };
+  if (want > 1) {
+    const RequestFilter filter = free.FilterFor(RankJob(head).request);
+    free.ForEach([&](const CapacitySummary& s) { return MayHost(s, filter); },
+                 [&](size_t slot) {
+                   if (fitting.size() + 1 < want && FitsAlone(head, free.at(slot), policy, rng)) {
+                     fitting.push_back(free.at(slot).spec().name);
+                   }
+                 });
+  }
   std::map<std::string, NodeState> touched;  // nodes as they will be, copied on first release
+  std::vector<std::string> moment;           // nodes touched at the current end time
   for (size_t i = 0; i < releases.size(); ++i) {
     const Release& r = releases[i];
-    auto it = touched.find(r.placement.node);
-    if (it == touched.end()) {
-      const NodeState* now = free.Get(r.placement.node);
-      if (now == nullptr) continue;
-      it = touched.emplace(r.placement.node, *now).first;
+    for (const Placement* part : Ranks(r.placement)) {
+      auto it = touched.find(part->node);
+      if (it == touched.end()) {
+        const NodeState* now = free.Get(part->node);
+        if (now == nullptr) continue;
+        it = touched.emplace(part->node, *now).first;
+      }
+      AddUsage(*part, -1, it->second);
+      if (std::find(moment.begin(), moment.end(), part->node) == moment.end()) {
+        moment.push_back(part->node);
+      }
     }
-    AddUsage(r.placement, -1, it->second);
-    const bool more_at_same_time = i + 1 < releases.size() &&
-                                   releases[i + 1].end_ms == r.end_ms &&
-                                   releases[i + 1].placement.node == r.placement.node;
-    if (!it->second.ready || more_at_same_time) continue;
-    if (FitsAlone(head, it->second, policy, rng)) {
-      return Reservation{head, r.end_ms, it->first, it->second};
+    if (i + 1 < releases.size() && releases[i + 1].end_ms == r.end_ms) continue;
+    for (const std::string& name : moment) {
+      const NodeState& node = touched.at(name);
+      if (found(name) || !node.ready || !FitsAlone(head, node, policy, rng)) continue;
+      fitting.push_back(name);
+      if (fitting.size() < want) continue;
+      Reservation out{head, r.end_ms, {}};
+      for (const std::string& n : fitting) {
+        auto t = touched.find(n);
+        out.shadows.emplace(n, t != touched.end() ? t->second : *free.Get(n));
+      }
+      return out;
     }
+    moment.clear();
   }
   return std::nullopt;
 }
 
 bool BackfillAllowed(const QueuedJob& job, const Placement& p, int64_t now_ms, Reservation& r,
                      const PlacementPolicy& policy, Rng& rng) {
-  if (p.node != r.node) return true;
   if (job.time_limit_s > 0 && now_ms + job.time_limit_s * 1000 <= r.start_ms) return true;
-  NodeState trial = r.shadow;
-  AddUsage(p, +1, trial);
-  if (!FitsAlone(r.head, trial, policy, rng)) return false;
-  r.shadow = std::move(trial);
+  std::map<std::string, NodeState> trial;
+  for (const Placement* part : Ranks(p)) {
+    auto reserved = r.shadows.find(part->node);
+    if (reserved == r.shadows.end()) continue;
+    NodeState shadow = reserved->second;
+    AddUsage(*part, +1, shadow);
+    if (!FitsAlone(r.head, shadow, policy, rng)) return false;
+    trial.emplace(part->node, std::move(shadow));
+  }
+  for (auto& [name, shadow] : trial) r.shadows[name] = std::move(shadow);
   return true;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // EASY backfill: the first job that cannot start (the head) gets a reservation, the earliest
-// time and node at which it could start if the bound jobs end when expected; a later job may
-// start now only if it does not delay that start. Pure.
+// time and node(s) at which it could start if the bound jobs end when expected; a later job
+// may start now only if it does not delay that start. A multi-node head reserves the N nodes
+// on which its ranks would start. Pure.
 //
 // Runtime estimates: a job is expected to hold its resources until bound_ms + time_limit_s (a
 // job being preempted: until now + the preemption grace). A job without a time limit has no
@@ -24,7 +25,7 @@
 
 namespace fastgpu::core {
 
-// A job expected to give back `placement` at end_ms.
+// A job expected to give back `placement` (all its ranks) at end_ms.
 struct Release {
   int64_t end_ms = 0;
   JobId id = 0;
@@ -34,8 +35,11 @@ struct Release {
 struct Reservation {
   QueuedJob head;
   int64_t start_ms = 0;  // estimated start
-  std::string node;      // where it would start
-  NodeState shadow;      // that node as expected at start_ms (with the head not yet placed)
+  // The node(s) the head would start on, as they are expected to be at start_ms (without the
+  // head): one for a single-node head, request.nodes for a gang.
+  std::map<std::string, NodeState> shadows;
+  // "node a" or "nodes a, b".
+  std::string Where() const;
 };
 
 // The releases that have an estimate, sorted by (end_ms, id): bound jobs of `state` (those in
@@ -46,15 +50,14 @@ std::vector<Release> ExpectedReleases(const ClusterState& state, const std::vect
                                       int64_t grace_ms);
 
 // The earliest reservation for `head` given the free capacity `free` now and `releases`, or
-// nullopt when none of the estimated releases makes room for it.
-std::optional<Reservation> Reserve(const QueuedJob& head,
-                                   const NodePool& free,
+// nullopt when the estimated releases never make room for it.
+std::optional<Reservation> Reserve(const QueuedJob& head, const NodePool& free,
                                    const std::vector<Release>& releases,
                                    const PlacementPolicy& policy, Rng& rng);
 
-// Whether `job`, placed at `p` at now_ms, leaves `r` intact: it runs on another node, or ends
-// (by its time limit) before r.start_ms, or the head still fits r.shadow with it running (then
-// r.shadow is updated to hold it).
+// Whether `job`, placed at `p` at now_ms, leaves `r` intact: none of its ranks runs on a
+// reserved node, or it ends (by its time limit) before r.start_ms, or the head still fits
+// every reserved node it touches with it running (then those shadows are updated to hold it).
 bool BackfillAllowed(const QueuedJob& job, const Placement& p, int64_t now_ms, Reservation& r,
                      const PlacementPolicy& policy, Rng& rng);
 

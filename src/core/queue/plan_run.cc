@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "core/capacity.h"
+#include "core/model/gang.h"
+#include "core/queue/gang_placement.h"
 #include "core/queue/preemption.h"
 #include "core/reasons.h"
 
@@ -10,13 +12,6 @@ namespace fastgpu::core {
 namespace {
 
 constexpr size_t kMaxMisses = 64;
-
-bool AnyNodeCouldHold(const QueuedJob& job, const NodePool& nodes) {
-  for (const NodeState& node : nodes) {
-    if (FitsTotal(job, node.spec(), nullptr)) return true;
-  }
-  return false;
-}
 
 std::string JobList(const std::vector<JobId>& ids) {
   std::string out = ids.size() == 1 ? "job " : "jobs ";
@@ -34,6 +29,7 @@ PlanRun::PlanRun(const ClusterState& state, Instant now, Rng& rng, const Placeme
       free_(state.nodes()), usage_(state), gate_(state, options),
       fence_(state, options.single_tenant_unisolated) {
   for (const auto& [id, bound] : state.running()) {
+    if (bound.placement.port > 0) ports_[bound.placement.node].insert(bound.placement.port);
     if (bound.preempting && bound.preempted_for != 0) stopping_for_[bound.preempted_for].push_back(id);
   }
 }
@@ -73,7 +69,7 @@ Decision PlanRun::Consider(const QueuedJob& job) {
   Decision d;
   const Miss* miss = FindMiss(job.request);
   if (miss == nullptr && (!RequestShapeError(job.request).empty() ||
-                          (!free_.empty() && !AnyNodeCouldHold(job, free_)))) {
+                          (!free_.empty() && !CouldEverFit(job, free_)))) {
     miss = &MissFor(job, /*infeasible=*/true);
   }
   if (miss != nullptr && miss->infeasible) {
@@ -105,29 +101,51 @@ Decision PlanRun::Consider(const QueuedJob& job) {
 
 std::optional<Placement> PlanRun::Place(const QueuedJob& job) {
   TenantFence::Hidden hidden = fence_.Hide(job.tenant, free_);
-  std::optional<Placement> p = policy_.Place(job, free_, rng_);
+  std::optional<Placement> p = PlaceJob(job, free_, policy_, rng_);
   TenantFence::Restore(hidden, free_);
   return p;
+}
+
+int32_t PlanRun::FreePort(const std::string& node) const {
+  const int32_t base = options_.rendezvous_port_base;
+  auto held = ports_.find(node);
+  for (int32_t port = base; port < base + options_.rendezvous_ports; ++port) {
+    if (held == ports_.end() || held->second.count(port) == 0) return port;
+  }
+  return 0;
 }
 
 Decision PlanRun::Commit(const QueuedJob& job, Placement p) {
   Decision d;
   if (reservation_ && !BackfillAllowed(job, p, now_.ms, *reservation_, policy_, rng_)) {
-    // Not on the reserved node, then: another node may hold it without touching the head.
-    const size_t reserved = free_.Find(reservation_->node);
-    const bool ready = free_.at(reserved).ready;
-    free_.SetReady(reserved, false);
+    // Not on the reserved nodes, then: other nodes may hold it without touching the head.
+    std::vector<std::pair<size_t, bool>> reserved;  // slot, was ready
+    for (const auto& [name, shadow] : reservation_->shadows) {
+      const size_t slot = free_.Find(name);
+      reserved.emplace_back(slot, free_.at(slot).ready);
+      free_.SetReady(slot, false);
+    }
     std::optional<Placement> elsewhere = Place(job);
-    free_.SetReady(reserved, ready);
+    for (const auto& [slot, ready] : reserved) free_.SetReady(slot, ready);
     if (elsewhere) return Commit(job, std::move(*elsewhere));
     d.reason = "reserved for job " + std::to_string(reservation_->head.id) +
                ": starting now would delay its expected start in " +
-               Seconds(reservation_->start_ms - now_.ms) + " on node " + reservation_->node;
+               Seconds(reservation_->start_ms - now_.ms) + " on " + reservation_->Where();
     return d;
   }
-  free_.AddUsage(free_.Find(p.node), p, +1);
+  if (!p.peers.empty()) {
+    p.port = FreePort(p.node);
+    if (p.port == 0) {
+      d.reason = "no free rendezvous port on node " + p.node + " (all " +
+                 std::to_string(options_.rendezvous_ports) + " from " +
+                 std::to_string(options_.rendezvous_port_base) + " are held)";
+      return d;
+    }
+    ports_[p.node].insert(p.port);
+  }
+  for (const Placement* part : Ranks(p)) free_.AddUsage(free_.Find(part->node), *part, +1);
   usage_.Add(job.tenant, UsageOf(p), +1);
-  fence_.Placed(job.tenant, p.node);
+  for (const Placement* part : Ranks(p)) fence_.Placed(job.tenant, part->node);
   gate_.Placed(job);
   if (job.time_limit_s > 0) placed_.push_back(Release{now_.ms + job.time_limit_s * 1000, job.id, p});
   d.verdict = Verdict::kPlaced;
@@ -146,8 +164,8 @@ Decision PlanRun::Blocked(const QueuedJob& job, std::string reason) {
       reservation_ = Reserve(job, free_, releases, policy_, rng_);
     }
     if (reservation_ && extra.empty()) {
-      extra = "expected to start in " + Seconds(reservation_->start_ms - now_.ms) +
-              " on node " + reservation_->node;
+      extra = "expected to start in " + Seconds(reservation_->start_ms - now_.ms) + " on " +
+              reservation_->Where();
     }
   } else if (head_->priority > job.priority && extra.empty()) {
     extra = "behind higher-priority job " + std::to_string(head_->id);
@@ -164,6 +182,7 @@ std::string PlanRun::Preempt(const QueuedJob& job) {
     return "waiting for preempted " + JobList(stopping->second) + " to stop";
   }
   if (!options_.preemption || preemptors_ >= options_.max_preemptors_per_plan) return "";
+  if (job.request.nodes > 1) return "";  // gangs neither preempt nor get preempted (yet)
   ++preemptors_;
   std::optional<VictimSet> set =
       FindVictims(job, free_, state_, usage_, options_, taken_, policy_, rng_);

@@ -47,6 +47,8 @@ class PlanRun {
   // The job found no room now: preemption, the reservation and the reason.
   Decision Blocked(const QueuedJob& job, std::string reason);
   std::string Preempt(const QueuedJob& job);
+  // The lowest rendezvous port not held on `node` (by bound gangs or this Plan's), or 0.
+  int32_t FreePort(const std::string& node) const;
 
   const ClusterState& state_;
   const Instant now_;
@@ -60,6 +62,7 @@ class PlanRun {
   TenantFence fence_;
   std::vector<Miss> misses_;
   std::vector<Release> placed_;          // this Plan's placements with a time limit
+  std::map<std::string, std::set<int32_t>> ports_;  // rendezvous ports held, by rank-0 node
   std::optional<QueuedJob> head_;        // the first job that could not start
   std::optional<Reservation> reservation_;
   std::map<JobId, std::vector<JobId>> stopping_for_;  // preemptor -> victims still stopping

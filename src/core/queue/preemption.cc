@@ -93,6 +93,7 @@ std::optional<VictimSet> FindVictims(const QueuedJob& job,
   std::map<std::string, std::vector<const BoundJob*>> by_node;
   for (const auto& [id, bound] : state.running()) {
     if (bound.preempting || taken.count(id) > 0) continue;
+    if (!bound.placement.peers.empty()) continue;  // gangs are not preempted (yet)
     if (bound.job.priority > job.priority) continue;
     by_node[bound.placement.node].push_back(&bound);
   }

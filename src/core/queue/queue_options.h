@@ -33,6 +33,10 @@ struct QueueOptions {
   // A node that does not isolate tenants (NodeSpec::isolates_tenants false) takes no job of a
   // tenant while it holds a job of another (see tenant_fence.h). false: such nodes are shared.
   bool single_tenant_unisolated = false;
+  // Multi-node jobs get a rendezvous port (MASTER_PORT) on their rank-0 node: the lowest of
+  // [base, base + count) that no other multi-node job holds there.
+  int32_t rendezvous_port_base = 29500;
+  int32_t rendezvous_ports = 500;
 
   const TenantPolicy& Tenant(const std::string& name) const {
     auto it = tenants.find(name);

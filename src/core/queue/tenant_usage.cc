@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/capacity.h"
+#include "core/model/gang.h"
 
 namespace fastgpu::core {
 namespace {
@@ -43,14 +44,17 @@ Usage UsageOf(const ResourceRequest& r) {
   }
   u.cpu_milli = r.cpu_milli;
   u.memory_mib = r.memory_mib;
-  return u;
+  const int64_t nodes = std::max(1, r.nodes);
+  return Usage{u.gpu_milli * nodes, u.cpu_milli * nodes, u.memory_mib * nodes};
 }
 
 Usage UsageOf(const Placement& p) {
   Usage u;
-  for (const DeviceGrant& g : p.devices) u.gpu_milli += g.slice.milli;
-  u.cpu_milli = p.cpu_milli;
-  u.memory_mib = p.memory_mib;
+  for (const Placement* part : Ranks(p)) {
+    for (const DeviceGrant& g : part->devices) u.gpu_milli += g.slice.milli;
+    u.cpu_milli += part->cpu_milli;
+    u.memory_mib += part->memory_mib;
+  }
   return u;
 }
 

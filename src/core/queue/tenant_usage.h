@@ -25,9 +25,10 @@ struct Usage {
   bool operator==(const Usage&) const = default;
 };
 
-// What a request will hold: whole GPUs count 1000 each, a slice its gpu_milli.
+// What a request will hold: whole GPUs count 1000 each, a slice its gpu_milli; times its
+// nodes for a multi-node job.
 Usage UsageOf(const ResourceRequest& r);
-// What a placement holds.
+// What a placement holds, over all its ranks.
 Usage UsageOf(const Placement& p);
 
 // Usage per tenant of every bound job, and the capacity of the ready nodes.
