@@ -20,6 +20,9 @@ struct AgentOptions {
   std::string name;        // empty: the host name
   std::string simulate;    // "4xA100-80GB" or "2xH100-80GB,1xT4-16GB"; empty: NVML
   std::string join_token;
+  // The address other nodes reach this node at (label "fastgpu/address"): MASTER_ADDR of
+  // multi-node jobs whose rank 0 runs here. Empty: the node name is used.
+  std::string address;
   int64_t kill_grace_ms = 10000;  // SIGTERM -> SIGKILL
   // The command that runs a job's supervisor, the attempt folder appended. Empty: this binary,
   // {readlink("/proc/self/exe"), "supervise"}. Tests point it at their own supervisor binary.

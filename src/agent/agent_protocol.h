@@ -37,6 +37,11 @@ struct DesiredAttempt {
   int64_t time_limit_s = 0;
   std::string stop_signal;    // "SIGUSR1", ...; empty: SIGTERM
   bool keep_outputs = false;  // keep the private folders when the attempt ends
+  // One rank of a multi-node job (world_size > 1): the torch.distributed rendezvous.
+  int32_t rank = 0;
+  int32_t world_size = 1;
+  std::string master_addr;
+  int32_t master_port = 0;
   bool operator==(const DesiredAttempt&) const = default;
 };
 

@@ -79,6 +79,8 @@ Result<std::unique_ptr<AgentHandle>> AgentHandle::Start(const AgentOptions& opti
   reg.name = options.name.empty() ? host.hostname : options.name;
   reg.cpu_milli = host.cpu_milli;
   reg.memory_mib = host.memory_mib;
+  // Where other nodes reach this one: the rendezvous of multi-node jobs whose rank 0 runs here.
+  if (!options.address.empty()) reg.labels["fastgpu/address"] = options.address;
   FG_ASSIGN_OR_RETURN(NodeGpus gpus, SetUpGpus(options, reg.name));
   reg.simulated = gpus.simulated;
   reg.devices = gpus.monitor->Specs();

@@ -174,6 +174,14 @@ LaunchSpec BuildLaunchSpec(const DesiredAttempt& attempt, const HostEnv& host,
   } else {
     env.erase("FASTGPU_CHECKPOINT_DIR");
   }
+  if (attempt.world_size > 1) {  // one rank per node; torch.distributed's env:// rendezvous
+    env["MASTER_ADDR"] = attempt.master_addr;
+    env["MASTER_PORT"] = std::to_string(attempt.master_port);
+    env["WORLD_SIZE"] = std::to_string(attempt.world_size);
+    env["RANK"] = std::to_string(attempt.rank);
+    env["LOCAL_RANK"] = "0";
+    env["FASTGPU_NODE_RANK"] = std::to_string(attempt.rank);
+  }
   env.erase("FASTGPU_VGPU_MEMORY_LIMIT");
   env.erase("FASTGPU_VGPU_COMPUTE_SHARE");
   env.erase("FASTGPU_VGPU_SHM");

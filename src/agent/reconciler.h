@@ -59,8 +59,11 @@ struct HostEnv {
 // CUDA_MPS_PINNED_DEVICE_MEM_LIMIT ("0=<MiB>M", when its memory is capped): the hardware then
 // enforces the slice as well, and the interposer keeps the reported view consistent (the pipe
 // folder stays visible inside a private /tmp).
-// Whole-GPU jobs get none of the vGPU variables (their own LD_PRELOAD is kept). The job cannot
-// override the FASTGPU_* and CUDA variables. Nothing from the agent's own environment leaks in.
+// Whole-GPU jobs get none of the vGPU variables (their own LD_PRELOAD is kept). One rank of a
+// multi-node job (world_size > 1) also gets torch.distributed's MASTER_ADDR, MASTER_PORT,
+// WORLD_SIZE, RANK (its node rank), LOCAL_RANK=0 (one process per node) and
+// FASTGPU_NODE_RANK, which the job cannot override. The job cannot override the FASTGPU_* and
+// CUDA variables. Nothing from the agent's own environment leaks in.
 //
 // The job runs as `who` (uid -1: as the agent); HOME is the user's home when it has one, else
 // the job's working directory. With attempts_dir, its private folder is

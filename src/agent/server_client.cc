@@ -146,6 +146,10 @@ DesiredAttempt ParseDesiredAttempt(const json& j) {
   a.time_limit_s = j.value("time_limit_s", int64_t{0});
   if (j.contains("stop_signal") && j["stop_signal"].is_string()) a.stop_signal = j["stop_signal"];
   a.keep_outputs = j.value("keep_outputs", false);
+  a.rank = j.value("rank", 0);
+  a.world_size = j.value("world_size", 1);
+  a.master_addr = j.value("master_addr", "");
+  a.master_port = j.value("master_port", 0);
   return a;
 }
 

@@ -6,6 +6,7 @@
 
 #include "api/json_telemetry.h"
 #include "api/json_util.h"
+#include "core/model/gang.h"
 
 namespace fastgpu::api {
 namespace {
@@ -16,6 +17,7 @@ using json_util::Json;
 using Out = nlohmann::ordered_json;  // encoders keep the protocol's member order
 
 constexpr int64_t kMaxMiB = int64_t{1} << 40;
+constexpr int64_t kMaxNodes = 1024;  // nodes of one multi-node job
 constexpr int64_t kMaxGpus = 1024;
 constexpr char kGpusRule[] =
     "resources.gpus must be a number: 0, a whole count 1..1024, or a fraction in (0,1) with "
@@ -64,7 +66,8 @@ Result<int32_t> ParseCpusMilli(const Json& value) {
 Result<core::ResourceRequest> ParseResources(const Json& value) {
   if (!value.is_object()) return InvalidArgument("resources must be an object", "resources");
   FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(
-      value, {"gpus", "gpu_memory_mib", "cpus", "memory_mib", "gpu_models"}, "resources."));
+      value, {"gpus", "gpu_memory_mib", "cpus", "memory_mib", "gpu_models", "nodes"},
+      "resources."));
   int64_t gpus_milli = 0;
   int64_t gpu_memory_mib = 0;
   core::ResourceRequest out;
@@ -86,6 +89,10 @@ Result<core::ResourceRequest> ParseResources(const Json& value) {
     FG_ASSIGN_OR_RETURN(out.gpu_models,
                         json_util::GetStringArray(value["gpu_models"], "resources.gpu_models"));
   }
+  if (value.contains("nodes") && !value["nodes"].is_null()) {
+    FG_ASSIGN_OR_RETURN(int64_t nodes, GetInt(value["nodes"], "resources.nodes", 1, kMaxNodes));
+    out.nodes = static_cast<int32_t>(nodes);
+  }
   if (gpus_milli == 0) {
     // No GPU, or a memory-only slice of one device.
     out.gpu_count = gpu_memory_mib > 0 ? 1 : 0;
@@ -104,6 +111,12 @@ Result<core::ResourceRequest> ParseResources(const Json& value) {
     }
   }
   out.gpu_memory_mib = gpu_memory_mib;
+  if (out.nodes > 1 && out.gpu_count > 0 && !out.WantsWholeGpus()) {
+    return InvalidArgument(
+        "resources.nodes > 1 (a multi-node job) takes whole GPUs on every node or none: not a "
+        "fraction or a memory slice",
+        "resources.nodes");
+  }
   return out;
 }
 
@@ -131,6 +144,7 @@ Out EncodeResources(const core::ResourceRequest& r) {
   j["cpu_milli"] = r.cpu_milli;
   j["memory_mib"] = r.memory_mib;
   j["gpu_models"] = r.gpu_models;
+  j["nodes"] = r.nodes;
   return j;
 }
 
@@ -177,6 +191,19 @@ Out EncodeJobJson(const control::JobView& view) {
   }
   j["node"] = r.placement.has_value() ? Out(r.placement->node) : Out(nullptr);
   j["devices"] = r.placement.has_value() ? EncodeGrants(r.placement->devices) : Out::array();
+  // Every rank of the placement (one for a single-node job): node, devices, rank.
+  j["ranks"] = Out::array();
+  if (r.placement.has_value()) {
+    int32_t rank = 0;
+    for (const core::Placement* part : core::Ranks(*r.placement)) {
+      Out o = Out::object();
+      o["rank"] = rank++;
+      o["node"] = part->node;
+      o["devices"] = EncodeGrants(part->devices);
+      j["ranks"].push_back(std::move(o));
+    }
+    if (r.placement->port > 0) j["master_port"] = r.placement->port;
+  }
   j["attempt"] = r.attempt;
   j["exit_code"] = OptionalInt(r.exit_code);
   j["signal"] = OptionalInt(r.signal);

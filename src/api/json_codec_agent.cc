@@ -248,6 +248,12 @@ std::string EncodeDesiredSet(const control::DesiredSet& desired) {
     o["time_limit_s"] = a.spec.time_limit_s;
     if (!a.spec.stop_signal.empty()) o["stop_signal"] = a.spec.stop_signal;
     if (a.spec.keep_outputs) o["keep_outputs"] = true;
+    if (a.world_size > 1) {  // one rank of a multi-node job (docs/queueing.md)
+      o["rank"] = a.rank;
+      o["world_size"] = a.world_size;
+      o["master_addr"] = a.master_addr;
+      o["master_port"] = a.master_port;
+    }
     j["attempts"].push_back(std::move(o));
   }
   return Dump(j);

@@ -179,13 +179,19 @@ struct AttemptKey {
   bool operator==(const AttemptKey&) const = default;
 };
 
-// One attempt that should run on a node.
+// One attempt that should run on a node. For a multi-node job, the rank that runs on this
+// node: `placement` is that rank's part, and the torch.distributed rendezvous is rank 0's
+// node address (its "fastgpu/address" label, else its name) and port.
 struct DesiredAttempt {
   core::JobId job = 0;
   int32_t attempt = 0;
   std::string tenant;
   core::JobSpec spec;
   core::Placement placement;
+  int32_t rank = 0;
+  int32_t world_size = 1;
+  std::string master_addr;
+  int32_t master_port = 0;
 };
 struct DesiredSet {
   int64_t version = 0;

@@ -142,6 +142,9 @@ void AddAgent(CLI::App& app, int& exit_code) {
   cmd->add_option("--data", opts->data_dir, "Folder for the jobs' files on this node")
       ->required();
   cmd->add_option("--name", opts->name, "Node name (default: host name)");
+  cmd->add_option("--address", opts->address,
+                  "Address other nodes reach this one at: MASTER_ADDR of multi-node jobs "
+                  "(default: the node name)");
   cmd->add_option("--simulate", opts->simulate,
                   "Simulated GPUs instead of NVML, e.g. 4xA100-80GB or 2xH100-80GB,1xT4-16GB");
   cmd->add_option("--join-token", opts->join_token, "The server's join token")

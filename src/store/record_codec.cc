@@ -19,7 +19,8 @@ void Read(const json& j, const char* key, T& out) {
 json ResourcesToJson(const core::ResourceRequest& r) {
   return json{{"gpu_count", r.gpu_count},           {"gpu_milli", r.gpu_milli},
               {"gpu_memory_mib", r.gpu_memory_mib}, {"cpu_milli", r.cpu_milli},
-              {"memory_mib", r.memory_mib},         {"gpu_models", r.gpu_models}};
+              {"memory_mib", r.memory_mib},         {"gpu_models", r.gpu_models},
+              {"nodes", r.nodes}};
 }
 
 core::ResourceRequest ResourcesFromJson(const json& j) {
@@ -30,6 +31,7 @@ core::ResourceRequest ResourcesFromJson(const json& j) {
   Read(j, "cpu_milli", r.cpu_milli);
   Read(j, "memory_mib", r.memory_mib);
   Read(j, "gpu_models", r.gpu_models);
+  Read(j, "nodes", r.nodes);  // absent in records written before multi-node jobs: 1
   return r;
 }
 
@@ -68,10 +70,17 @@ json PlacementToJson(const core::Placement& p) {
                        {"uuid", d.uuid},
                        {"slice", {{"milli", d.slice.milli}, {"memory_mib", d.slice.memory_mib}}}});
   }
-  return json{{"node", p.node},
-              {"devices", std::move(devices)},
-              {"cpu_milli", p.cpu_milli},
-              {"memory_mib", p.memory_mib}};
+  json out{{"node", p.node},
+           {"devices", std::move(devices)},
+           {"cpu_milli", p.cpu_milli},
+           {"memory_mib", p.memory_mib}};
+  if (!p.peers.empty()) {  // a multi-node job: ranks 1..N-1 and the rendezvous port
+    json peers = json::array();
+    for (const core::Placement& peer : p.peers) peers.push_back(PlacementToJson(peer));
+    out["peers"] = std::move(peers);
+    out["port"] = p.port;
+  }
+  return out;
 }
 
 core::Placement PlacementFromJson(const json& j) {
@@ -91,6 +100,12 @@ core::Placement PlacementFromJson(const json& j) {
   }
   Read(j, "cpu_milli", p.cpu_milli);
   Read(j, "memory_mib", p.memory_mib);
+  if (auto it = j.find("peers"); it != j.end()) {
+    for (const json& peer : it->get_ref<const json::array_t&>()) {
+      p.peers.push_back(PlacementFromJson(peer));
+    }
+  }
+  Read(j, "port", p.port);
   return p;
 }
 

@@ -38,6 +38,21 @@ TEST(RecordCodecTest, PlacementRoundTrips) {
   EXPECT_EQ(*back, placement);
 }
 
+TEST(RecordCodecTest, MultiNodePlacementAndRequestRoundTrip) {
+  core::Placement rank1{"b", {{0, "b0", {1000, 80}}}, 1000, 8};
+  core::Placement placement{"a", {{0, "a0", {1000, 80}}}, 1000, 8, {rank1}, 29501};
+  auto text = EncodePlacement(placement);
+  ASSERT_TRUE(text.ok());
+  auto back = DecodePlacement(*text);
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(*back, placement);
+  core::JobSpec spec = FullSpec();
+  spec.resources.nodes = 4;
+  auto spec_back = DecodeJobSpec(*EncodeJobSpec(spec));
+  ASSERT_TRUE(spec_back.ok());
+  EXPECT_EQ(spec_back->resources.nodes, 4);
+}
+
 TEST(RecordCodecTest, NodeSpecRoundTrips) {
   core::NodeSpec node{"n1", {{0, "GPU-0", "H100", 81559}}, 32000, 256000, {{"zone", "a"}}};
   auto text = EncodeNodeSpec(node);
