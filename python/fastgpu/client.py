@@ -80,18 +80,20 @@ class Client:
 
     # ---------------------------------------------------------------------------- jobs
     def submit(self, command, *, gpus=None, gpu_memory_mib=None, cpus=None, memory_mib=None,
-               gpu_models=None, name=None, env=None, workdir=None, priority=None,
+               gpu_models=None, nodes=None, name=None, env=None, workdir=None, priority=None,
                max_retries=None, time_limit_s=None):
         """Submits a job and returns it (committed when this returns).
 
         command: the argv as a list, or a string run by /bin/sh -c. gpus: a whole count (2) or
-        a fraction of one GPU (0.25). Raises InvalidArgument (with .field) when the server
-        rejects the request, e.g. gpus=1.5 or more GPUs than any node has."""
+        a fraction of one GPU (0.25). nodes > 1: a multi-node job, the other resources per node.
+        Raises InvalidArgument (with .field) when the server rejects the request, e.g.
+        gpus=1.5 or more GPUs than any node has."""
         argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         body = {"argv": argv}
         resources = {k: v for k, v in (("gpus", gpus), ("gpu_memory_mib", gpu_memory_mib),
                                        ("cpus", cpus), ("memory_mib", memory_mib),
-                                       ("gpu_models", gpu_models)) if v is not None}
+                                       ("gpu_models", gpu_models), ("nodes", nodes))
+                     if v is not None}
         if resources:
             body["resources"] = resources
         for key, value in (("name", name), ("env", env), ("workdir", workdir),

@@ -79,6 +79,7 @@ Job DecodeJob(const json& j) {
     for (const json& m : Array(*r, "gpu_models")) {
       if (m.is_string()) job.gpu_models.push_back(m.get<std::string>());
     }
+    if (Field(*r, "nodes") != nullptr) job.nodes = Int(*r, "nodes");
   }
   job.priority = Int(j, "priority");
   job.max_retries = Int(j, "max_retries");
@@ -90,6 +91,7 @@ Job DecodeJob(const json& j) {
   for (const json& d : Array(j, "devices")) {
     job.devices.push_back({Int(d, "index"), Str(d, "uuid"), Int(d, "milli"), Int(d, "memory_mib")});
   }
+  for (const json& rank : Array(j, "ranks")) job.rank_nodes.push_back(Str(rank, "node"));
   job.attempt = Int(j, "attempt");
   job.exit_code = OptInt(j, "exit_code");
   job.signal = OptInt(j, "signal");

@@ -31,14 +31,16 @@ struct Job {
   int64_t cpu_milli = 0;
   int64_t memory_mib = 0;
   std::vector<std::string> gpu_models;  // acceptable models; empty: any
+  int64_t nodes = 1;                    // > 1: a multi-node job (resources are per node)
   int64_t priority = 0;
   int64_t max_retries = 0;
   int64_t time_limit_s = 0;
   std::string state;  // pending|scheduled|running|succeeded|failed|cancelled
   std::string reason;
   int64_t queue_position = 0;  // > 0 only while pending
-  std::string node;            // empty until bound
+  std::string node;            // empty until bound (rank 0's node for a multi-node job)
   std::vector<JobDevice> devices;
+  std::vector<std::string> rank_nodes;  // every rank's node, by rank (one for most jobs)
   int64_t attempt = 0;
   std::optional<int64_t> exit_code;
   std::optional<int64_t> signal;

@@ -36,7 +36,9 @@ std::string Resources(const Job& job) {
   parts.push_back("gpus " + gpus);
   if (job.cpu_milli > 0) parts.push_back("cpus " + FormatMilli(job.cpu_milli));
   if (job.memory_mib > 0) parts.push_back("memory " + FormatMiB(job.memory_mib));
-  return Join(parts, ", ");
+  std::string out = Join(parts, ", ");
+  if (job.nodes > 1) out = std::to_string(job.nodes) + " nodes x (" + out + ")";
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> Fields(const Job& job) {
@@ -52,7 +54,11 @@ std::vector<std::pair<std::string, std::string>> Fields(const Job& job) {
   if (!job.workdir.empty()) f.emplace_back("workdir", job.workdir);
   f.emplace_back("resources", Resources(job));
   f.emplace_back("priority", std::to_string(job.priority));
-  f.emplace_back("node", job.node.empty() ? "-" : job.node);
+  if (job.rank_nodes.size() > 1) {
+    f.emplace_back("nodes", Join(job.rank_nodes, ", ") + " (rank 0 first)");
+  } else {
+    f.emplace_back("node", job.node.empty() ? "-" : job.node);
+  }
   f.emplace_back("devices", Devices(job));
   f.emplace_back("attempt", std::to_string(job.attempt) + " (max retries " +
                                 std::to_string(job.max_retries) + ")");

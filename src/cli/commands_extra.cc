@@ -122,6 +122,8 @@ void AddJobOptions(CLI::App* cmd, RunOptions& o) {
       ->allow_extra_args(false);
   cmd->add_option("--cpus", o.cpus, "CPU cores, e.g. 2 or 0.5");
   cmd->add_option("--memory", o.memory, "Host memory, e.g. 16GiB");
+  cmd->add_option("--nodes", o.nodes,
+                  "Run on N nodes at once (a multi-node job): the other resources are per node");
   cmd->add_option("--priority", o.priority, "Priority, -1000..1000 (higher first)");
   cmd->add_option("--name", o.name, "Job name (default: the command's name)");
   cmd->add_option("--env", o.env, "Environment variable NAME=VALUE (repeatable)")

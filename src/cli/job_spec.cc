@@ -18,6 +18,7 @@ const std::map<std::string, std::string>& FlagToKey() {
       {"--cpus", "resources.cpus"},
       {"--memory", "resources.memory"},
       {"--gpu-model", "resources.gpu_models"},
+      {"--nodes", "resources.nodes"},
       {"--priority", "priority"},
       {"--env", "env"},
       {"--max-retries", "retries"},
@@ -32,7 +33,8 @@ const std::set<std::string> kTopKeys = {"name",    "command",     "env",
                                         "workdir", "resources",   "priority",
                                         "retries", "max_retries", "time_limit",
                                         "stop_signal", "keep_outputs"};
-const std::set<std::string> kResourceKeys = {"gpus", "gpu_memory", "cpus", "memory", "gpu_models"};
+const std::set<std::string> kResourceKeys = {"gpus",   "gpu_memory", "cpus",
+                                             "memory", "gpu_models", "nodes"};
 
 class SpecReader {
  public:
@@ -102,6 +104,9 @@ class SpecReader {
     }
     if (r["gpu_models"]) {
       FG_ASSIGN_OR_RETURN(o.gpu_models, List(r["gpu_models"], "resources.gpu_models"));
+    }
+    if (r["nodes"]) {
+      FG_ASSIGN_OR_RETURN(o.nodes, Scalar(r["nodes"], "resources.nodes"));
     }
     return Status::Ok();
   }
@@ -215,6 +220,7 @@ RunOptions MergeRunOptions(RunOptions base, const RunOptions& f) {
   over(base.gpu_memory, f.gpu_memory);
   over(base.cpus, f.cpus);
   over(base.memory, f.memory);
+  over(base.nodes, f.nodes);
   over(base.priority, f.priority);
   over(base.name, f.name);
   over(base.workdir, f.workdir);

@@ -92,6 +92,14 @@ Result<json> BuildResources(const RunOptions& o) {
     }
     r["gpu_models"] = o.gpu_models;
   }
+  if (!o.nodes.empty()) {
+    const bool digits = o.nodes.size() <= 4 && o.nodes.find_first_not_of("0123456789") == std::string::npos;
+    const int nodes = digits ? std::stoi(o.nodes) : 0;
+    if (nodes < 1 || nodes > 1024) {
+      return InvalidArgument(o.nodes + ": must be a whole number of nodes, 1..1024", "--nodes");
+    }
+    r["nodes"] = nodes;
+  }
   return r;
 }
 

@@ -17,6 +17,7 @@ struct RunOptions {
   std::string gpu_memory;               // --gpu-memory: "10GiB"
   std::string cpus;                     // --cpus: "2" or "0.5"
   std::string memory;                   // --memory: "16GiB"
+  std::string nodes;                    // --nodes: integer >= 1; > 1: the resources per node
   std::string priority;                 // --priority: integer
   std::string name;                     // --name; default: the command's base name
   std::vector<std::string> env;         // --env K=V, repeatable
@@ -31,7 +32,7 @@ struct RunOptions {
 
 // The JSON body of POST /v1/jobs for `options` (docs/api/protocol.md): argv, name, env,
 // workdir, and a "resources" object holding only the quantities given (gpus as a number:
-// 2 or 0.25; gpu_memory_mib; cpus; memory_mib; gpu_models), priority, max_retries and
+// 2 or 0.25; gpu_memory_mib; cpus; memory_mib; gpu_models; nodes), priority, max_retries and
 // time_limit_s, stop_signal and keep_outputs when given. Returns InvalidArgument whose field is the flag at fault
 // ("--gpus", "--env", ...) and whose message starts with the value typed, e.g.
 // field "--gpus", message "1.5: more than one GPU must be a whole number; ...";

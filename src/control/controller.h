@@ -179,6 +179,9 @@ struct AttemptKey {
   bool operator==(const AttemptKey&) const = default;
 };
 
+// The node label an agent sets to the address other nodes reach it at (agent --address).
+inline constexpr const char* kNodeAddressLabel = "fastgpu/address";
+
 // One attempt that should run on a node. For a multi-node job, the rank that runs on this
 // node: `placement` is that rank's part, and the torch.distributed rendezvous is rank 0's
 // node address (its "fastgpu/address" label, else its name) and port.

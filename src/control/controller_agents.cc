@@ -9,6 +9,7 @@
 
 #include "control/controller_impl.h"
 #include "control/job_outcome.h"
+#include "core/model/gang.h"
 
 namespace fastgpu::control {
 namespace {
@@ -132,13 +133,20 @@ void ControllerImpl::Report(const std::string& node, std::vector<AttemptReport> 
   for (const AttemptReport& r : attempts) {
     const core::JobRecord* cur = CurrentLocked(r.job);
     const bool expected = cur != nullptr && cur->attempt == r.attempt && cur->placement &&
-                          cur->placement->node == node && !core::IsTerminal(cur->state);
+                          core::RankOn(*cur->placement, node) >= 0 &&
+                          !core::IsTerminal(cur->state);
     if (!expected) {  // terminal, unknown, moved or stale: nothing to commit
       if (r.exited) acks.push_back(AttemptKey{r.job, r.attempt});
       continue;
     }
     core::JobRecord& rec = changed.try_emplace(r.job, *cur).first->second;
     reported.insert(r.job);
+    if (core::WorldSize(*rec.placement) > 1) {  // one rank of a multi-node job
+      bool ack = false;
+      GangReportLocked(node, r, now, rec, &ack, post);
+      if (ack) acks.push_back(AttemptKey{r.job, r.attempt});
+      continue;
+    }
     if (r.exited) {
       // When the agent saw the processes end: where a preempted attempt's metering stops.
       write.stopped_ms[r.job] = r.finished_ms > 0 ? std::min(r.finished_ms, now) : now;
@@ -161,6 +169,7 @@ void ControllerImpl::Report(const std::string& node, std::vector<AttemptReport> 
       ApplyPreempted(changed.try_emplace(id, *cur).first->second);
     }
   }
+  GangAbsentLocked(entry, reported, now, changed);
   for (auto& [id, rec] : changed) {
     if (!(rec == *CurrentLocked(id))) write.jobs.push_back(std::move(rec));
   }
@@ -187,6 +196,13 @@ Result<int64_t> ControllerImpl::AppendLog(const std::string& node, core::JobId j
   if (attempt < 1 || attempt > view.record.attempt) {
     return NotFound("job " + std::to_string(job) + " has no attempt " + std::to_string(attempt),
                     "attempt");
+  }
+  // A multi-node job keeps rank 0's logs; the other ranks' bytes are taken and dropped (they
+  // stay in the attempt folder on their node).
+  const std::optional<core::Placement>& p = view.record.placement;
+  if (p && core::WorldSize(*p) > 1 && p->node != node) {
+    if (size_out != nullptr) *size_out = offset + static_cast<int64_t>(data.size());
+    return offset + static_cast<int64_t>(data.size());
   }
   // Outside mu_: file I/O, and followers are called on this thread.
   return logs_->Append(job, attempt, stream, offset, data, size_out);
@@ -223,7 +239,8 @@ void ControllerImpl::CheckNodesLocked(int64_t now, Deferred& post) {
     // node returns, its desired set no longer lists them and its agent stops them.
     for (core::JobId id : entry.jobs) {
       const core::JobRecord* cur = CurrentLocked(id);
-      if (cur == nullptr || !cur->placement || cur->placement->node != name ||
+      // A multi-node job is lost with any of its ranks' nodes.
+      if (cur == nullptr || !cur->placement || core::RankOn(*cur->placement, name) < 0 ||
           core::IsTerminal(cur->state)) {
         continue;
       }

@@ -40,6 +40,7 @@
 #include "common/rng.h"
 #include "control/controller.h"
 #include "control/deferred.h"
+#include "control/gang_tracker.h"
 #include "control/idempotency.h"
 #include "control/key_cache.h"
 #include "control/log_store.h"
@@ -181,6 +182,20 @@ class ControllerImpl final : public Controller {
   void SyncReadinessLocked(NodeEntry& node);
   // Bumps the node's desired version and answers its parked long polls.
   void BumpLocked(NodeEntry& node, Deferred& post);
+  // Bumps the node of every rank of `placement` (one for a single-node job).
+  void BumpRankNodesLocked(const core::Placement& placement, Deferred& post);
+  // MASTER_ADDR for a multi-node job whose rank 0 runs on `node`: its kNodeAddressLabel, else
+  // its name.
+  std::string NodeAddressLocked(const std::string& node) const;
+  // One rank's report of a multi-node job (controller_gangs.cc): started, or exited. The job
+  // ends when every rank has exited (then *ack is set); the first rank that fails stops the
+  // others (they leave the desired sets).
+  void GangReportLocked(const std::string& node, const AttemptReport& r, int64_t now_ms,
+                        core::JobRecord& rec, bool* ack, Deferred& post);
+  // Ranks of stopping multi-node jobs that never started on `entry`'s node (absent from its
+  // full report) count as exited.
+  void GangAbsentLocked(const NodeEntry& entry, const std::set<core::JobId>& reported,
+                        int64_t now_ms, std::map<core::JobId, core::JobRecord>& changed);
   DesiredSet DesiredLocked(const NodeEntry& node) const;
   void MarkDirtyLocked();
 
@@ -240,6 +255,7 @@ class ControllerImpl final : public Controller {
   core::ClusterState state_;
   // Hash maps: the scheduler looks every queued job up on every pass.
   std::unordered_map<core::JobId, JobView> active_;  // committed pending/scheduled/running jobs
+  GangTracker gangs_;  // rank exits of multi-node jobs whose attempt has not ended
   std::unordered_map<core::JobId, int64_t> queued_since_ms_;  // pending: when they (re)entered
   std::unordered_map<core::JobId, InFlight> in_flight_;       // uncommitted newest versions
   std::map<std::string, std::pair<core::NodeRecord, uint64_t>> nodes_in_flight_;

@@ -7,6 +7,7 @@
 #include "control/controller_impl.h"
 #include "control/roles.h"
 #include "core/capacity.h"
+#include "core/model/gang.h"
 
 namespace fastgpu::control {
 namespace {
@@ -133,11 +134,13 @@ PoolView ControllerImpl::Pool() {
   for (const auto& [id, placement] : state_.bound()) {
     auto job = active_.find(id);
     const std::string tenant = job != active_.end() ? job->second.record.tenant : std::string();
-    for (const core::DeviceGrant& grant : placement.devices) {
-      auto at = where.find({placement.node, grant.index});
-      if (at == where.end()) continue;
-      pool.gpus[at->second].allocations.push_back(
-          Allocation{id, tenant, grant.slice, PeakOf(placement.node, id)});
+    for (const core::Placement* part : core::Ranks(placement)) {  // every rank of a gang
+      for (const core::DeviceGrant& grant : part->devices) {
+        auto at = where.find({part->node, grant.index});
+        if (at == where.end()) continue;
+        pool.gpus[at->second].allocations.push_back(
+            Allocation{id, tenant, grant.slice, PeakOf(part->node, id)});
+      }
     }
   }
   pool.summary.pending_jobs = static_cast<int32_t>(state_.queued().size());

@@ -9,6 +9,7 @@
 #include "control/job_outcome.h"
 #include "control/job_events.h"
 #include "control/metering.h"
+#include "core/model/gang.h"
 
 namespace fastgpu::control {
 namespace {
@@ -26,6 +27,11 @@ Where WhereIs(const core::JobRecord& r) {
 
 void Check(const Status& st, core::JobId id, const char* what) {
   if (!st.ok()) spdlog::error("job {}: {} not applied: {}", id, what, st.ToString());
+}
+
+// The node of every rank of `p` (one for a single-node job) goes into `out`.
+void AddRankNodes(const core::Placement& p, std::set<std::string>& out) {
+  for (const core::Placement* part : core::Ranks(p)) out.insert(part->node);
 }
 
 }  // namespace
@@ -142,8 +148,8 @@ void ControllerImpl::ApplyCommittedLocked(core::JobRecord rec, Deferred& post) {
   std::set<std::string> bump;  // nodes whose desired set changes; bumped once memory is current
   bool dirty = false;
   if (before == Where::kBound && !same_binding) {
-    UnbindLocked(*old);  // leaves its node; capacity frees up
-    bump.insert(old->placement->node);
+    UnbindLocked(*old);  // leaves its node(s); capacity frees up
+    AddRankNodes(*old->placement, bump);
     dirty = true;
   } else if (before == Where::kQueued && after != Where::kQueued && after != Where::kBound) {
     Check(state_.Apply(core::JobReleased{id}), id, "leaving the queue");
@@ -161,16 +167,17 @@ void ControllerImpl::ApplyCommittedLocked(core::JobRecord rec, Deferred& post) {
       queue_wait_->Observe(static_cast<double>(now - queued_since_ms_[id]) / 1000.0);
     }
     Check(BindLocked(rec, now), id, "binding");
-    bump.insert(rec.placement->node);
+    AddRankNodes(*rec.placement, bump);
   } else if (same_binding) {
     if (rec.preempting_for != 0 && old->preempting_for == 0) {
       spdlog::info("job {}: preempted for job {}", id, rec.preempting_for);
       Check(state_.Apply(core::JobPreempting{id, rec.preempting_for}), id, "preemption");
-      bump.insert(rec.placement->node);
+      AddRankNodes(*rec.placement, bump);
     }
-    if (rec.cancel_requested && !old->cancel_requested) bump.insert(rec.placement->node);
+    if (rec.cancel_requested && !old->cancel_requested) AddRankNodes(*rec.placement, bump);
   }
   if (after != Where::kQueued) queued_since_ms_.erase(id);
+  if (!same_binding) gangs_.Forget(id);  // a multi-node attempt's rank exits end with it
   if (core::IsTerminal(rec.state)) {
     ended_counts_[rec.state] += 1;
     active_.erase(id);
@@ -211,21 +218,42 @@ void ControllerImpl::ApplyNodeLocked(core::NodeRecord rec, bool alive, Deferred&
 }
 
 Status ControllerImpl::BindLocked(const core::JobRecord& rec, int64_t now_ms) {
-  auto node = nodes_.find(rec.placement->node);
-  if (node == nodes_.end()) return NotFound("node " + rec.placement->node + " is not registered");
+  std::vector<NodeEntry*> entries;  // every rank's node (one for a single-node job)
+  for (const core::Placement* part : core::Ranks(*rec.placement)) {
+    auto node = nodes_.find(part->node);
+    if (node == nodes_.end()) return NotFound("node " + part->node + " is not registered");
+    entries.push_back(&node->second);
+  }
   const int64_t bound_ms = rec.start_ms > 0 ? rec.start_ms : now_ms;
   FG_RETURN_IF_ERROR(state_.Apply(core::JobBound{rec.id, *rec.placement, bound_ms}));
   if (rec.preempting_for != 0) {
     FG_RETURN_IF_ERROR(state_.Apply(core::JobPreempting{rec.id, rec.preempting_for}));
   }
-  node->second.jobs.insert(rec.id);
+  for (NodeEntry* entry : entries) entry->jobs.insert(rec.id);
   return Status::Ok();
 }
 
 void ControllerImpl::UnbindLocked(const core::JobRecord& old) {
   Check(state_.Apply(core::JobReleased{old.id}), old.id, "release");
-  auto node = nodes_.find(old.placement->node);
-  if (node != nodes_.end()) node->second.jobs.erase(old.id);
+  for (const core::Placement* part : core::Ranks(*old.placement)) {
+    auto node = nodes_.find(part->node);
+    if (node != nodes_.end()) node->second.jobs.erase(old.id);
+  }
+}
+
+void ControllerImpl::BumpRankNodesLocked(const core::Placement& placement, Deferred& post) {
+  for (const core::Placement* part : core::Ranks(placement)) {
+    auto node = nodes_.find(part->node);
+    if (node != nodes_.end()) BumpLocked(node->second, post);
+  }
+}
+
+std::string ControllerImpl::NodeAddressLocked(const std::string& node) const {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return node;
+  const auto& labels = it->second.record.spec.labels;
+  auto label = labels.find(kNodeAddressLabel);
+  return label == labels.end() || label->second.empty() ? node : label->second;
 }
 
 void ControllerImpl::SyncReadinessLocked(NodeEntry& node) {
@@ -259,8 +287,18 @@ DesiredSet ControllerImpl::DesiredLocked(const NodeEntry& node) const {
     const bool live =
         rec.state == core::JobState::kScheduled || rec.state == core::JobState::kRunning;
     if (!live || rec.cancel_requested || rec.preempting_for != 0 || !rec.placement) continue;
-    set.attempts.push_back(
-        DesiredAttempt{rec.id, rec.attempt, rec.tenant, rec.spec, *rec.placement});
+    const std::string& name = node.record.spec.name;
+    std::optional<core::Placement> part = core::PartOn(*rec.placement, name);
+    if (!part) continue;
+    DesiredAttempt a{rec.id, rec.attempt, rec.tenant, rec.spec, std::move(*part)};
+    if (core::WorldSize(*rec.placement) > 1) {  // one rank of a multi-node job
+      if (gangs_.Failed(id)) continue;          // a rank failed: every other rank stops
+      a.rank = core::RankOn(*rec.placement, name);
+      a.world_size = core::WorldSize(*rec.placement);
+      a.master_addr = NodeAddressLocked(rec.placement->node);
+      a.master_port = rec.placement->port;
+    }
+    set.attempts.push_back(std::move(a));
   }
   return set;
 }
