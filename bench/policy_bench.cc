@@ -7,12 +7,17 @@
 // when it passes 85 % the jobs bound since then are released and queued again (untimed), so
 // the queue keeps about 100,000 jobs and the cluster stays between 40 and 85 % full.
 // BM_Plan: one Scheduler::Plan over the 100,000 pending jobs (placing as many as fit).
-// BM_Memory: the heap held by a ClusterState with 10,000 nodes and 1,000,000 queued jobs.
+// BM_Memory: the heap held by a ClusterState with 10,000 nodes and 1,000,000 queued jobs, and
+// the process's RSS with it built (run it alone for a clean figure:
+// --benchmark_filter=BM_Memory).
 // Run: build/bench/policy_bench [--benchmark_filter=...]   (docs/scheduler.md)
 #include <benchmark/benchmark.h>
 
 #include <malloc.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -28,6 +33,20 @@ constexpr int kPending = 100000;
 
 // Heap bytes in use (glibc), in MiB.
 double HeapMiB() { return static_cast<double>(mallinfo2().uordblks) / (1024.0 * 1024.0); }
+
+// The process's resident set (VmRSS from /proc/self/status), in MiB: what the OS holds for us,
+// allocator slack and the binary included. 0 when it cannot be read.
+double RssMiB() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  double kib = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, "VmRSS:", 6) == 0) kib = std::strtod(line + 6, nullptr);
+  }
+  std::fclose(f);
+  return kib / 1024.0;
+}
 
 ResourceRequest Mixed(uint64_t i) {
   ResourceRequest r;
@@ -154,8 +173,11 @@ void BM_Memory(benchmark::State& st) {
   const int queued = static_cast<int>(st.range(1));
   for (auto _ : st) {
     const double heap0 = HeapMiB();
+    const double rss0 = RssMiB();
     const ClusterState state = MakeCluster(nodes, queued);
     st.counters["state_MiB"] = HeapMiB() - heap0;
+    st.counters["rss_MiB"] = RssMiB();  // the whole process, with the state built
+    st.counters["rss_growth_MiB"] = RssMiB() - rss0;
     benchmark::DoNotOptimize(state.queued().size());
   }
 }

@@ -85,9 +85,13 @@ class MultiNodeTest(ClusterTestCase):
     def test_a_failing_rank_stops_the_other(self):
         c = self.cluster
         forever = c.path("NEVER")
-        # Rank 1 fails at once; rank 0 would wait forever and must be stopped.
+        rank0_up = c.path("fail-0.env")
+        # Rank 1 fails once rank 0 runs (waiting for it, so that rank 0 surely started: under
+        # load rank 1 could fail before rank 0's agent starts it); rank 0 would wait forever
+        # and must be stopped.
         script = self.rank_script(
-            "fail", then=f'if [ "$RANK" = 1 ]; then exit 3; fi; '
+            "fail", then=f'if [ "$RANK" = 1 ]; then '
+                         f'while [ ! -f {rank0_up} ]; do sleep 0.05; done; exit 3; fi; '
                          f'while [ ! -f {forever} ]; do sleep 0.05; done')
         job = c.submit("sh", "-c", script, gpus=1, args=["--nodes", "2"])
         ended = c.wait_state(job, "failed", timeout=30)
@@ -96,7 +100,7 @@ class MultiNodeTest(ClusterTestCase):
         # Every rank is gone and its GPUs are free again.
         wait_for(lambda: all(not g["allocations"] for g in c.gpus()["gpus"]),
                  what="every GPU free again")
-        self.assertTrue(os.path.exists(c.path("fail-0.env")))
+        self.assertTrue(os.path.exists(rank0_up))
 
     def test_bad_requests_name_the_field(self):
         c = self.cluster
