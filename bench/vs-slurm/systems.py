@@ -10,6 +10,7 @@ import ctypes
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -53,16 +54,22 @@ def rss_kib(pids):
     return total
 
 
-def pids_named(name):
+def pids_named(name, arg=None):
+    """Processes called `name`; with `arg`, only those with it in their command line (other
+    fastgpu processes on the machine are not this benchmark's)."""
     out = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() == name:
-                        out.append(int(entry))
+                    if f.read().strip() != name:
+                        continue
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    argv = f.read().decode(errors="replace").split("\0")
             except OSError:
-                pass
+                continue
+            if arg is None or any(arg in a for a in argv):
+                out.append(int(entry))
     return out
 
 
@@ -167,6 +174,10 @@ PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 
     def start(self):
         d = self.dir
+        # Each start begins from empty state and spool folders: steps left by the last run's
+        # cancelled jobs would otherwise keep the node "completing" after a restart.
+        for sub in ("state", "spool", "run"):
+            shutil.rmtree(os.path.join(d, sub), ignore_errors=True)
         for sub in ("state", "spool", "log", "run", "dev"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         for i in range(GPUS):
@@ -184,8 +195,11 @@ PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
         conf = self.env["SLURM_CONF"]
         subprocess.run(["slurmctld", "-f", conf, "-i", "-c"], check=True, env=self.env)
         subprocess.run(["slurmd", "-f", conf], check=True, env=self.env)
-        wait_until(lambda: "idle" in self._out(["sinfo", "-h", "-o", "%T"]), 60,
-                   "Slurm's node did not become idle")
+        try:
+            wait_until(lambda: "idle" in self._out(["sinfo", "-h", "-o", "%T"]), 120,
+                       "Slurm's node did not become idle")
+        except TimeoutError as e:
+            raise TimeoutError(f"{e}; sinfo says: {self._out(['sinfo', '-N', '-l'])}") from e
 
     def _pid(self, name):
         try:
@@ -358,4 +372,6 @@ class Fastgpu:
         return rss_kib([self.proc.pid]) if self.proc else 0
 
     def helpers_rss_kib(self):
-        return rss_kib(pids_named("fastgpu")) - self.rss_kib()
+        # fastgpu-supervise (its comm cut to 15 characters), or `fastgpu supervise`.
+        pids = pids_named("fastgpu-supervi", self.dir) + pids_named("fastgpu", self.dir)
+        return rss_kib(p for p in pids if p != self.proc.pid)

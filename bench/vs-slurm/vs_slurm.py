@@ -14,8 +14,9 @@ fastgpu's are simulated):
   memory      memory (PSS) of the daemons at rest and with the deep queue, and of the
               per-job helpers (slurmstepd, fastgpu's supervisors) of 8 running jobs
 Slurm runs twice: as installed (its defaults) and with the high-throughput settings of its
-HTC guide. Each figure is min/median/max over the rounds; the ratio compares medians, the
-better Slurm configuration against fastgpu.
+HTC guide. Each figure is min/median/max over the rounds (the deep queue: over the GPUs freed,
+in the first --deep-rounds rounds, since Slurm alone takes ~100 s to queue 10,000 jobs); the
+ratio compares medians, the better Slurm configuration against fastgpu.
 """
 
 import argparse
@@ -91,15 +92,17 @@ def measure_throughput(system, jobs):
 
 def measure_deep_queue(system, work, depth, releases):
     """Holds every GPU, queues `depth` jobs, then frees GPUs one at a time."""
+    base = tempfile.mkdtemp(prefix=f"deep-{system.tag}-", dir=work)  # a new one each round
+    os.chmod(base, 0o755)
     fifos = []
     for i in range(GPUS):
-        fifo = os.path.join(work, f"hold-{system.tag}-{i}")
+        fifo = os.path.join(base, f"hold-{i}")
         os.mkfifo(fifo)
         os.chmod(fifo, 0o666)
         fifos.append(fifo)
         system.submit(f"cat {fifo} > /dev/null")
     system.wait_running(GPUS)
-    starts = os.path.join(work, f"deep-{system.tag}")
+    starts = os.path.join(base, "starts")
     os.makedirs(starts)
     os.chmod(starts, 0o1777)
     system.submit_many(f"date +%s%N > $(mktemp {starts}/s.XXXXXX); exec sleep 3600", depth)
@@ -116,7 +119,7 @@ def measure_deep_queue(system, work, depth, releases):
         stamp = wait_new_start(starts, seen)
         samples.append((stamp - t0) / 1e9)
     system.cancel_all()
-    return median_ms(samples), rss_deep, rss_helpers
+    return [x * 1000.0 for x in samples], rss_deep, rss_helpers
 
 
 def wait_new_start(folder, seen, timeout_s=300):
@@ -131,22 +134,35 @@ def wait_new_start(folder, seen, timeout_s=300):
     raise TimeoutError("no queued job started after a GPU freed")
 
 
-def run_round(systems, work, args, results):
+def run_round(rnd, systems, work, args, results):
     for system in systems:
-        system.start()
+        phases = []  # (name, seconds): where the run's time goes
+
+        def phase(name, fn):
+            t0 = time.monotonic()
+            value = fn()
+            phases.append((name, time.monotonic() - t0))
+            return value
+
+        phase("start", system.start)
         r = results.setdefault(system.tag, {})
         r.setdefault("rss_rest_mib", []).append(system.rss_kib() / 1024)
-        r.setdefault("latency_ms", []).append(measure_latency(system, args.reps))
-        r.setdefault("start_ms", []).append(measure_start(system, work, args.reps))
-        r.setdefault("jobs_per_s", []).append(measure_throughput(system, args.jobs))
-        if args.deep > 0:
-            ms, rss, helpers = measure_deep_queue(system, work, args.deep, args.releases)
-            r.setdefault("deep_next_ms", []).append(ms)
+        r.setdefault("latency_ms", []).append(
+            phase("latency", lambda: measure_latency(system, args.reps)))
+        r.setdefault("start_ms", []).append(
+            phase("start-time", lambda: measure_start(system, work, args.reps)))
+        r.setdefault("jobs_per_s", []).append(
+            phase("throughput", lambda: measure_throughput(system, args.jobs)))
+        if args.deep > 0 and rnd < args.deep_rounds:
+            ms, rss, helpers = phase("deep", lambda: measure_deep_queue(
+                system, work, args.deep, args.releases))
+            r.setdefault("deep_next_ms", []).extend(ms)  # each release is a sample
             r.setdefault("rss_deep_mib", []).append(rss / 1024)
             r.setdefault("rss_helpers_mib", []).append(helpers / 1024)
-        system.stop()
+        phase("stop", system.stop)
         print(f"  {system.tag}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in r.items()),
               flush=True)
+        print("    (" + ", ".join(f"{n} {s:.0f} s" for n, s in phases) + ")", flush=True)
 
 
 ROWS = [  # key, title, higher is better
@@ -156,7 +172,7 @@ ROWS = [  # key, title, higher is better
     ("deep_next_ms", "deep queue: next start after a GPU frees (ms)", False),
     ("rss_rest_mib", "daemons' memory at rest (MiB, PSS)", False),
     ("rss_deep_mib", "daemons' memory, deep queue (MiB, PSS)", False),
-    ("rss_helpers_mib", "per-job helpers, 8 running jobs (MiB, PSS; slurmstepd vs supervise)", False),
+    ("rss_helpers_mib", "per-job helpers, 8 running jobs (MiB, PSS; slurmstepd vs fastgpu-supervise)", False),
 ]
 
 
@@ -169,7 +185,8 @@ def fmt(values):
 def print_table(results, args):
     tags = ["fastgpu", "slurm", "slurm-htc"]
     print(f"\nfastgpu vs Slurm 22.05 on {socket.gethostname()} ({os.cpu_count()} cores), "
-          f"{args.rounds} rounds, N={args.jobs}, deep queue {args.deep}; min / median / max")
+          f"{args.rounds} rounds, N={args.jobs}, deep queue {args.deep} in {args.deep_rounds} "
+          f"round(s) x {args.releases} GPUs freed; min / median / max")
     head = f"| metric | {' | '.join(tags)} | ratio (best Slurm / fastgpu) |"
     print(head)
     print("|" + "---|" * (len(tags) + 2))
@@ -190,10 +207,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--fastgpu", required=True, help="the fastgpu binary")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--reps", type=int, default=10, help="latency samples per round")
-    p.add_argument("--jobs", type=int, default=200, help="jobs in the throughput run")
+    p.add_argument("--reps", type=int, default=5, help="latency samples per round")
+    p.add_argument("--jobs", type=int, default=100, help="jobs in the throughput run")
     p.add_argument("--deep", type=int, default=10000, help="pending jobs in the deep queue")
-    p.add_argument("--releases", type=int, default=3, help="GPUs freed per deep-queue round")
+    p.add_argument("--releases", type=int, default=5, help="GPUs freed per deep-queue round")
+    p.add_argument("--deep-rounds", type=int, default=1,
+                   help="rounds that also run the deep queue (Slurm takes ~100 s to queue 10,000)")
     p.add_argument("--quick", action="store_true", help="1 round, 50 jobs, deep queue 1000")
     p.add_argument("--json", help="also write the raw results here")
     args = p.parse_args()
@@ -210,14 +229,15 @@ def main():
         for rnd in range(args.rounds):
             print(f"round {rnd + 1}/{args.rounds}", flush=True)
             order = systems if rnd % 2 == 0 else list(reversed(systems))
-            run_round(order, work, args, results)
+            run_round(rnd, order, work, args, results)
     finally:
         for s in systems:
             s.stop()
         shutil.rmtree(work, ignore_errors=True)
     print_table(results, args)
     print(f"\n(total {time.monotonic() - started:.0f} s; command: sudo bench/vs-slurm/run "
-          f"--rounds {args.rounds} --jobs {args.jobs} --deep {args.deep})")
+          f"--rounds {args.rounds} --reps {args.reps} --jobs {args.jobs} --deep {args.deep} "
+          f"--deep-rounds {args.deep_rounds} --releases {args.releases})")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
