@@ -5,7 +5,7 @@ WERROR := $(if $(CI),ON,OFF)
 CMAKE_FLAGS ?=
 ARGS ?=
 
-.PHONY: deps configure build up test screenshots install-cli clean
+.PHONY: deps configure build up test samples screenshots install-cli clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -26,9 +26,16 @@ up: install-cli
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 600
 
-# The browser tests again, writing their screenshots of each dashboard page to docs/img/.
-screenshots: build
-	@cd $(BUILD) && FASTGPU_SCREENSHOTS=$(CURDIR)/docs/img ctest --output-on-failure -L web
+# The tests whose output the README quotes, run again to write it: screenshots of each dashboard
+# page to docs/img/ (the browser tests), output samples to docs/samples/ (the tour, the 80-column
+# terminal and the Python client's example). tests/docs/test_readme.py checks the README's copies.
+samples: build
+	@cd $(BUILD) && FASTGPU_SCREENSHOTS=$(CURDIR)/docs/img FASTGPU_SAMPLES_DIR=$(CURDIR)/docs/samples \
+	  ctest --output-on-failure -L web
+	@cd $(BUILD) && FASTGPU_SAMPLES_DIR=$(CURDIR)/docs/samples \
+	  ctest --output-on-failure -R '^integration\.(tour|tui|python_client)$$'
+
+screenshots: samples
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package fastgpu needs to build, test and run (the browser tests use
-# Debian's chromium and firefox-esr), and the browser tests' playwright-core (from npm, into
-# tests/web/node_modules; it drives Debian's chromium and downloads no browser). Idempotent and non-interactive: what is already there is skipped.
+# Debian's chromium and firefox-esr), then, from npm, what the browser tests run on
+# (tests/web/setup.sh: playwright-core and axe-core into tests/web/node_modules, and a Node.js 22
+# into tests/web/node-runtime when the system's node is older than 20, as Debian 12's 18 is).
+# No browser is downloaded. Idempotent and non-interactive: what is already there is skipped.
 set -euo pipefail
 
 PACKAGES=(
@@ -11,7 +13,7 @@ PACKAGES=(
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-yaml curl procps iproute2 tmux
   openssl  # the TLS test makes its CA and certificates with it
-  chromium firefox-esr
+  chromium firefox-esr fonts-dejavu-core
 )
 # Node.js and npm for the browser tests: Debian's, unless a node is already installed (a
 # Node.js package from elsewhere brings its own npm and conflicts with Debian's npm).

@@ -745,6 +745,16 @@ def read_pid_file(path, timeout=10.0):
     return wait_for(read, timeout, f"pid file {path}")
 
 
+def save_sample(name, text):
+    """Writes one output sample to $FASTGPU_SAMPLES_DIR/name when that is set (`make samples`
+    sets docs/samples/, which the README quotes: tests/docs/test_readme.py)."""
+    folder = os.environ.get("FASTGPU_SAMPLES_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+            f.write(text.rstrip("\n") + "\n")  # a terminal's empty bottom rows dropped
+
+
 def json_of(completed):
     """The JSON that a CLI command printed on stdout."""
     try:

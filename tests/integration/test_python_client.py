@@ -6,7 +6,7 @@ import subprocess
 import sys
 import unittest
 
-from harness import REPO_ROOT, Agent, Cluster, ClusterTestCase
+from harness import REPO_ROOT, Agent, Cluster, ClusterTestCase, save_sample
 
 sys.path.insert(0, os.path.join(REPO_ROOT, "python"))
 import fastgpu  # noqa: E402
@@ -88,10 +88,10 @@ class PythonClientTest(ClusterTestCase):
 
     def test_seed_flow_example(self):
         env = self.cluster.client_env()
-        r = subprocess.run([sys.executable, os.path.join(REPO_ROOT, "python", "examples",
-                                                         "seed_flow.py"), "--gpus", "0.5"],
+        r = subprocess.run([sys.executable, "python/examples/seed_flow.py"], cwd=REPO_ROOT,
                            capture_output=True, text=True, timeout=60, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
+        save_sample("seed-flow.txt", f"$ python3 python/examples/seed_flow.py\n{r.stdout}")
         # pool line, submitted line, end line, then the job's own output.
         self.assertRegex(r.stdout, r"pool: 2 GPUs on 1 node\(s\)")
         self.assertRegex(r.stdout, r"job \d+ succeeded with exit code 0; output:\nhello from ")

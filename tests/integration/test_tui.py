@@ -1,7 +1,8 @@
 """`fastgpu top` and `fastgpu ps` in a real 80x24 terminal (tmux): every line fits, nothing
 wraps or scrolls, colors appear on the terminal only, and q quits top.
 
-Set FASTGPU_SAMPLES_DIR to keep the captured screens (the README's samples come from there)."""
+With FASTGPU_SAMPLES_DIR set (`make samples`), the captured screens are written there
+(docs/samples/, which the README quotes)."""
 
 import os
 import re
@@ -11,7 +12,7 @@ import subprocess
 import time
 import unittest
 
-from harness import Agent, Cluster, ClusterTestCase, wait_for
+from harness import Agent, Cluster, ClusterTestCase, save_sample, wait_for
 
 COLS, ROWS = 80, 24
 LONG_NAME = "train-a-rather-large-language-model-with-a-long-name"
@@ -45,13 +46,6 @@ class TerminalTest(ClusterTestCase):
         args = ["capture-pane", "-p", "-t", session] + (["-e"] if escapes else [])
         return self.tmux(*args).stdout
 
-    def save(self, name, text):
-        folder = os.environ.get("FASTGPU_SAMPLES_DIR")
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-            with open(os.path.join(folder, name), "w") as f:
-                f.write(text)
-
     def assert_job_rows(self, lines, ids):
         for j in ids:
             rows = [l for l in lines if re.match(rf"{j}\s\s+\S", l)]
@@ -69,7 +63,7 @@ class TerminalTest(ClusterTestCase):
         text = wait_for(lambda: (lambda s: s if all(f"\n{j} " in s for j in ids) else None)(
             self.screen("top")), 15, "top to show every job")
         lines = text.rstrip("\n").split("\n")
-        self.save("top-80x24.txt", text)
+        save_sample("top-80x24.txt", text)
         self.assertLessEqual(len(lines), ROWS, text)
         self.assertTrue(lines[0].startswith("fastgpu top - http://127.0.0.1:"), text)  # no scroll
         self.assertTrue(lines[0].endswith("q quits"), text)
@@ -90,7 +84,7 @@ class TerminalTest(ClusterTestCase):
         ids = self.running + self.pending
         text = wait_for(lambda: (lambda s: s if f"\n{ids[-1]} " in s else None)(
             self.screen("ps")), 10, "ps output")
-        self.save("ps-80.txt", text)
+        save_sample("ps-80.txt", text)
         lines = text.rstrip("\n").split("\n")
         self.assertEqual(len(lines), 1 + len(ids), text)  # nothing wrapped onto a second line
         self.assert_job_rows(lines, ids)

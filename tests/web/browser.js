@@ -4,6 +4,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const {WAIT} = require('./steps.js');
 
 const CHROMIUM = process.env.FASTGPU_CHROMIUM || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -30,6 +31,7 @@ async function launch({width = 1366, height = 900} = {}) {
     colorScheme: 'light', reducedMotion: 'reduce',
   });
   const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(WAIT);  // clicks and fills wait as long as the steps' own waits
   const errors = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push({text: msg.text(), url: (msg.location() || {}).url || ''});

@@ -8,6 +8,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
+const {WAIT} = require('./steps.js');
+
 const FIREFOX = process.env.FASTGPU_FIREFOX || '/usr/bin/firefox-esr';
 const PREFS = {
   'app.update.auto': false, 'app.update.enabled': false, 'browser.shell.checkDefaultBrowser': false,
@@ -72,7 +74,7 @@ class Page {
     return fromRemote(r.result);
   }
 
-  async waitFor(expression, what, timeout = 15000) {
+  async waitFor(expression, what, timeout = WAIT) {
     const deadline = Date.now() + timeout;
     let last;
     while (Date.now() < deadline) {
@@ -110,7 +112,7 @@ async function launch({width = 1366, height = 900} = {}) {
     `--width=${width}`, `--height=${height}`, 'about:blank'], {stdio: ['ignore', 'pipe', 'pipe'], detached: true});
   let output = '';
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Firefox did not start its BiDi server:\n${output}`)), 30000);
+    const timer = setTimeout(() => reject(new Error(`Firefox did not start its BiDi server:\n${output}`)), 3 * WAIT);
     const onData = (chunk) => {
       output += chunk;
       const m = /WebDriver BiDi listening on (ws:\/\/\S+)/.exec(output);

@@ -7,7 +7,9 @@ const path = require('path');
 const URL = process.env.FG_URL;
 const ADMIN = process.env.FG_ADMIN_KEY;
 const SHOTS = process.env.FG_SCREENSHOTS;
-const WAIT = 15000;
+// How long a step waits for what it expects (FG_WAIT_MS): generous, since each wait ends as soon
+// as the condition holds and CI's 2 cores may be busy with other tests.
+const WAIT = Number(process.env.FG_WAIT_MS) || 30000;
 const results = {passed: [], failed: [], notes: []};
 
 async function api(method, route, body, key = ADMIN) {

