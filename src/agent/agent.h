@@ -24,8 +24,9 @@ struct AgentOptions {
   // multi-node jobs whose rank 0 runs here. Empty: the node name is used.
   std::string address;
   int64_t kill_grace_ms = 10000;  // SIGTERM -> SIGKILL
-  // The command that runs a job's supervisor, the attempt folder appended. Empty: this binary,
-  // {readlink("/proc/self/exe"), "supervise"}. Tests point it at their own supervisor binary.
+  // The command that runs a job's supervisor, the attempt folder appended. Empty:
+  // `fastgpu-supervise` beside this binary, else {readlink("/proc/self/exe"), "supervise"}.
+  // Tests point it at their own supervisor binary.
   std::vector<std::string> supervisor_command;
   int64_t desired_wait_ms = 10000;                 // long poll of GET /v1/agent/desired
   std::string nvml_library = "libnvidia-ml.so.1";  // what dlopen loads when not simulating

@@ -25,7 +25,7 @@ namespace fastgpu::agent {
 struct RunnerOptions {
   std::string data_dir;  // attempts live in data_dir/attempts/
   // The command that runs a supervisor; the attempt folder is appended. Empty: the current
-  // binary, {readlink("/proc/self/exe"), "supervise"}.
+  // binary's `fastgpu-supervise` beside it, else {readlink("/proc/self/exe"), "supervise"}.
   std::vector<std::string> supervisor_command;
   int64_t kill_grace_ms = 10000;  // SIGTERM -> SIGKILL
 };
