@@ -1,5 +1,6 @@
 #include "sim/trace.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <map>
@@ -105,6 +106,36 @@ Result<std::vector<core::ResourceRequest>> LoadTracePods(const std::string& path
       r.gpu_models = SplitRow(row[t.columns["gpu_spec"]], '|');
     }
     pods.push_back(std::move(r));
+  }
+  return pods;
+}
+
+Result<std::vector<TimedPod>> LoadTimedPods(const std::string& path) {
+  FG_ASSIGN_OR_RETURN(std::vector<core::ResourceRequest> requests, LoadTracePods(path));
+  Result<Table> table = ReadTable(path, {"creation_time", "deletion_time"});
+  if (!table.ok()) {
+    return InvalidArgument(path + ": a time replay needs the creation_time and deletion_time "
+                           "columns: " + table.error().message(), "pods");
+  }
+  Table& t = *table;
+  const bool has_scheduled = t.columns.count("scheduled_time") > 0;
+  const bool has_qos = t.columns.count("qos") > 0;
+  std::vector<TimedPod> pods;
+  for (size_t i = 0; i < t.rows.size() && i < requests.size(); ++i) {
+    const auto& row = t.rows[i];
+    int64_t created = 0, deleted = 0, scheduled = 0;
+    if (!ParseInt(row[t.columns["creation_time"]], &created)) return RowError(path, i, "creation_time");
+    if (!ParseInt(row[t.columns["deletion_time"]], &deleted)) return RowError(path, i, "deletion_time");
+    if (has_scheduled && !ParseInt(row[t.columns["scheduled_time"]], &scheduled)) {
+      return RowError(path, i, "scheduled_time");
+    }
+    const bool ran = has_scheduled && !row[t.columns["scheduled_time"]].empty();
+    TimedPod pod;
+    pod.request = std::move(requests[i]);
+    pod.qos = has_qos ? row[t.columns["qos"]] : "";
+    pod.creation_s = created;
+    pod.runtime_s = std::max<int64_t>(1, deleted - (ran ? scheduled : created));
+    pods.push_back(std::move(pod));
   }
   return pods;
 }

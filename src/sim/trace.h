@@ -25,4 +25,18 @@ Result<std::vector<core::NodeSpec>> LoadTraceNodes(const std::string& path);
 // `A|B` becomes gpu_models {A, B}. Errors as LoadTraceNodes.
 Result<std::vector<core::ResourceRequest>> LoadTracePods(const std::string& path);
 
+// A trace task with its times, for the time replay (`sim replay`).
+struct TimedPod {
+  core::ResourceRequest request;
+  std::string qos;          // LS, BE, Burstable, Guaranteed ("" when the file has none)
+  int64_t creation_s = 0;   // when it was submitted
+  int64_t runtime_s = 0;    // deletion_time - (scheduled_time, or creation_time when it
+                            // never ran), at least 1
+};
+
+// The pod list with `creation_time` and `deletion_time` (and `scheduled_time`, `qos` when
+// present). InvalidArgument naming the column when the file has no times (the multigpu
+// files), or the line of a malformed row.
+Result<std::vector<TimedPod>> LoadTimedPods(const std::string& path);
+
 }  // namespace fastgpu::sim
