@@ -5,6 +5,8 @@
 #   TRACES defaults to the first shared/traces/alibaba-gpu-v2023 found above this script
 #   (the repository's ../shared, or /work/shared for a work tree under /work/wt).
 #   POLICIES=a,b and WORKLOADS="default gpushare40" restrict the run; SEEDS=42-51 by default.
+#   IMG=docs/img copies each workload's chart to IMG/sim_fill_<workload>.svg (the charts in
+#   docs/scheduler.md are made this way).
 set -euo pipefail
 build="${1:-build}"
 out="${2:-/tmp/fastgpu-sim-fgd}"
@@ -30,4 +32,7 @@ for w in ${WORKLOADS:-default cpu050 cpu250 gpushare40 gpuspec33 multigpu30}; do
     --nodes "$traces/openb_node_list_gpu_node.csv" \
     --pods "$traces/openb_pod_list_$w.csv" \
     --policy "$policies" --seeds "${SEEDS:-42-51}" --inflate 1.3 --out "$out/$w"
+  if [[ -n "${IMG:-}" ]]; then
+    cp "$out/$w/alloc.svg" "$IMG/sim_fill_$w.svg"
+  fi
 done

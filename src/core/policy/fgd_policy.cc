@@ -14,9 +14,9 @@ int PaperScore(double delta) {
   return static_cast<int>(100.0 / (1.0 + std::exp(delta / 1000.0)));
 }
 
-// fgd+ buckets the paper's 0..100 score by this step: near-equal gradients become ties that
-// go to the first node in order, which packs (see docs/scheduler.md).
-constexpr int kPlusScoreStep = 2;
+// fgd+: a whole-GPU or CPU-only request takes the first node in order whose score is within
+// this much of the best; a slice takes the best score exactly (see docs/scheduler.md).
+constexpr int64_t kPlusTolerance = 1;
 
 }  // namespace
 
@@ -95,8 +95,7 @@ int64_t FgdPolicy::Score(const NodeState& n, const ResourceRequest& r,
     }
   }
   if (positions != nullptr) *positions = std::move(chosen);
-  const int step = variant_ == Variant::kPaper ? 1 : kPlusScoreStep;
-  return PaperScore(delta) / step;
+  return PaperScore(delta);
 }
 
 std::optional<Placement> FgdPolicy::Place(const QueuedJob& job, const NodePool& nodes,
@@ -112,8 +111,11 @@ std::optional<Placement> FgdPolicy::Place(const QueuedJob& job, const NodePool& 
     if (it->second == kCannot) return std::nullopt;
     return it->second;
   };
-  const size_t best = cache.best.Best(nodes, score);
+  size_t best = cache.best.Best(nodes, score);
   if (best == NodePool::kNone) return std::nullopt;
+  if (variant_ == Variant::kPlus && KindOf(r) != RequestKind::kSlice) {
+    best = cache.best.FirstAtLeast(nodes, score, *score(best) - kPlusTolerance);
+  }
   std::vector<size_t> positions;
   const NodeState& n = nodes.at(best);
   if (Score(n, r, &positions) == kCannot) {

@@ -7,12 +7,14 @@
 // highest score wins and ties go to the first node by name (the simulator's first-fit order).
 // Whole GPUs take the lowest-index idle devices.
 //
-// "fgd+" (the default): the same gradient and score, compared at half resolution (score / 2),
-// so that nodes whose fragmentation growth differs only slightly tie and go to the first node
-// in order. First-fit among near-equal gradients packs work onto fewer nodes, which keeps whole
-// nodes free for multi-GPU jobs; FGD's own gain over random tie-breaking comes from the same
-// effect (EXPERIMENT.md: 95.2 % with first-fit ties, ~90 % with random ties). Measured in
-// docs/scheduler.md.
+// "fgd+" (the default): the same gradient and score. A slice goes to the best score (first
+// node on ties), as in fgd; a whole-GPU or CPU-only request goes to the first node in order
+// whose score is within 1 point of the best. Near-equal gradients of such requests are noise
+// next to the value of packing them consistently onto the same nodes, which keeps whole nodes
+// free for multi-GPU jobs (FGD's own gain over random tie-breaking comes from that effect:
+// EXPERIMENT.md, 95.2 % with first-fit ties, ~90 % with random ties); a slice's gradients
+// differ by little but tell which partly used device it completes, so they are kept exact.
+// Measured in docs/scheduler.md.
 //
 // Cost: a node's score for a request depends only on the node's state, so each request shape
 // keeps its best node in a BestNodeCache (ShapeCaches): after a placement only the changed

@@ -27,6 +27,11 @@ class BestNodeCache {
   template <typename Score>
   size_t Best(const NodePool& pool, const Score& score);
 
+  // The lowest slot whose score is at least `threshold`; NodePool::kNone when none is. Walks
+  // down the tree by the best score of each half, so it costs O(log N) after Best().
+  template <typename Score>
+  size_t FirstAtLeast(const NodePool& pool, const Score& score, int64_t threshold);
+
   // Tree nodes kept (24 bytes each).
   size_t entries() const { return nodes_.size(); }
 
@@ -55,6 +60,19 @@ size_t BestNodeCache::Best(const NodePool& pool, const Score& score) {
   }
   Sync(pool, 1, score);
   return nodes_[1].score == kNoScore ? NodePool::kNone : nodes_[1].slot;
+}
+
+template <typename Score>
+size_t BestNodeCache::FirstAtLeast(const NodePool& pool, const Score& score, int64_t threshold) {
+  if (Best(pool, score) == NodePool::kNone || nodes_[1].score < threshold) return NodePool::kNone;
+  size_t node = 1;
+  while (node < width_) {
+    const size_t left = 2 * node;
+    Sync(pool, left, score);  // already in sync after Best(): a no-op
+    node = nodes_[left].score >= threshold ? left : left + 1;
+    Sync(pool, node, score);
+  }
+  return node - width_;
 }
 
 template <typename Score>

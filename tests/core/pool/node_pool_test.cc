@@ -211,5 +211,46 @@ TEST(BestNodeCacheTest, FollowsChangesAndCopies) {
   }
 }
 
+// FirstAtLeast is the lowest slot a scan finds with a score >= the threshold, as the pool and
+// its copies change.
+TEST(BestNodeCacheTest, FirstAtLeastIsTheFirstSlotAtTheThreshold) {
+  Rng rng(9);
+  NodePool pool = RandomPool(80, rng);
+  ResourceRequest r = RandomRequest(rng);
+  while (ScanBest(pool, r) == NodePool::kNone) r = RandomRequest(rng);
+  BestNodeCache cache;
+  auto score = [&](const NodePool& p) {
+    return [&](size_t slot) { return TestScore(p, r, slot); };
+  };
+  int checked = 0;
+  auto scan_first = [&](const NodePool& p, int64_t threshold) {
+    for (size_t slot = 0; slot < p.size(); ++slot) {
+      std::optional<int64_t> s = TestScore(p, r, slot);
+      if (s && *s >= threshold) return slot;
+    }
+    return NodePool::kNone;
+  };
+  for (int step = 0; step < 200; ++step) {
+    NodePool copy = pool;
+    const size_t slot = rng.Uniform(copy.size());
+    const NodeState& n = copy.at(slot);
+    const size_t pos = rng.Uniform(n.spec().devices.size());
+    if (FreeMilli(n, pos) >= 100 && FreeCpu(n) >= 1000) {
+      copy.AddUsage(slot, SliceOnDevice(n, pos, 100, 1000), +1);
+    }
+    const size_t best = cache.Best(copy, score(copy));
+    if (best == NodePool::kNone) continue;
+    ++checked;
+    const int64_t top = *TestScore(copy, r, best);
+    for (int64_t below : {0, 1, 3, 1000}) {
+      EXPECT_EQ(cache.FirstAtLeast(copy, score(copy), top - below), scan_first(copy, top - below))
+          << step << " " << below;
+    }
+    EXPECT_EQ(cache.FirstAtLeast(copy, score(copy), top + 1), NodePool::kNone);
+    if (rng.Uniform(2) == 0) pool = copy;
+  }
+  EXPECT_GT(checked, 150);
+}
+
 }  // namespace
 }  // namespace fastgpu::core
