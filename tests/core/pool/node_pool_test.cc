@@ -177,6 +177,18 @@ TEST(NodePoolTest, SearchesMatchAScanOfEveryNode) {
   }
 }
 
+// A copy of `pool` with a 100-milli slice more on a random device, when it has room.
+NodePool WithOneMoreSlice(const NodePool& pool, Rng& rng) {
+  NodePool copy = pool;
+  const size_t slot = rng.Uniform(copy.size());
+  const NodeState& n = copy.at(slot);
+  const size_t pos = rng.Uniform(n.spec().devices.size());
+  if (FreeMilli(n, pos) >= 100 && FreeCpu(n) >= 1000) {
+    copy.AddUsage(slot, SliceOnDevice(n, pos, 100, 1000), +1);
+  }
+  return copy;
+}
+
 // One cache follows a pool as it changes, and serves a copy that went another way.
 TEST(BestNodeCacheTest, FollowsChangesAndCopies) {
   Rng rng(5);
@@ -196,13 +208,7 @@ TEST(BestNodeCacheTest, FollowsChangesAndCopies) {
   EXPECT_EQ(cache.Best(pool, score(pool)), ScanBest(pool, r));
   EXPECT_EQ(scored, 0);  // nothing changed, nothing scored
   for (int step = 0; step < 200; ++step) {
-    NodePool copy = pool;
-    const size_t slot = rng.Uniform(copy.size());
-    const NodeState& n = copy.at(slot);
-    const size_t pos = rng.Uniform(n.spec().devices.size());
-    if (FreeMilli(n, pos) >= 100 && FreeCpu(n) >= 1000) {
-      copy.AddUsage(slot, SliceOnDevice(n, pos, 100, 1000), +1);
-    }
+    const NodePool copy = WithOneMoreSlice(pool, rng);
     scored = 0;
     EXPECT_EQ(cache.Best(copy, score(copy)), ScanBest(copy, r)) << step;
     EXPECT_LE(scored, 1);  // one node changed: at most it is scored again
@@ -231,13 +237,7 @@ TEST(BestNodeCacheTest, FirstAtLeastIsTheFirstSlotAtTheThreshold) {
     return NodePool::kNone;
   };
   for (int step = 0; step < 200; ++step) {
-    NodePool copy = pool;
-    const size_t slot = rng.Uniform(copy.size());
-    const NodeState& n = copy.at(slot);
-    const size_t pos = rng.Uniform(n.spec().devices.size());
-    if (FreeMilli(n, pos) >= 100 && FreeCpu(n) >= 1000) {
-      copy.AddUsage(slot, SliceOnDevice(n, pos, 100, 1000), +1);
-    }
+    const NodePool copy = WithOneMoreSlice(pool, rng);
     const size_t best = cache.Best(copy, score(copy));
     if (best == NodePool::kNone) continue;
     ++checked;
