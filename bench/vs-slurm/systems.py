@@ -10,7 +10,6 @@ import ctypes
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -39,15 +38,16 @@ def _become_subreaper():
 _become_subreaper()
 
 
-def rss_kib(pids):
+def rss_kib(pids, field="Pss:"):
     """Proportional set size (KiB) of these processes together: shared pages (the binary, the
-    libraries) count once across them, so N helpers of one binary are not counted N times."""
+    libraries) count once across them, so N helpers of one binary are not counted N times.
+    field="Pss_Anon:": their anonymous memory only (heap, stacks: not code mapped from files)."""
     total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:
-                    if line.startswith("Pss:"):
+                    if line.startswith(field):
                         total += int(line.split()[1])
         except OSError:
             pass
@@ -176,8 +176,11 @@ PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
         d = self.dir
         # Each start begins from empty state and spool folders: steps left by the last run's
         # cancelled jobs would otherwise keep the node "completing" after a restart.
+        # Moved aside, not removed: 10,000 jobs' scripts take minutes to delete on a busy disk
+        # (the work folder goes at the end).
         for sub in ("state", "spool", "run"):
-            shutil.rmtree(os.path.join(d, sub), ignore_errors=True)
+            if os.path.exists(os.path.join(d, sub)):
+                os.rename(os.path.join(d, sub), os.path.join(d, f"{sub}.old-{time.time_ns()}"))
         for sub in ("state", "spool", "log", "run", "dev"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         for i in range(GPUS):
@@ -261,8 +264,9 @@ PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
         # state.
         self.stop(cancel=False)
 
-    def rss_kib(self):
-        return rss_kib([p for p in (self._pid(n) for n in ("slurmctld", "slurmd", "munged")) if p])
+    def rss_kib(self, field="Pss:"):
+        daemons = (self._pid(n) for n in ("slurmctld", "slurmd", "munged"))
+        return rss_kib([p for p in daemons if p], field)
 
     def helpers_rss_kib(self):
         return rss_kib(pids_named("slurmstepd"))
@@ -372,8 +376,8 @@ class Fastgpu:
         self.stop()  # the pending jobs go with the data folder; running ones are killed
         self.proc = None
 
-    def rss_kib(self):
-        return rss_kib([self.proc.pid]) if self.proc else 0
+    def rss_kib(self, field="Pss:"):
+        return rss_kib([self.proc.pid], field) if self.proc else 0
 
     def helpers_rss_kib(self):
         # fastgpu-supervise (its comm cut to 15 characters), or `fastgpu supervise`.

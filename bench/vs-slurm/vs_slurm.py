@@ -147,6 +147,7 @@ def run_round(rnd, systems, work, args, results):
         phase("start", system.start)
         r = results.setdefault(system.tag, {})
         r.setdefault("rss_rest_mib", []).append(system.rss_kib() / 1024)
+        r.setdefault("anon_rest_mib", []).append(system.rss_kib("Pss_Anon:") / 1024)
         r.setdefault("latency_ms", []).append(
             phase("latency", lambda: measure_latency(system, args.reps)))
         r.setdefault("start_ms", []).append(
@@ -171,8 +172,10 @@ ROWS = [  # key, title, higher is better
     ("jobs_per_s", "throughput, trivial 1-GPU jobs (jobs/s)", True),
     ("deep_next_ms", "deep queue: next start after a GPU frees (ms)", False),
     ("rss_rest_mib", "daemons' memory at rest (MiB, PSS)", False),
+    ("anon_rest_mib", "daemons' memory at rest, anonymous only (MiB, Pss_Anon)", False),
     ("rss_deep_mib", "daemons' memory, deep queue (MiB, PSS)", False),
-    ("rss_helpers_mib", "per-job helpers, 8 running jobs (MiB, PSS; slurmstepd vs fastgpu-supervise)", False),
+    ("rss_helpers_mib", "per-job helpers, 8 running jobs (MiB, PSS; slurmstepd vs "
+     "fastgpu-supervise)", False),
 ]
 
 
