@@ -170,8 +170,8 @@ class Replay {
     report_.span_s = last_end - start;
     report_.window_s = Task(order_.size() - 1).arrival_s - start;
     if (report_.window_s > 0) {
-      report_.utilization_pct = 100.0 * window_milli_s_ /
-                                (static_cast<double>(capacity_) * static_cast<double>(report_.window_s));
+      const double window = static_cast<double>(report_.window_s);
+      report_.utilization_pct = 100.0 * window_milli_s_ / (static_cast<double>(capacity_) * window);
     }
     std::vector<int64_t> waits;
     std::map<std::string, double> wait_sum;
@@ -258,7 +258,8 @@ std::string ReplayCsv(const ReplayReport& r) {
   char buf[1024];
   std::snprintf(buf, sizeof(buf),
                 "metric,value\ntasks,%lld\nstarted,%lld\ninfeasible,%lld\npreemptions,%lld\n"
-                "plans,%lld\nwindow_s,%lld\nspan_s,%lld\nutilization_pct,%.4f\npeak_alloc_pct,%.4f\n"
+                "plans,%lld\nwindow_s,%lld\nspan_s,%lld\n"
+                "utilization_pct,%.4f\npeak_alloc_pct,%.4f\n"
                 "wait_p50_s,%.0f\nwait_p90_s,%.0f\nwait_p99_s,%.0f\nwait_max_s,%.0f\n"
                 "wait_mean_s,%.2f\n",
                 static_cast<long long>(r.tasks), static_cast<long long>(r.started),

@@ -1,4 +1,4 @@
-// `fastgpu-sim sim fill ...`: the same command as `fastgpu sim fill ...` in a small binary
+// `fastgpu-sim sim fill|replay ...`: the same commands as `fastgpu sim ...` in a small binary
 // that builds without the server and agent (used by bench/sim_fgd.sh).
 #include <CLI/CLI.hpp>
 

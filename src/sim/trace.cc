@@ -124,8 +124,12 @@ Result<std::vector<TimedPod>> LoadTimedPods(const std::string& path) {
   for (size_t i = 0; i < t.rows.size() && i < requests.size(); ++i) {
     const auto& row = t.rows[i];
     int64_t created = 0, deleted = 0, scheduled = 0;
-    if (!ParseInt(row[t.columns["creation_time"]], &created)) return RowError(path, i, "creation_time");
-    if (!ParseInt(row[t.columns["deletion_time"]], &deleted)) return RowError(path, i, "deletion_time");
+    if (!ParseInt(row[t.columns["creation_time"]], &created)) {
+      return RowError(path, i, "creation_time");
+    }
+    if (!ParseInt(row[t.columns["deletion_time"]], &deleted)) {
+      return RowError(path, i, "deletion_time");
+    }
     if (has_scheduled && !ParseInt(row[t.columns["scheduled_time"]], &scheduled)) {
       return RowError(path, i, "scheduled_time");
     }
