@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Installs every Debian package fastgpu needs to build, test and run (the browser tests use
-# Debian's chromium and firefox-esr), then, from npm, what the browser tests run on
-# (tests/web/setup.sh: playwright-core and axe-core into tests/web/node_modules, and a Node.js 22
-# into tests/web/node-runtime when the system's node is older than 20, as Debian 12's 18 is).
-# No browser is downloaded. Idempotent and non-interactive: what is already there is skipped.
+# Installs every Debian package fastgpu needs to build, test and run (PostgreSQL 15: libpq to
+# build, the server for the tests' own throwaway cluster, scripts/pg-test-cluster.sh; the
+# browser tests use Debian's chromium and firefox-esr), then, from npm, what the browser tests
+# run on (tests/web/setup.sh: playwright-core and axe-core into tests/web/node_modules, and a
+# Node.js 22 into tests/web/node-runtime when the system's node is older than 20, as Debian 12's
+# 18 is). No browser is downloaded. Idempotent and non-interactive: what is already there is
+# skipped.
 set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   librestinio-dev libasio-dev libhttp-parser-dev libfmt-dev libssl-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libyaml-cpp-dev libcpp-httplib-dev
-  libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libsqlite3-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql
   python3 python3-yaml curl procps iproute2 tmux
   openssl  # the TLS test makes its CA and certificates with it
   chromium firefox-esr fonts-dejavu-core

@@ -41,6 +41,9 @@ void AddServer(CLI::App& app, int& exit_code) {
   cmd->add_option("--data", opts->data_dir, "Folder for the database, logs and secrets")
       ->required();
   cmd->add_option("--join-token", opts->join_token, "Token agents must present (default: generated)");
+  cmd->add_option("--store", opts->store,
+                  "The database: a SQLite file (default: DATA/fastgpu.db) or "
+                  "postgres://USER@HOST:PORT/DB (password in FASTGPU_PG_PASSWORD or PGPASSWORD)");
   cmd->add_option("--policy", opts->policy,
                   "Placement policy (default: the config file's, else the best one)");
   cmd->add_option("--config", opts->config_file,

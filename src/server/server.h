@@ -1,6 +1,6 @@
 #pragma once
-// The control-plane daemon: HTTP API (RESTinio) over a Controller on a SqliteStore, with
-// /metrics, per-key rate limits and a graceful stop.
+// The control-plane daemon: HTTP API (RESTinio) over a Controller on a SqliteStore or a
+// PostgresStore, with /metrics, per-key rate limits and a graceful stop.
 
 #include <memory>
 #include <string>
@@ -13,6 +13,9 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
   std::string data_dir;                   // database, logs, admin-key, join-token, server-url
   std::string join_token;                 // empty: DATA/join-token (created on first start)
+  // The database: "" for DATA/fastgpu.db, else a SQLite file path or a postgres:// URL (the
+  // password from FASTGPU_PG_PASSWORD, else libpq's PGPASSWORD / ~/.pgpass).
+  std::string store;
   std::string policy;                     // placement policy; "": the config's, else the default
   std::string config_file;                // scheduler config (YAML, see scheduler_config.h)
   int64_t node_grace_ms = 10000;

@@ -75,7 +75,9 @@ Status ServerHandleImpl::Init(const ServerOptions& options) {
   FG_ASSIGN_OR_RETURN(ListenAddress listen, ParseListenAddress(options.listen));
   FG_RETURN_IF_ERROR(EnsurePrivateDir(options.data_dir));
   admin_key_path_ = options.data_dir + "/admin-key";
-  FG_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(options.data_dir + "/fastgpu.db"));
+  FG_ASSIGN_OR_RETURN(
+      store_, store::OpenStore(options.store.empty() ? options.data_dir + "/fastgpu.db"
+                                                     : options.store));
 
   control::ControllerOptions controller_options;
   controller_options.data_dir = options.data_dir;

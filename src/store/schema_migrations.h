@@ -19,5 +19,7 @@ struct Migration {
 
 // The SQLite migrations, by increasing version. Static storage; never empty.
 std::span<const Migration> SqliteSchemaMigrations();
+// The PostgreSQL migrations (schema/postgres/), numbered as the SQLite ones they mirror.
+std::span<const Migration> PostgresSchemaMigrations();
 
 }  // namespace fastgpu::store

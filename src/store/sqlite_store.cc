@@ -122,15 +122,8 @@ Status SqliteStore::WriteBatchLocked(const WriteBatch& batch) {
     FG_RETURN_IF_ERROR(upsert.Run());
   }
   for (const IdempotencyRecord& r : batch.idempotency_keys) {
-    FG_ASSIGN_OR_RETURN(
-        ScopedStatement insert,
-        c.Prepare("INSERT OR REPLACE INTO idempotency_keys (tenant, key, request_hash, job_id, "
-                  "created_ms) VALUES (?1, ?2, ?3, ?4, ?5)"));
-    insert.BindText(1, r.tenant);
-    insert.BindText(2, r.key);
-    insert.BindText(3, r.request_hash);
-    insert.BindInt(4, r.job);
-    insert.BindInt(5, r.created_ms);
+    FG_ASSIGN_OR_RETURN(ScopedStatement insert, c.Prepare(rows::kUpsertIdempotencySql));
+    rows::BindIdempotency(insert, r);
     FG_RETURN_IF_ERROR(insert.Run());
   }
   for (const AuditRecord& a : batch.audit) {
@@ -140,9 +133,7 @@ Status SqliteStore::WriteBatchLocked(const WriteBatch& batch) {
   }
   for (const UsageRecord& u : batch.usage) FG_RETURN_IF_ERROR(WriteUsageLocked(c, u));
   for (const auto& [key, value] : batch.meta) {
-    FG_ASSIGN_OR_RETURN(ScopedStatement upsert,
-                        c.Prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) "
-                                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    FG_ASSIGN_OR_RETURN(ScopedStatement upsert, c.Prepare(rows::kUpsertMetaSql));
     upsert.BindText(1, key);
     upsert.BindText(2, value);
     FG_RETURN_IF_ERROR(upsert.Run());

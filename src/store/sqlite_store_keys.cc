@@ -14,73 +14,11 @@ namespace {
 
 using sqlite::ScopedStatement;
 
-constexpr char kApiKeyColumns[] =
-    "prefix, hash, tenant, role, created_ms, revoked, user_name, label, expires_ms, revoked_ms";
-constexpr char kTenantColumns[] =
-    "name, created_ms, weight, guaranteed_gpus, max_gpus, max_running_jobs, max_gpu_memory_mib, "
-    "budget_kind, budget_limit, budget_warn_percent, budget_preempt";
-constexpr char kAuditColumns[] =
-    "id, at_ms, key_prefix, tenant, user_name, role, method, path, status, remote, detail";
-
-ApiKeyRecord ApiKeyFromRow(const ScopedStatement& row) {
-  ApiKeyRecord key;
-  key.prefix = row.ColumnText(0);
-  key.hash = row.ColumnText(1);
-  key.tenant = row.ColumnText(2);
-  key.role = row.ColumnText(3);
-  key.created_ms = row.ColumnInt(4);
-  key.revoked = row.ColumnInt(5) != 0;
-  key.user = row.ColumnText(6);
-  key.label = row.ColumnText(7);
-  key.expires_ms = row.ColumnInt(8);
-  key.revoked_ms = row.ColumnInt(9);
-  return key;
-}
-
-void BindApiKey(ScopedStatement& stmt, const ApiKeyRecord& key) {
-  stmt.BindText(1, key.prefix);
-  stmt.BindText(2, key.hash);
-  stmt.BindText(3, key.tenant);
-  stmt.BindText(4, key.role);
-  stmt.BindInt(5, key.created_ms);
-  stmt.BindInt(6, key.revoked ? 1 : 0);
-  stmt.BindText(7, key.user);
-  stmt.BindText(8, key.label);
-  stmt.BindInt(9, key.expires_ms);
-  stmt.BindInt(10, key.revoked_ms);
-}
-
-TenantRecord TenantFromRow(const ScopedStatement& row) {
-  TenantRecord t;
-  t.name = row.ColumnText(0);
-  t.created_ms = row.ColumnInt(1);
-  t.weight = static_cast<int32_t>(row.ColumnInt(2));
-  t.guaranteed_gpus = static_cast<int32_t>(row.ColumnInt(3));
-  t.max_gpus = static_cast<int32_t>(row.ColumnInt(4));
-  t.max_running_jobs = static_cast<int32_t>(row.ColumnInt(5));
-  t.max_gpu_memory_mib = row.ColumnInt(6);
-  t.budget_kind = row.ColumnText(7);
-  t.budget_limit = row.ColumnInt(8);
-  t.budget_warn_percent = static_cast<int32_t>(row.ColumnInt(9));
-  t.budget_preempt = row.ColumnInt(10) != 0;
-  return t;
-}
-
-AuditRecord AuditFromRow(const ScopedStatement& row) {
-  AuditRecord a;
-  a.id = row.ColumnInt(0);
-  a.at_ms = row.ColumnInt(1);
-  a.key_prefix = row.ColumnText(2);
-  a.tenant = row.ColumnText(3);
-  a.user = row.ColumnText(4);
-  a.role = row.ColumnText(5);
-  a.method = row.ColumnText(6);
-  a.path = row.ColumnText(7);
-  a.status = static_cast<int32_t>(row.ColumnInt(8));
-  a.remote = row.ColumnText(9);
-  a.detail = row.ColumnText(10);
-  return a;
-}
+using rows::ApiKeyFromRow;
+using rows::AuditFromRow;
+using rows::kApiKeyColumns;
+using rows::kTenantColumns;
+using rows::TenantFromRow;
 
 }  // namespace
 
@@ -91,7 +29,7 @@ Status SqliteStore::CreateApiKey(const ApiKeyRecord& key) {
       ScopedStatement insert,
       writer_->Prepare(std::string("INSERT INTO api_keys (") + kApiKeyColumns +
               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
-  BindApiKey(insert, key);
+  rows::BindApiKey(insert, key);
   Status status = insert.Run();
   if (insert.last_rc() == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return AlreadyExists("api key prefix '" + key.prefix + "' already exists");
@@ -129,10 +67,8 @@ Status SqliteStore::UpdateApiKey(const ApiKeyRecord& key) {
   std::lock_guard<std::mutex> lock(writer_->mu());
   FG_ASSIGN_OR_RETURN(
       ScopedStatement update,
-      writer_->Prepare("UPDATE api_keys SET hash = ?2, tenant = ?3, role = ?4, created_ms = ?5, "
-              "revoked = ?6, user_name = ?7, label = ?8, expires_ms = ?9, revoked_ms = ?10 "
-              "WHERE prefix = ?1"));
-  BindApiKey(update, key);
+      writer_->Prepare(rows::kUpdateApiKeySql));
+  rows::BindApiKey(update, key);
   FG_RETURN_IF_ERROR(update.Run());
   if (update.Changes() != 1) {
     return NotFound("api key '" + key.prefix + "' not found", "prefix");
@@ -145,19 +81,8 @@ Status SqliteStore::PutTenant(const TenantRecord& t) {
   std::lock_guard<std::mutex> lock(writer_->mu());
   FG_ASSIGN_OR_RETURN(
       ScopedStatement upsert,
-      writer_->Prepare(std::string("INSERT OR REPLACE INTO tenants (") + kTenantColumns +
-              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
-  upsert.BindText(1, t.name);
-  upsert.BindInt(2, t.created_ms);
-  upsert.BindInt(3, t.weight);
-  upsert.BindInt(4, t.guaranteed_gpus);
-  upsert.BindInt(5, t.max_gpus);
-  upsert.BindInt(6, t.max_running_jobs);
-  upsert.BindInt(7, t.max_gpu_memory_mib);
-  upsert.BindText(8, t.budget_kind);
-  upsert.BindInt(9, t.budget_limit);
-  upsert.BindInt(10, t.budget_warn_percent);
-  upsert.BindInt(11, t.budget_preempt ? 1 : 0);
+      writer_->Prepare(rows::kUpsertTenantSql));
+  rows::BindTenant(upsert, t);
   return upsert.Run();
 }
 
@@ -199,9 +124,7 @@ Result<int64_t> SqliteStore::AppendAudit(const AuditRecord& a) {
 
 Result<std::vector<AuditRecord>> SqliteStore::ListAudit(const AuditFilter& filter) {
   if (filter.limit < 0) return InvalidArgument("limit must not be negative", "limit");
-  std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE id < ?1";
-  if (!filter.tenant.empty()) sql += " AND tenant = ?3";
-  sql += " ORDER BY id DESC LIMIT ?2";
+  const std::string sql = rows::ListAuditSql(filter);
   std::unique_lock<std::mutex> lock;
   sqlite::Connection& c = AcquireReader(lock);
   FG_ASSIGN_OR_RETURN(ScopedStatement select, c.Prepare(sql));

@@ -13,24 +13,6 @@ namespace {
 using sqlite::Connection;
 using sqlite::ScopedStatement;
 
-constexpr char kActiveStates[] = "('pending', 'scheduled', 'running')";
-
-// SELECT ... FROM jobs for `filter`, with numbered parameters: ?1 after_id, ?2 limit,
-// ?3 tenant (when set), ?4 key prefix (when set), then one per distinct state.
-std::string ListJobsSql(const JobFilter& filter, size_t distinct_states) {
-  std::string sql = std::string("SELECT ") + sqlite::kJobColumns + " FROM jobs WHERE id > ?1";
-  if (!filter.tenant.empty()) sql += " AND tenant = ?3";
-  if (!filter.key_prefix.empty()) sql += " AND key_prefix = ?4";
-  if (distinct_states > 0) {
-    sql += " AND state IN (";
-    for (size_t i = 0; i < distinct_states; ++i) {
-      sql += (i == 0 ? "?" : ", ?") + std::to_string(5 + i);
-    }
-    sql += ")";
-  }
-  return sql + " ORDER BY id LIMIT ?2";
-}
-
 }  // namespace
 
 Result<std::vector<core::JobRecord>> SqliteStore::ReadJobs(ScopedStatement& stmt) {
@@ -73,7 +55,7 @@ Result<std::vector<core::JobRecord>> SqliteStore::ListJobs(const JobFilter& filt
   for (core::JobState state : filter.states) states.insert(core::JobStateName(state));
   std::unique_lock<std::mutex> lock;
   Connection& c = AcquireReader(lock);
-  FG_ASSIGN_OR_RETURN(ScopedStatement select, c.Prepare(ListJobsSql(filter, states.size())));
+  FG_ASSIGN_OR_RETURN(ScopedStatement select, c.Prepare(rows::ListJobsSql(filter, states.size())));
   select.BindInt(1, filter.after_id);
   select.BindInt(2, filter.limit);
   if (!filter.tenant.empty()) select.BindText(3, filter.tenant);
@@ -88,7 +70,7 @@ Result<std::vector<core::JobRecord>> SqliteStore::ListActiveJobs() {
   Connection& c = AcquireReader(lock);
   FG_ASSIGN_OR_RETURN(ScopedStatement select,
                       c.Prepare(std::string("SELECT ") + sqlite::kJobColumns +
-                                " FROM jobs WHERE state IN " + kActiveStates + " ORDER BY id"));
+                                " FROM jobs WHERE state IN " + rows::kActiveStates + " ORDER BY id"));
   return ReadJobs(select);
 }
 

@@ -8,7 +8,7 @@
 // callers into one Commit, so throughput does not cost durability.
 //
 // Reads see committed data only and never wait for a Commit in progress (SQLite: WAL readers on
-// their own connections). Implementations are safe for concurrent use.
+// their own connections; PostgreSQL: MVCC readers on their own connections). Implementations are safe for concurrent use.
 
 #include <cstdint>
 #include <map>
@@ -247,5 +247,17 @@ class Store {
 // schema migrations. ":memory:" gives a private in-memory database. Unavailable when the file
 // cannot be opened; Internal when a migration fails.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+// True for a postgres:// or postgresql:// URL.
+bool IsPostgresUrl(const std::string& spec);
+
+// Opens the PostgreSQL database at `url` (postgres://[user@]host[:port]/db) and applies pending
+// migrations (postgres_store.h). The password comes from FASTGPU_PG_PASSWORD when set, else
+// libpq finds it (PGPASSWORD, ~/.pgpass). InvalidArgument (field "store") for a malformed URL;
+// Unavailable when the database cannot be reached or refuses the login.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url);
+
+// OpenPostgresStore for a postgres:// URL, else OpenSqliteStore of the path `spec`.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& spec);
 
 }  // namespace fastgpu::store

@@ -165,8 +165,9 @@ class Cluster:
     """One server + agents on loopback. Use as a context manager."""
 
     def __init__(self, agents=None, join_token=None, node_grace_ms=None, server_args=(),
-                 tls=False):
+                 tls=False, server_env=None):
         self.bin = fastgpu_binary()
+        self.server_env = dict(server_env or {})  # e.g. FASTGPU_PG_PASSWORD
         self.agents = list(agents) if agents is not None else [Agent("node-a")]
         self.fixed_join_token = join_token
         self.node_grace_ms = node_grace_ms
@@ -248,6 +249,7 @@ class Cluster:
         err = os.path.join(self.tmp, f"server-{n}.stderr")
         self._log_files += [(f"server#{n} stdout", out), (f"server#{n} stderr", err)]
         env = _clean_env()
+        env.update(self.server_env)
         with open(out, "wb") as fo, open(err, "wb") as fe:
             self.server = subprocess.Popen(self._server_cmd(), stdout=fo, stderr=fe,
                                            stdin=subprocess.DEVNULL, env=env,

@@ -1,39 +1,22 @@
-// The conformance suite every Store backend passes. To cover a new backend, add one line to
-// kBackends below (a name and a function that opens a fresh, empty store).
+// The conformance suite every Store backend passes (the fixture is in store_conformance.h). To
+// cover a new backend, instantiate it in a file of its own, as store_conformance_sqlite.cc does.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <functional>
 #include <map>
-#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "store/store.h"
-#include "fakes/temp_dir.h"
+#include "store/store_conformance.h"
 
 namespace fastgpu::store {
 namespace {
 
 using core::JobRecord;
 using core::JobState;
-
-struct Backend {
-  std::string name;
-  // Opens a fresh, empty store; `dir` is a private directory that lives as long as the test.
-  std::function<Result<std::unique_ptr<Store>>(const fastgpu::test::TempDir& dir)> open;
-};
-
-// gtest prints the parameter of a failed test with this.
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
-
-const Backend kBackends[] = {
-    {"SqliteFile", [](const fastgpu::test::TempDir& dir) { return OpenSqliteStore(dir.File("s.db")); }},
-    {"SqliteMemory", [](const fastgpu::test::TempDir&) { return OpenSqliteStore(":memory:"); }},
-};
 
 JobRecord MakeJob(const std::string& name, JobState state = JobState::kPending,
                   const std::string& tenant = "default") {
@@ -82,47 +65,6 @@ JobRecord FullJob() {
   job.key_prefix = "fgk_0123abcd";
   return job;
 }
-
-class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    auto opened = GetParam().open(dir_);
-    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
-    store_ = std::move(opened).value();
-  }
-
-  // Writes `job` under the next free id (as the controller does) and returns the id.
-  core::JobId Create(JobRecord job) {
-    auto max = store_->MaxJobId();
-    EXPECT_TRUE(max.ok()) << max.error().ToString();
-    job.id = (max.ok() ? *max : 0) + 1;
-    EXPECT_TRUE(Put({job}).ok());
-    return job.id;
-  }
-  Status Put(std::vector<JobRecord> jobs) {
-    WriteBatch batch;
-    batch.jobs = std::move(jobs);
-    return store_->Commit(batch);
-  }
-  Status PutNode(const core::NodeRecord& node) {
-    WriteBatch batch;
-    batch.nodes = {node};
-    return store_->Commit(batch);
-  }
-
-  std::vector<core::JobId> Ids(const JobFilter& filter) {
-    auto jobs = store_->ListJobs(filter);
-    EXPECT_TRUE(jobs.ok()) << jobs.error().ToString();
-    std::vector<core::JobId> ids;
-    if (jobs.ok()) {
-      for (const JobRecord& job : *jobs) ids.push_back(job.id);
-    }
-    return ids;
-  }
-
-  fastgpu::test::TempDir dir_;
-  std::unique_ptr<Store> store_;
-};
 
 TEST_P(StoreConformanceTest, CommitKeepsGivenIdsAndMaxJobIdFollows) {
   EXPECT_EQ(*store_->MaxJobId(), 0);
@@ -573,11 +515,6 @@ TEST_P(StoreConformanceTest, ConcurrentCommitsAndReadsAllLand) {
   EXPECT_EQ(Ids({.limit = 10000}).size(), static_cast<size_t>(kThreads * kPerThread));
   EXPECT_EQ(*store_->MaxJobId(), kThreads * kPerThread);
 }
-
-INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(kBackends),
-                         [](const ::testing::TestParamInfo<Backend>& param) {
-                           return param.param.name;
-                         });
 
 }  // namespace
 }  // namespace fastgpu::store
