@@ -19,16 +19,6 @@ using postgres::Connection;
 using postgres::Params;
 using postgres::Rows;
 
-// Checks what Commit refuses before anything is written.
-Status ValidateBatch(const WriteBatch& batch) {
-  for (const core::JobRecord& job : batch.jobs) {
-    if (job.id <= 0) return InvalidArgument("job id must be > 0", "id");
-  }
-  for (const core::NodeRecord& node : batch.nodes) {
-    if (node.spec.name.empty()) return InvalidArgument("node name is empty", "name");
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -113,7 +103,7 @@ Result<Rows> PostgresStore::Write(std::string_view sql, const Params& params,
 
 Status PostgresStore::Commit(const WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
-  FG_RETURN_IF_ERROR(ValidateBatch(batch));
+  FG_RETURN_IF_ERROR(rows::ValidateBatch(batch));
   std::lock_guard<std::mutex> lock(writer_->mu());
   FG_RETURN_IF_ERROR(writer_->ExecScript("BEGIN"));
   Status status = WriteBatchLocked(batch);

@@ -6,6 +6,16 @@
 
 namespace fastgpu::store::rows {
 
+Status ValidateBatch(const WriteBatch& batch) {
+  for (const core::JobRecord& job : batch.jobs) {
+    if (job.id <= 0) return InvalidArgument("job id must be > 0", "id");
+  }
+  for (const core::NodeRecord& node : batch.nodes) {
+    if (node.spec.name.empty()) return InvalidArgument("node name is empty", "name");
+  }
+  return Status::Ok();
+}
+
 std::string JoinDevices(const std::vector<int32_t>& devices) {
   std::string out;
   for (size_t i = 0; i < devices.size(); ++i) {

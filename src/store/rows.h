@@ -105,6 +105,10 @@ inline constexpr char kUpdateApiKeySql[] =
     "user_name = ?7, label = ?8, expires_ms = ?9, revoked_ms = ?10 WHERE prefix = ?1";
 inline constexpr char kActiveStates[] = "('pending', 'scheduled', 'running')";
 
+// What Commit refuses before anything is written: InvalidArgument (field "id") for a job id
+// <= 0, (field "name") for an empty node name.
+Status ValidateBatch(const WriteBatch& batch);
+
 // "0,3" <-> {0, 3}. Parsing skips what is not a number.
 std::string JoinDevices(const std::vector<int32_t>& devices);
 std::vector<int32_t> SplitDevices(const std::string& text);

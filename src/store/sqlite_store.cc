@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "store/schema_migrations.h"
 #include "store/sqlite_migrator.h"
+#include "store/rows.h"
 #include "store/sqlite_rows.h"
 #include "store/sqlite_util.h"
 
@@ -27,16 +28,6 @@ Status Run(Connection& c, const std::string& sql) {
   return stmt.Run();
 }
 
-// Checks what Commit refuses before anything is written.
-Status ValidateBatch(const WriteBatch& batch) {
-  for (const core::JobRecord& job : batch.jobs) {
-    if (job.id <= 0) return InvalidArgument("job id must be > 0", "id");
-  }
-  for (const core::NodeRecord& node : batch.nodes) {
-    if (node.spec.name.empty()) return InvalidArgument("node name is empty", "name");
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -92,7 +83,7 @@ Connection& SqliteStore::AcquireReader(std::unique_lock<std::mutex>& lock) {
 
 Status SqliteStore::Commit(const WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
-  FG_RETURN_IF_ERROR(ValidateBatch(batch));
+  FG_RETURN_IF_ERROR(rows::ValidateBatch(batch));
   std::lock_guard<std::mutex> lock(writer_->mu());
   FG_RETURN_IF_ERROR(Run(*writer_, "BEGIN IMMEDIATE"));
   Status status = WriteBatchLocked(batch);
