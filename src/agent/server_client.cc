@@ -1,3 +1,4 @@
+#include "common/server_urls.h"
 #include "agent/server_client.h"
 
 #include <httplib.h>
@@ -155,9 +156,35 @@ DesiredAttempt ParseDesiredAttempt(const json& j) {
 
 }  // namespace
 
+// One client per server URL. Calls go to the server that answered last; a transport failure,
+// a 503 or a 307 (a follower names the leader) moves them on, once around the list per call.
 struct ServerClient::Impl {
-  explicit Impl(const std::string& url) : client(url) {}
-  httplib::Client client;
+  std::vector<std::string> urls;
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  size_t current = 0;  // the calling thread's only (one call at a time)
+
+  template <typename Fn>
+  httplib::Result Call(Fn fn) {
+    httplib::Result res = fn(*clients[current]);
+    for (size_t tried = 1; tried <= clients.size() && Moves(res); ++tried) {
+      size_t next = (current + 1) % clients.size();
+      if (res && res->status == 307) next = IndexOf(UrlOrigin(res->get_header_value("Location")));
+      if (next == clients.size()) return res;  // a server we were not told of: give up
+      current = next;
+      res = fn(*clients[current]);
+    }
+    return res;
+  }
+  bool Moves(const httplib::Result& res) const {
+    if (clients.size() < 2 && !(res && res->status == 307)) return false;
+    return !res || res->status == 503 || res->status == 307;
+  }
+  size_t IndexOf(const std::string& origin) const {
+    for (size_t i = 0; i < urls.size(); ++i) {
+      if (urls[i] == origin) return i;
+    }
+    return urls.size();
+  }
 };
 
 ServerClient::ServerClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -167,30 +194,36 @@ Result<std::unique_ptr<ServerClient>> ServerClient::Create(const std::string& se
                                                            const std::string& join_token,
                                                            int64_t read_timeout_ms,
                                                            const std::string& ca_file) {
-  std::string url = server_url;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-    return InvalidArgument("server URL '" + server_url + "' must start with http:// or https://",
-                           "server");
+  auto impl = std::make_unique<Impl>();
+  impl->urls = SplitServerUrls(server_url);
+  if (impl->urls.empty()) return InvalidArgument("server URL is empty", "server");
+  for (const std::string& url : impl->urls) {
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return InvalidArgument("server URL '" + url + "' must start with http:// or https://",
+                             "server");
+    }
+    auto client = std::make_unique<httplib::Client>(url);
+    if (!client->is_valid()) {
+      return InvalidArgument("server URL '" + url + "' is not usable", "server");
+    }
+    httplib::Client& c = *client;
+    c.set_tcp_nodelay(true);
+    c.set_keep_alive(true);
+    c.set_connection_timeout(2, 0);
+    c.set_read_timeout(static_cast<time_t>(read_timeout_ms / 1000),
+                       static_cast<time_t>((read_timeout_ms % 1000) * 1000));
+    c.set_write_timeout(10, 0);
+    if (!join_token.empty()) c.set_bearer_token_auth(join_token);
+    c.enable_server_certificate_verification(true);
+    if (!ca_file.empty()) c.set_ca_cert_path(ca_file.c_str());
+    impl->clients.push_back(std::move(client));
   }
-  auto impl = std::make_unique<Impl>(url);
-  if (!impl->client.is_valid()) {
-    return InvalidArgument("server URL '" + server_url + "' is not usable", "server");
-  }
-  httplib::Client& c = impl->client;
-  c.set_tcp_nodelay(true);
-  c.set_keep_alive(true);
-  c.set_connection_timeout(2, 0);
-  c.set_read_timeout(static_cast<time_t>(read_timeout_ms / 1000),
-                     static_cast<time_t>((read_timeout_ms % 1000) * 1000));
-  c.set_write_timeout(10, 0);
-  if (!join_token.empty()) c.set_bearer_token_auth(join_token);
-  c.enable_server_certificate_verification(true);
-  if (!ca_file.empty()) c.set_ca_cert_path(ca_file.c_str());
   return std::unique_ptr<ServerClient>(new ServerClient(std::move(impl)));
 }
 
-void ServerClient::Interrupt() { impl_->client.stop(); }
+void ServerClient::Interrupt() {
+  for (const auto& client : impl_->clients) client->stop();
+}
 
 Result<int64_t> ServerClient::Register(const Registration& r) {
   json devices = json::array();
@@ -198,7 +231,9 @@ Result<int64_t> ServerClient::Register(const Registration& r) {
   json body = {{"name", r.name},           {"simulated", r.simulated},
                {"cpu_milli", r.cpu_milli}, {"memory_mib", r.memory_mib},
                {"labels", r.labels},       {"devices", devices}};
-  auto res = impl_->client.Post("/v1/agent/register", body.dump(), "application/json");
+  auto res = impl_->Call([&](httplib::Client& c) {
+    return c.Post("/v1/agent/register", body.dump(), "application/json");
+  });
   FG_RETURN_IF_ERROR(HttpStatus(res, "register"));
   json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
   if (!reply.is_object()) return Internal("register: reply is not a JSON object");
@@ -211,7 +246,7 @@ Result<DesiredSet> ServerClient::GetDesired(const std::string& node, int64_t ver
                                             int64_t wait_ms) {
   std::string path = "/v1/agent/desired?node=" + Escape(node) +
                      "&version=" + std::to_string(version) + "&wait_ms=" + std::to_string(wait_ms);
-  auto res = impl_->client.Get(path);
+  auto res = impl_->Call([&](httplib::Client& c) { return c.Get(path); });
   FG_RETURN_IF_ERROR(HttpStatus(res, "desired"));
   json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
   if (!reply.is_object()) return Internal("desired: reply is not a JSON object");
@@ -240,9 +275,9 @@ Result<std::vector<AttemptKey>> ServerClient::Report(const std::string& node,
                            {"isolates_tenants", status->isolates_tenants},
                            {"warnings", status->warnings}};
   }
-  auto res = impl_->client.Post("/v1/agent/report",
-                                body.dump(-1, ' ', false, json::error_handler_t::replace),
-                                "application/json");
+  const std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  auto res = impl_->Call(
+      [&](httplib::Client& c) { return c.Post("/v1/agent/report", text, "application/json"); });
   FG_RETURN_IF_ERROR(HttpStatus(res, "report"));
   json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
   if (!reply.is_object()) return Internal("report: reply is not a JSON object");
@@ -265,7 +300,9 @@ Result<LogAck> ServerClient::PostLogs(const std::string& node, const AttemptKey&
   std::string path = "/v1/agent/logs?node=" + Escape(node) + "&job=" + std::to_string(key.job) +
                      "&attempt=" + std::to_string(key.attempt) + "&stream=" + Escape(stream) +
                      "&offset=" + std::to_string(offset);
-  auto res = impl_->client.Post(path, bytes.data(), bytes.size(), "application/octet-stream");
+  auto res = impl_->Call([&](httplib::Client& c) {
+    return c.Post(path, bytes.data(), bytes.size(), "application/octet-stream");
+  });
   json reply = res ? json::parse(res->body, nullptr, /*allow_exceptions=*/false) : json();
   auto size_of = [&reply]() -> int64_t {
     if (!reply.is_object() || !reply.contains("size") || !reply["size"].is_number_integer()) {

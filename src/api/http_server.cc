@@ -303,10 +303,18 @@ Result<asio::ip::address> ResolveHost(const std::string& host) {
   return results.begin()->endpoint().address();
 }
 
+// The method of the fallback route (any method); its path matches any path.
+constexpr char kAnyMethod[] = "*";
+
+std::vector<Route> WithFallback(std::vector<Route> routes, const RouteHandler& fallback) {
+  if (fallback) routes.push_back(Route{kAnyMethod, "/:fallback_path(.*)", fallback});
+  return routes;
+}
+
 class HttpServerImpl final : public HttpServer {
  public:
   HttpServerImpl(const HttpServerOptions& options, std::vector<Route> routes)
-      : options_(options), routes_(std::move(routes)) {}
+      : options_(options), routes_(WithFallback(std::move(routes), options.fallback)) {}
   ~HttpServerImpl() override { Stop(); }
 
   Status Open();
@@ -368,6 +376,7 @@ restinio::request_handling_status_t HttpServerImpl::Dispatch(
   HttpRequest request;
   request.method = header.method().c_str();
   request.path = header.path();
+  request.target = header.request_target();
   if (const std::string* auth = header.try_get_field(restinio::http_field::authorization)) {
     request.authorization = *auth;
   }
@@ -403,13 +412,17 @@ std::unique_ptr<Router> HttpServerImpl::BuildRouter() {
     const Route& route = routes_[i];
     param_names_.push_back(ParamNames(route.path));
     stats_.push_back(std::make_unique<RouteStats>(options_.metrics, route.method, route.path));
+    auto dispatch = [this, i](restinio::request_handle_t req,
+                              restinio::router::route_params_t params) {
+      return Dispatch(req, params, i);
+    };
+    if (route.method == kAnyMethod) {
+      router->add_handler(AnyMethod{}, route.path, dispatch);  // the fallback, added last
+      continue;
+    }
     Result<restinio::http_method_id_t> method = MethodId(route.method);
     FG_CHECK(method.ok());  // our own route table
-    router->add_handler(
-        *method, route.path,
-        [this, i](restinio::request_handle_t req, restinio::router::route_params_t params) {
-          return Dispatch(req, params, i);
-        });
+    router->add_handler(*method, route.path, dispatch);
     std::string& allow = allowed[route.path];
     if (allow.empty()) paths.push_back(route.path);
     allow += allow.empty() ? route.method : ", " + route.method;

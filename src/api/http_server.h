@@ -34,6 +34,9 @@ struct HttpServerOptions {
   // fastgpu_http_requests_total{method,route,code} and fastgpu_http_request_seconds{method,
   // route} go here; nullptr: nowhere. Must outlive the server.
   metrics::Registry* metrics = nullptr;
+  // When set, a request that matches no route (any method, any path) goes to this handler
+  // instead of the 404 (a follower's redirects, server/leadership.h).
+  RouteHandler fallback;
   // HTTPS with this certificate chain and private key (PEM files); both empty: plain HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;

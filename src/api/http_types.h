@@ -17,6 +17,7 @@ namespace fastgpu::api {
 struct HttpRequest {
   std::string_view method;         // "GET", "POST", ...
   std::string_view path;           // without the query
+  std::string_view target;         // the path and query as sent ("/v1/jobs?limit=5")
   std::string_view authorization;  // the Authorization header; empty when absent
   std::string_view body;
   std::string remote;              // the client's "address:port"

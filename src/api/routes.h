@@ -4,6 +4,9 @@
 // controller call, and long polls and log follows answer later from the controller's callback.
 
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "api/http_types.h"
@@ -42,5 +45,15 @@ std::vector<Route> AgentRoutes(control::Controller& controller, const RouteOptio
 std::vector<Route> WebRoutes();
 // The three lists.
 std::vector<Route> AllRoutes(control::Controller& controller, const RouteOptions& options);
+
+// The leader's URL ("http://10.0.0.2:8080") while one is known; nullopt during an election.
+using LeaderUrlFn = std::function<std::optional<std::string>()>;
+// A follower's routes (several servers on one database, server/leadership.h): GET /healthz
+// answers {"status":"ok","role":"follower","leader":URL|null}.
+std::vector<Route> FollowerRoutes(LeaderUrlFn leader_url);
+// A follower's answer to every other request: 307 to the same path and query on the leader
+// (clients resend the method and body there), with {"leader": URL} as body; 503 (Retry-After:
+// 1) naming the election when no leader is known. For HttpServerOptions::fallback.
+RouteHandler FollowerRedirect(LeaderUrlFn leader_url);
 
 }  // namespace fastgpu::api

@@ -4,9 +4,14 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
+#include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "cli/api_codec.h"
+#include "common/server_urls.h"
 
 namespace fastgpu::cli {
 namespace {
@@ -18,10 +23,11 @@ constexpr time_t kReadTimeoutS = 60;
 constexpr time_t kFollowReadTimeoutS = 600;
 
 // Null when httplib rejects the URL (it throws for an unknown scheme).
-std::unique_ptr<httplib::Client> MakeClient(const ClientConfig& config, time_t read_timeout_s) {
+std::unique_ptr<httplib::Client> MakeClient(const ClientConfig& config, const std::string& url,
+                                            time_t read_timeout_s) {
   std::unique_ptr<httplib::Client> client;
   try {
-    client = std::make_unique<httplib::Client>(config.url);
+    client = std::make_unique<httplib::Client>(url);
   } catch (const std::exception&) {
     return nullptr;
   }
@@ -65,6 +71,33 @@ Status TransportError(const ClientConfig& config, httplib::Error error) {
   return Unavailable("cannot reach fastgpu server at " + config.url + ": " + why);
 }
 
+// The first answer of `send` from one of the servers of config.url (comma-separated: several
+// servers on one PostgreSQL database) that is neither a transport failure, a 503 nor a 307; a
+// 307 (a follower) names the leader, which is asked next. The last outcome when none answers
+// so; nullopt when a URL is unusable. Each server is asked once.
+template <typename Send>
+std::optional<httplib::Result> SendToLeader(const ClientConfig& config, time_t read_timeout_s,
+                                            Send send) {
+  std::vector<std::string> urls = SplitServerUrls(config.url);
+  std::optional<httplib::Result> last;
+  std::set<std::string> asked;
+  for (size_t i = 0; i < urls.size(); ++i) {
+    if (!asked.insert(urls[i]).second) continue;
+    auto client = MakeClient(config, urls[i], read_timeout_s);
+    if (client == nullptr) return std::nullopt;
+    httplib::Result res = send(*client);
+    const bool redirect = res && res->status == 307 && res->has_header("Location");
+    if (redirect) {
+      const std::string leader = UrlOrigin(res->get_header_value("Location"));
+      if (!leader.empty()) urls.insert(urls.begin() + static_cast<long>(i) + 1, leader);
+    }
+    const bool moves = !res || res->status == 503 || redirect;
+    last = std::move(res);
+    if (!moves) break;
+  }
+  return last;
+}
+
 Status BadUrl(const ClientConfig& config) {
   return InvalidArgument("bad server URL '" + config.url + "'", "url");
 }
@@ -84,12 +117,15 @@ ApiClient::ApiClient(ClientConfig config) : config_(std::move(config)) {}
 
 Result<std::string> ApiClient::Call(const char* method, const std::string& path,
                                     const std::string& body) {
-  auto client = MakeClient(config_, kReadTimeoutS);
-  if (client == nullptr) return BadUrl(config_);
   const std::string_view m(method);
-  httplib::Result res = m == "POST"  ? client->Post(path, body, "application/json")
-                        : m == "PUT" ? client->Put(path, body, "application/json")
-                                     : client->Get(path);
+  std::optional<httplib::Result> sent =
+      SendToLeader(config_, kReadTimeoutS, [&](httplib::Client& client) {
+        return m == "POST"  ? client.Post(path, body, "application/json")
+               : m == "PUT" ? client.Put(path, body, "application/json")
+                            : client.Get(path);
+      });
+  if (!sent) return BadUrl(config_);
+  httplib::Result& res = *sent;
   if (!res) return TransportError(config_, res.error());
   if (res->status < 200 || res->status > 299) return StatusFromHttp(res->status, res->body);
   return std::move(res->body);
@@ -125,28 +161,36 @@ Result<std::string> ApiClient::ReadLogs(int64_t id, LogStream stream, int64_t of
 
 Status ApiClient::FollowLogs(int64_t id, LogStream stream, int64_t offset,
                              const ChunkCallback& on_chunk) {
-  auto client = MakeClient(config_, kFollowReadTimeoutS);
-  if (client == nullptr) return BadUrl(config_);
   int status = 0;
   std::string error_body;
   bool stopped = false;
-  httplib::Result res = client->Get(
-      LogsPath(id, stream, offset, /*follow=*/true),
-      [&](const httplib::Response& response) {
-        status = response.status;
-        return true;
-      },
-      [&](const char* data, size_t size) {
-        if (status < 200 || status > 299) {
-          error_body.append(data, size);
-          return true;
-        }
-        if (!on_chunk(std::string_view(data, size))) {
-          stopped = true;
-          return false;
-        }
-        return true;
+  bool delivered = false;  // bytes went to on_chunk: another server would repeat them
+  std::optional<httplib::Result> sent =
+      SendToLeader(config_, kFollowReadTimeoutS, [&](httplib::Client& client) {
+        if (delivered) return httplib::Result(nullptr, httplib::Error::Canceled);
+        status = 0;
+        error_body.clear();
+        return client.Get(
+            LogsPath(id, stream, offset, /*follow=*/true),
+            [&](const httplib::Response& response) {
+              status = response.status;
+              return true;
+            },
+            [&](const char* data, size_t size) {
+              if (status < 200 || status > 299) {
+                error_body.append(data, size);
+                return true;
+              }
+              delivered = true;
+              if (!on_chunk(std::string_view(data, size))) {
+                stopped = true;
+                return false;
+              }
+              return true;
+            });
       });
+  if (!sent) return BadUrl(config_);
+  httplib::Result& res = *sent;
   if (stopped) return Status::Ok();
   if (!res) return TransportError(config_, res.error());
   if (status < 200 || status > 299) return StatusFromHttp(status, error_body);

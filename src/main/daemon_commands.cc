@@ -43,7 +43,16 @@ void AddServer(CLI::App& app, int& exit_code) {
   cmd->add_option("--join-token", opts->join_token, "Token agents must present (default: generated)");
   cmd->add_option("--store", opts->store,
                   "The database: a SQLite file (default: DATA/fastgpu.db) or "
-                  "postgres://USER@HOST:PORT/DB (password in FASTGPU_PG_PASSWORD or PGPASSWORD)");
+                  "postgres://USER@HOST:PORT/DB (password in FASTGPU_PG_PASSWORD or PGPASSWORD); "
+                  "several servers may share one PostgreSQL database: one leads, the others "
+                  "redirect to it and take over when it fails");
+  cmd->add_option("--advertise-url", opts->advertise_url,
+                  "With PostgreSQL: the URL other servers send clients to (default: from "
+                  "--listen)");
+  cmd->add_option("--leader-lease-ms", opts->leader_lease_ms,
+                  "With PostgreSQL: a leader that has not renewed its lease for this long is "
+                  "replaced")
+      ->capture_default_str();
   cmd->add_option("--policy", opts->policy,
                   "Placement policy (default: the config file's, else the best one)");
   cmd->add_option("--config", opts->config_file,

@@ -16,6 +16,11 @@ struct ServerOptions {
   // The database: "" for DATA/fastgpu.db, else a SQLite file path or a postgres:// URL (the
   // password from FASTGPU_PG_PASSWORD, else libpq's PGPASSWORD / ~/.pgpass).
   std::string store;
+  // With a postgres:// store several servers share the database and one leads
+  // (server/leadership.h). The URL followers send clients to ("": this server's own, from
+  // --listen), and how long a leader's lease lasts without renewal.
+  std::string advertise_url;
+  int64_t leader_lease_ms = 2000;
   std::string policy;                     // placement policy; "": the config's, else the default
   std::string config_file;                // scheduler config (YAML, see scheduler_config.h)
   int64_t node_grace_ms = 10000;
@@ -27,11 +32,17 @@ struct ServerOptions {
   std::string tls_key_file;
 };
 
+// The exit status of a leader that lost its lease (it was paused, or cut off from the database,
+// and a follower took over): a supervisor should start it again; it comes back as a follower.
+inline constexpr int kExitLostLeadership = 75;
+
 // A running server inside this process. Stop() (or the destructor) shuts it down gracefully.
 class ServerHandle {
  public:
   // Opens the store, starts the HTTP listener and the ticker thread. Writes DATA/admin-key and
-  // DATA/join-token (0600) on first start and DATA/server-url on every start.
+  // DATA/join-token (0600) on first start and DATA/server-url on every start. With a
+  // postgres:// store it starts as a follower (redirects only) and leads once elected; a
+  // leader that loses its lease exits the process with kExitLostLeadership.
   // InvalidArgument (field "listen") for a bad address, or naming the key of a bad config
   // file; NotFound for an unreadable config file; Unavailable when the port is taken.
   static Result<std::unique_ptr<ServerHandle>> Start(const ServerOptions& options);

@@ -1,0 +1,263 @@
+"""Two servers on one PostgreSQL database: exactly one leads, the other redirects to it and
+takes over when it dies. kill -9 of the leader while 8 clients submit: the follower leads
+within 5 s, every acknowledged submit exists exactly once, and the job that was running runs
+on untouched. Split brain: a leader paused (SIGSTOP) past its lease and resumed writes
+nothing (not even a request it had already received) and exits (status 75)."""
+# ctest-labels: postgres ha
+# ctest-fixtures: postgres
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+import pg
+from harness import _clean_env, _kill_group, fastgpu_binary, free_port, wait_for
+
+TOKEN = "ha-test-join-token-0123456789"
+LEASE_MS = 2000
+EXIT_LOST_LEADERSHIP = 75
+
+
+def request(port, method, path, key=None, body=None, headers=None, timeout=5.0):
+    """(status, headers, parsed JSON or None) of one request to 127.0.0.1:port."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        hdrs = dict(headers or {})
+        if key:
+            hdrs["Authorization"] = f"Bearer {key}"
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            hdrs["Content-Type"] = "application/json"
+        conn.request(method, path, body=payload, headers=hdrs)
+        resp = conn.getresponse()
+        raw = resp.read()
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, parsed
+    finally:
+        conn.close()
+
+
+class Server:
+    def __init__(self, tmp, name, db):
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data = os.path.join(tmp, name)
+        self.err = os.path.join(tmp, f"{name}.stderr")
+        cmd = [fastgpu_binary(), "server", "--listen", f"127.0.0.1:{self.port}", "--data",
+               self.data, "--store", db.url, "--join-token", TOKEN,
+               "--leader-lease-ms", str(LEASE_MS)]
+        env = _clean_env()
+        env.update(db.env)
+        with open(os.path.join(tmp, f"{name}.stdout"), "wb") as out, open(self.err, "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                         env=env, start_new_session=True)
+
+    def health(self):
+        """The /healthz body, or None when it does not answer."""
+        try:
+            status, _, body = request(self.port, "GET", "/healthz", timeout=1.0)
+        except OSError:
+            return None
+        return body if status == 200 else None
+
+    def leading(self):
+        body = self.health()
+        return body is not None and body.get("role") != "follower"
+
+    def output(self):
+        """What the server wrote to stdout and stderr (its log lines)."""
+        text = ""
+        for path in (self.err[:-len(".stderr")] + ".stdout", self.err):
+            with open(path, errors="replace") as f:
+                text += f.read()
+        return text
+
+
+class HaTestCase(unittest.TestCase):
+    def setUp(self):
+        self.db = pg.Database()
+        base = "/var/tmp" if os.path.isdir("/var/tmp") else None
+        self.tmp = tempfile.mkdtemp(prefix="fg-ha-", dir=base)
+        os.chmod(self.tmp, 0o1777)
+        self.procs = []
+        self.a = self.start_server("a")
+        wait_for(self.a.leading, 15, "server a to lead")
+        self.b = self.start_server("b")
+        wait_for(lambda: (self.b.health() or {}).get("leader") == self.a.url, 15,
+                 "server b to follow a")
+        with open(os.path.join(self.a.data, "admin-key")) as f:
+            self.key = f.read().strip()
+
+    def tearDown(self):
+        for proc in self.procs:
+            try:
+                os.killpg(proc.pid, signal.SIGCONT)
+            except OSError:
+                pass
+            _kill_group(proc, signal.SIGKILL)
+            proc.wait(10)
+        if os.environ.get("FASTGPU_KEEP_TMP") != "1":
+            subprocess.run(["rm", "-rf", self.tmp], check=False)
+
+    def start_server(self, name):
+        s = Server(self.tmp, name, self.db)
+        self.procs.append(s.proc)
+        return s
+
+    def start_agent(self, name, gpus):
+        data = os.path.join(self.tmp, "agent-" + name)
+        os.makedirs(data)
+        env = _clean_env()
+        env["FASTGPU_JOIN_TOKEN"] = TOKEN
+        cmd = [fastgpu_binary(), "agent", "--server", f"{self.a.url},{self.b.url}", "--data",
+               data, "--name", name, "--simulate", f"{gpus}xA100-80GB"]
+        with open(os.path.join(self.tmp, f"agent-{name}.stderr"), "wb") as err:
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
+                                    stdin=subprocess.DEVNULL, env=env, cwd=data,
+                                    start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def submit(self, servers, name, argv, gpus=0, attempts=200):
+        """Submits through whichever of `servers` leads (following redirects, retrying with the
+        same Idempotency-Key): the job id once acknowledged (201), or None."""
+        body = {"name": name, "argv": argv, "resources": {"gpus": gpus}}
+        port_of = {s.url: s.port for s in servers}
+        port = servers[0].port
+        for i in range(attempts):
+            try:
+                status, headers, reply = request(port, "POST", "/v1/jobs", key=self.key,
+                                                 body=body, headers={"Idempotency-Key": name})
+            except OSError:
+                status, headers, reply = None, {}, None
+            if status in (200, 201):
+                return reply["id"]
+            if status == 307:
+                origin = headers.get("location", "").split("/v1/")[0]
+                port = port_of.get(origin, port)
+                continue
+            if status is not None and status not in (503,):
+                raise AssertionError(f"submit {name}: {status} {reply}")
+            port = servers[(i + 1) % len(servers)].port  # dead or in an election: the other
+            time.sleep(0.05)
+        return None
+
+
+class FailoverTest(HaTestCase):
+    def test_kill_9_of_the_leader_while_8_clients_submit(self):
+        self.start_agent("node-a", 4)
+        release = os.path.join(self.tmp, "RELEASE")
+        running = self.submit([self.a, self.b], "long", ["sh", "-c",
+                              f"while [ ! -f {release} ]; do sleep 0.05; done"], gpus=1)
+
+        def job(jid):
+            for s in (self.b, self.a):
+                try:
+                    status, _, body = request(s.port, "GET", f"/v1/jobs/{jid}", key=self.key)
+                except OSError:
+                    continue
+                if status == 200:
+                    return body
+            return None
+
+        before = wait_for(lambda: (job(running) or {}).get("state") == "running" and job(running),
+                          20, "the long job to run")
+
+        acked, lock, stop = {}, threading.Lock(), threading.Event()
+
+        def client(c):
+            n = 0
+            while not stop.is_set() and n < 40:
+                name = f"c{c}-{n}"
+                jid = self.submit([self.a, self.b], name, ["true"])
+                if jid is not None:
+                    with lock:
+                        acked[name] = jid
+                n += 1
+
+        clients = [threading.Thread(target=client, args=(c,)) for c in range(8)]
+        for t in clients:
+            t.start()
+        wait_for(lambda: len(acked) >= 16, 30, "16 acknowledged submits")
+        os.killpg(self.a.proc.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        self.a.proc.wait(10)
+        wait_for(self.b.leading, 10, "server b to lead")
+        took = time.monotonic() - killed
+        print(f"takeover after kill -9: {took:.2f} s")
+        self.assertLess(took, 5.0, "the follower took over too late")
+        count_at_kill = len(acked)
+        wait_for(lambda: len(acked) >= count_at_kill + 16, 30, "submits after the takeover")
+        stop.set()
+        for t in clients:
+            t.join(60)
+
+        # Every acknowledged submit is exactly one job, with the id that was answered.
+        rows = self.db.query("SELECT name, id FROM jobs WHERE name LIKE 'c%'")
+        by_name = {}
+        for name, jid in rows:
+            by_name.setdefault(name, []).append(int(jid))
+        for name, jid in acked.items():
+            self.assertEqual(by_name.get(name), [jid], f"submit {name}")
+        self.assertTrue(all(len(ids) == 1 for ids in by_name.values()), by_name)
+
+        # The running job was not touched: same attempt, same node, still running; it ends well.
+        after = job(running)
+        self.assertEqual(after["state"], "running")
+        self.assertEqual(after.get("attempt"), before.get("attempt"))
+        self.assertEqual(after.get("node"), before.get("node"))
+        open(release, "w").close()
+        wait_for(lambda: (job(running) or {}).get("state") == "succeeded", 20,
+                 "the long job to succeed")
+        self.assertEqual(job(running).get("attempt"), before.get("attempt"))
+
+
+class SplitBrainTest(HaTestCase):
+    def test_a_leader_paused_past_its_lease_steps_down_without_writing(self):
+        os.killpg(self.a.proc.pid, signal.SIGSTOP)
+        paused = time.monotonic()
+        wait_for(self.b.leading, 10, "server b to lead while a is paused")
+        print(f"takeover after SIGSTOP: {time.monotonic() - paused:.2f} s")
+        self.assertIsNotNone(self.submit([self.b], "by-b", ["true"]))
+
+        # A request a receives while paused: the kernel queues it; a reads it once resumed.
+        conn = socket.create_connection(("127.0.0.1", self.a.port), timeout=10)
+        body = json.dumps({"name": "by-paused-a", "argv": ["true"]}).encode()
+        conn.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " +
+                     self.key.encode() + b"\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        os.killpg(self.a.proc.pid, signal.SIGCONT)
+        self.assertEqual(self.a.proc.wait(15), EXIT_LOST_LEADERSHIP, self.a.output())
+        answer = b""
+        try:
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except OSError:
+            pass
+        conn.close()
+        first_line = answer.split(b"\r\n", 1)[0]
+        print(f"the request a had received while paused: {first_line!r}")
+        self.assertNotIn(b" 201 ", first_line, answer)
+        self.assertIn("lost the leadership", self.a.output())
+        names = [r[0] for r in self.db.query("SELECT name FROM jobs ORDER BY id")]
+        self.assertEqual(names, ["by-b"])
+        self.assertTrue(self.b.leading())
+
+
+if __name__ == "__main__":
+    unittest.main()
