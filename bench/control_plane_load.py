@@ -35,8 +35,11 @@ def free_port():
 
 
 class Http:
+    """One keep-alive connection; opened again when the server closes it."""
+
     def __init__(self, port, key):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.port = port
+        self.conn = None
         self.key = key
 
     def call(self, method, path, body=None):
@@ -45,10 +48,22 @@ class Http:
         if body is not None:
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        self.conn.request(method, path, body=payload, headers=headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        return resp.status, data
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            try:
+                self.conn.request(method, path, body=payload, headers=headers)
+                resp = self.conn.getresponse()
+                data = resp.read()
+                if resp.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                    self.conn = None
+                return resp.status, data
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                self.conn = None
+                if attempt == 1:
+                    raise
 
 
 def rss_mib(pid):
@@ -76,8 +91,10 @@ def main():
     server = None
     try:
         if args.store == "postgres":
+            # fsync on: a durable submit is on disk, as with SQLite's synchronous=FULL.
             subprocess.run(["bash", os.path.join(ROOT, "scripts", "pg-test-cluster.sh"), "start",
-                            state], check=True, stdout=subprocess.DEVNULL)
+                            state], check=True, stdout=subprocess.DEVNULL,
+                           env=dict(os.environ, FASTGPU_PG_FSYNC="on"))
             values = dict(line.strip().split("=", 1) for line in open(state) if "=" in line)
             cmd += ["--store", values["FASTGPU_TEST_PG_URL"]]
             env["FASTGPU_PG_PASSWORD"] = values["FASTGPU_TEST_PG_PASSWORD"]

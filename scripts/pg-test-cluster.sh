@@ -89,10 +89,11 @@ start_cluster() {
   local port="" try
   for try in 1 2 3 4 5; do
     port="$(free_port)"
-    # fsync off: the cluster lives as long as the test run (a crash of the machine loses it
-    # anyway); the tests kill fastgpu servers, never this postgres.
+    # fsync off (unless FASTGPU_PG_FSYNC=on, as the benchmarks set): the cluster lives as long
+    # as the test run (a crash of the machine loses it anyway); the tests kill fastgpu
+    # servers, never this postgres.
     if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
-         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${FASTGPU_PG_FSYNC:-off} -c max_connections=200" \
          start >/dev/null 2>&1; then
       break
     fi
