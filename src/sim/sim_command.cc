@@ -116,6 +116,8 @@ struct ReplayOptions {
   std::string weights;
   bool qos_priority = false;
   double compress = 1;
+  double stretch = 1;
+  int copies = 1;
   std::string out;
 };
 
@@ -143,20 +145,28 @@ Status RunReplayCommand(const ReplayOptions& o) {
   if (!(o.compress >= 1 && o.compress <= 1e6)) {
     return InvalidArgument("--compress must be in [1, 1e6]", "compress");
   }
+  if (o.copies < 1 || o.copies > 100) {
+    return InvalidArgument("--copies must be in [1, 100]", "copies");
+  }
+  if (!(o.stretch >= 1 && o.stretch <= 1e6)) {
+    return InvalidArgument("--stretch must be in [1, 1e6]", "stretch");
+  }
   ReplayInput input;
   FG_ASSIGN_OR_RETURN(input.nodes, LoadTraceNodes(o.nodes));
   FG_ASSIGN_OR_RETURN(std::vector<TimedPod> pods, LoadTimedPods(o.pods));
   std::vector<core::ResourceRequest> requests;
-  for (TimedPod& pod : pods) {
-    requests.push_back(pod.request);
-    ReplayTask t;
-    t.request = std::move(pod.request);
-    t.tenant = o.tenants == "qos" ? pod.qos : "";
-    // Latency-sensitive and guaranteed pods above best-effort and burstable ones.
-    t.priority = o.qos_priority && (pod.qos == "LS" || pod.qos == "Guaranteed") ? 1 : 0;
-    t.arrival_s = static_cast<int64_t>(static_cast<double>(pod.creation_s) / o.compress);
-    t.runtime_s = pod.runtime_s;
-    input.tasks.push_back(std::move(t));
+  for (const TimedPod& pod : pods) requests.push_back(pod.request);
+  for (int copy = 0; copy < o.copies; ++copy) {
+    for (const TimedPod& pod : pods) {
+      ReplayTask t;
+      t.request = pod.request;
+      t.tenant = o.tenants == "qos" ? pod.qos : "";
+      // Latency-sensitive and guaranteed pods above best-effort and burstable ones.
+      t.priority = o.qos_priority && (pod.qos == "LS" || pod.qos == "Guaranteed") ? 1 : 0;
+      t.arrival_s = static_cast<int64_t>(static_cast<double>(pod.creation_s) / o.compress);
+      t.runtime_s = static_cast<int64_t>(static_cast<double>(pod.runtime_s) * o.stretch);
+      input.tasks.push_back(std::move(t));
+    }
   }
   input.workload = core::BuildWorkloadProfile(requests);
   input.policy = o.policy;
@@ -174,9 +184,10 @@ Status RunReplayCommand(const ReplayOptions& o) {
     FG_RETURN_IF_ERROR(WriteTextFile(o.out + "/replay.csv", ReplayCsv(report)));
     FG_RETURN_IF_ERROR(WriteTextFile(o.out + "/tenants.csv", ReplayTenantsCsv(report)));
   }
-  std::printf("%s, policy %s, %zu nodes, arrivals compressed %gx:\n%s",
+  std::printf("%s, policy %s, %zu nodes, arrivals compressed %gx, runtimes stretched %gx:\n%s",
               std::filesystem::path(o.pods).filename().string().c_str(),
               o.policy.empty() ? "default" : o.policy.c_str(), input.nodes.size(), o.compress,
+              o.stretch,
               ReplayTable(report).c_str());
   return Status::Ok();
 }
@@ -202,6 +213,11 @@ void AddReplay(CLI::App& sim, int& exit_code) {
   cmd->add_option("--compress", o->compress,
                   "Divide arrival times by this (runtimes kept): the trace's own arrivals use "
                   "about 1 % of its cluster")
+      ->capture_default_str();
+  cmd->add_option("--copies", o->copies,
+                  "Submit every task this many times (more demand than the cluster holds)")
+      ->capture_default_str();
+  cmd->add_option("--stretch", o->stretch, "Multiply runtimes by this, to load the cluster")
       ->capture_default_str();
   cmd->add_flag("--qos-priority", o->qos_priority, "LS and Guaranteed pods at priority 1");
   cmd->add_option("--out", o->out, "Folder for replay.csv and tenants.csv");

@@ -82,6 +82,17 @@ TEST_F(SimCommandTest, ReplayWritesItsReportAndTenants) {
   EXPECT_NE(tenants.find("\nLS,2,2,"), std::string::npos) << tenants;
 }
 
+TEST_F(SimCommandTest, CopiesSubmitEveryTaskAgain) {
+  // Two copies of 2 + 1 + 2 GPUs on 4 GPUs: some copies wait for others to end.
+  const Outcome o = RunSim({"sim", "replay", "--nodes", Path("nodes.csv"), "--pods",
+                            Path("pods.csv"), "--copies", "2", "--out", Path("out")});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const std::string report = Read("out/replay.csv");
+  EXPECT_NE(report.find("tasks,6\n"), std::string::npos) << report;
+  EXPECT_NE(report.find("started,6\n"), std::string::npos) << report;
+  EXPECT_EQ(report.find("wait_max_s,0\n"), std::string::npos) << report;
+}
+
 TEST_F(SimCommandTest, FillWritesItsThreeFiles) {
   const Outcome o = RunSim({"sim", "fill", "--nodes", Path("nodes.csv"), "--pods",
                             Path("pods.csv"), "--policy", "fgd+,bestfit", "--seeds", "1-2",
@@ -105,6 +116,12 @@ TEST_F(SimCommandTest, BadInputNamesTheFlagOrColumn) {
   o = with({"--pods", Path("pods.csv"), "--compress", "0.5"});
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_NE(o.err.find("--compress"), std::string::npos) << o.err;
+  o = with({"--pods", Path("pods.csv"), "--copies", "0"});
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("--copies"), std::string::npos) << o.err;
+  o = with({"--pods", Path("pods.csv"), "--stretch", "0"});
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("--stretch"), std::string::npos) << o.err;
   o = with({"--pods", Path("pods.csv"), "--tenants", "users"});
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_NE(o.err.find("--tenants"), std::string::npos) << o.err;
