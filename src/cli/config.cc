@@ -13,6 +13,8 @@
 #include <regex>
 #include <sstream>
 
+#include "common/server_urls.h"
+
 namespace fastgpu::cli {
 namespace {
 
@@ -121,8 +123,15 @@ Result<ClientConfig> ResolveClientConfig(const std::string& flag_url,
         FillFromFile(ClientConfigPath(), config.url, config.api_key, config.ca_file));
   }
   if (config.url.empty() || config.api_key.empty()) return FailedPrecondition(kNoServer);
-  config.url = NormalizeUrl(config.url);
-  FG_RETURN_IF_ERROR(CheckUrl(config.url));
+  // Several servers on one PostgreSQL database: "http://a:8080,http://b:8080", each checked.
+  std::string urls;
+  for (const std::string& url : SplitServerUrls(config.url)) {
+    const std::string normal = NormalizeUrl(url);
+    FG_RETURN_IF_ERROR(CheckUrl(normal));
+    urls += (urls.empty() ? "" : ",") + normal;
+  }
+  if (urls.empty()) return FailedPrecondition(kNoServer);
+  config.url = urls;
   return config;
 }
 

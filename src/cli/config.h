@@ -15,7 +15,7 @@
 namespace fastgpu::cli {
 
 struct ClientConfig {
-  std::string url;      // "http://127.0.0.1:8080", no trailing '/'
+  std::string url;      // "http://127.0.0.1:8080", no trailing '/'; or several, comma-separated
   std::string api_key;  // "fgk_..."
   std::string ca_file;  // for https: the CA file (PEM) to verify the server with; "": the
                         // system's CAs. From --ca-file, $FASTGPU_CA_FILE or the file's ca_file.

@@ -68,6 +68,16 @@ TEST_F(ConfigTest, EachValueComesFromItsFirstSource) {
   EXPECT_EQ(config->api_key, "file-key");
 }
 
+TEST_F(ConfigTest, SeveralServersAreEachNormalizedAndChecked) {
+  auto config = ResolveClientConfig("http://a:1/, b:2", "k");
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  EXPECT_EQ(config->url, "http://a:1,http://b:2");
+  config = ResolveClientConfig("http://a:1,ftp://b:2", "k");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().field(), "url");
+  EXPECT_NE(config.error().message().find("ftp://b:2"), std::string::npos);
+}
+
 TEST_F(ConfigTest, NothingConfiguredSaysWhatToDo) {
   auto config = ResolveClientConfig("", "");
   ASSERT_FALSE(config.ok());

@@ -130,6 +130,16 @@ class HaTestCase(unittest.TestCase):
         self.procs.append(proc)
         return proc
 
+    def cli(self, urls, *args):
+        """`fastgpu --url URLS ARGS`: its stdout; fails the test on a non-zero exit."""
+        env = _clean_env()
+        env["FASTGPU_API_KEY"] = self.key
+        r = subprocess.run([fastgpu_binary(), "--url", urls] + [str(a) for a in args],
+                           capture_output=True, text=True, env=env, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 0, f"fastgpu {args}: {r.stdout}{r.stderr}")
+        return r.stdout
+
     def submit(self, servers, name, argv, gpus=0, attempts=200):
         """Submits through whichever of `servers` leads (following redirects, retrying with the
         same Idempotency-Key): the job id once acknowledged (201), or None."""
@@ -191,6 +201,8 @@ class FailoverTest(HaTestCase):
         for t in clients:
             t.start()
         wait_for(lambda: len(acked) >= 16, 30, "16 acknowledged submits")
+        # The CLI given the follower first follows its redirect to the leader.
+        self.assertIn("long", self.cli(f"{self.b.url},{self.a.url}", "show", running))
         os.killpg(self.a.proc.pid, signal.SIGKILL)
         killed = time.monotonic()
         self.a.proc.wait(10)
@@ -198,6 +210,8 @@ class FailoverTest(HaTestCase):
         took = time.monotonic() - killed
         print(f"takeover after kill -9: {took:.2f} s")
         self.assertLess(took, 5.0, "the follower took over too late")
+        # The CLI given the dead server first moves on to the live one.
+        self.assertIn("running", self.cli(f"{self.a.url},{self.b.url}", "show", running))
         count_at_kill = len(acked)
         wait_for(lambda: len(acked) >= count_at_kill + 16, 30, "submits after the takeover")
         stop.set()
