@@ -49,8 +49,11 @@ std::vector<Route> AllRoutes(control::Controller& controller, const RouteOptions
 // The leader's URL ("http://10.0.0.2:8080") while one is known; nullopt during an election.
 using LeaderUrlFn = std::function<std::optional<std::string>()>;
 // A follower's routes (several servers on one database, server/leadership.h): GET /healthz
-// answers {"status":"ok","role":"follower","leader":URL|null}.
-std::vector<Route> FollowerRoutes(LeaderUrlFn leader_url);
+// answers {"status":"ok","role":"follower","leader":URL|null}; with a store, the follower also
+// serves GET /v1/jobs/:id and /v1/jobs/:id/events itself, from what the leader committed
+// (keys verified against the store on each request; queue_position and metered usage show
+// only on the leader). `store` must outlive the routes.
+std::vector<Route> FollowerRoutes(LeaderUrlFn leader_url, store::Store* store = nullptr);
 // A follower's answer to every other request: 307 to the same path and query on the leader
 // (clients resend the method and body there), with {"leader": URL} as body; 503 (Retry-After:
 // 1) naming the election when no leader is known. For HttpServerOptions::fallback.

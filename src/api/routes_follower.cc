@@ -1,12 +1,41 @@
-// A follower's routes: health, and a redirect of everything else to the leader. See routes.h.
+// A follower's routes: health, the reads it serves from the database itself, and a redirect of
+// everything else to the leader. See routes.h.
 #include <nlohmann/json.hpp>
 
+#include "api/json_codec.h"
 #include "api/route_util.h"
 #include "api/routes.h"
+#include "common/clock.h"
+#include "control/auth.h"
+#include "control/roles.h"
 
 namespace fastgpu::api {
+namespace {
 
-std::vector<Route> FollowerRoutes(LeaderUrlFn leader_url) {
+// The caller of a request, verified against the database on every request: a follower keeps
+// no cache, so a key the leader revoked is refused here at once too.
+Result<control::Caller> FollowerCaller(store::Store& store, const HttpRequest& request) {
+  FG_ASSIGN_OR_RETURN(std::string_view key, BearerToken(request));
+  FG_ASSIGN_OR_RETURN(store::ApiKeyRecord rec,
+                      control::VerifyApiKey(store, key, SystemClock().Now().ms));
+  return control::Caller{rec.tenant, rec.role, rec.prefix, rec.user};
+}
+
+// The job as committed, when the caller may read it (NotFound else, as on the leader).
+Result<core::JobRecord> VisibleJob(store::Store& store, const HttpRequest& request) {
+  FG_ASSIGN_OR_RETURN(control::Caller caller, FollowerCaller(store, request));
+  FG_RETURN_IF_ERROR(control::Require(caller, control::Action::kReadJobs, "read jobs"));
+  FG_ASSIGN_OR_RETURN(core::JobId id, JobIdParam(request));
+  Result<core::JobRecord> job = store.GetJob(id);
+  if (!job.ok() || !control::CanSeeJob(caller, job->tenant, job->key_prefix)) {
+    return NotFound("job " + std::to_string(id) + " not found", "id");
+  }
+  return job;
+}
+
+}  // namespace
+
+std::vector<Route> FollowerRoutes(LeaderUrlFn leader_url, store::Store* store) {
   std::vector<Route> routes;
   routes.push_back({"GET", "/healthz", Sync([leader_url](const HttpRequest&) -> Result<HttpResponse> {
                       const std::optional<std::string> leader = leader_url();
@@ -15,6 +44,18 @@ std::vector<Route> FollowerRoutes(LeaderUrlFn leader_url) {
                       if (leader) body["leader"] = *leader;
                       return JsonResponse(200, body.dump());
                     })});
+  if (store == nullptr) return routes;
+  routes.push_back(
+      {"GET", "/v1/jobs/:id", Sync([store](const HttpRequest& r) -> Result<HttpResponse> {
+         FG_ASSIGN_OR_RETURN(core::JobRecord job, VisibleJob(*store, r));
+         return JsonResponse(200, EncodeJob(control::JobView{std::move(job), 0, {}}));
+       })});
+  routes.push_back(
+      {"GET", "/v1/jobs/:id/events", Sync([store](const HttpRequest& r) -> Result<HttpResponse> {
+         FG_ASSIGN_OR_RETURN(core::JobRecord job, VisibleJob(*store, r));
+         FG_ASSIGN_OR_RETURN(std::vector<store::JobEvent> events, store->ListJobEvents(job.id));
+         return JsonResponse(200, EncodeEvents(job.id, events));
+       })});
   return routes;
 }
 

@@ -172,7 +172,8 @@ Status ServerHandleImpl::StartFollowing() {
   http_options.threads = 1;
   http_options.fallback = api::FollowerRedirect(leader_url);
   FG_ASSIGN_OR_RETURN(follower_http_,
-                      api::HttpServer::Start(http_options, api::FollowerRoutes(leader_url)));
+                      api::HttpServer::Start(http_options,
+                                             api::FollowerRoutes(leader_url, store_.get())));
   url_ = UrlFor(follower_http_->port());
   FG_RETURN_IF_ERROR(WriteFileAtomic(options_.data_dir + "/server-url", url_ + "\n", 0600));
 

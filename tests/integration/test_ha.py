@@ -1,5 +1,5 @@
-"""Two servers on one PostgreSQL database: exactly one leads, the other redirects to it and
-takes over when it dies. kill -9 of the leader while 8 clients submit: the follower leads
+"""Two servers on one PostgreSQL database: exactly one leads; the other serves job reads from
+the database, redirects the rest to the leader and takes over when it dies. kill -9 of the leader while 8 clients submit: the follower leads
 within 5 s, every acknowledged submit exists exactly once, and the job that was running runs
 on untouched. Split brain: a leader paused (SIGSTOP) past its lease and resumed writes
 nothing (not even a request it had already received) and exits (status 75)."""
@@ -240,6 +240,18 @@ class FailoverTest(HaTestCase):
 
 class SplitBrainTest(HaTestCase):
     def test_a_leader_paused_past_its_lease_steps_down_without_writing(self):
+        # Before: the follower serves a job read itself and redirects a write to the leader.
+        first = self.submit([self.b, self.a], "first", ["sh", "-c", "exit 3"])  # via b's 307
+        status, _, body = request(self.b.port, "GET", f"/v1/jobs/{first}", key=self.key)
+        self.assertEqual((status, body["name"]), (200, "first"))
+        status, headers, body = request(self.b.port, "POST", "/v1/jobs", key=self.key,
+                                        body={"argv": ["true"]})
+        self.assertEqual(status, 307)
+        self.assertEqual(headers["location"], self.a.url + "/v1/jobs")
+        self.assertEqual(body, {"leader": self.a.url})
+        status, _, _ = request(self.b.port, "GET", f"/v1/jobs/{first}")  # no key
+        self.assertEqual(status, 401)
+
         os.killpg(self.a.proc.pid, signal.SIGSTOP)
         paused = time.monotonic()
         wait_for(self.b.leading, 10, "server b to lead while a is paused")
@@ -269,7 +281,7 @@ class SplitBrainTest(HaTestCase):
         self.assertNotIn(b" 201 ", first_line, answer)
         self.assertIn("lost the leadership", self.a.output())
         names = [r[0] for r in self.db.query("SELECT name FROM jobs ORDER BY id")]
-        self.assertEqual(names, ["by-b"])
+        self.assertEqual(names, ["first", "by-b"])
         self.assertTrue(self.b.leading())
 
 
