@@ -1,8 +1,10 @@
 """Two servers on one PostgreSQL database: exactly one leads; the other serves job reads from
-the database, redirects the rest to the leader and takes over when it dies. kill -9 of the leader while 8 clients submit: the follower leads
-within 5 s, every acknowledged submit exists exactly once, and the job that was running runs
-on untouched. Split brain: a leader paused (SIGSTOP) past its lease and resumed writes
-nothing (not even a request it had already received) and exits (status 75)."""
+the database, redirects the rest to the leader and takes over when it dies or loses its
+database. kill -9 of the leader while 8 clients submit: the follower leads within 5 s, every
+acknowledged submit exists exactly once, and the job that was running runs on untouched.
+A leader cut off from the database (a TCP proxy between them is cut) exits (status 75) and the
+follower leads within 5 s. Split brain: a leader paused (SIGSTOP) past its lease and resumed
+writes nothing (not even a request it had already received) and exits (status 75)."""
 # ctest-labels: postgres ha
 # ctest-fixtures: postgres
 
@@ -48,15 +50,73 @@ def request(port, method, path, key=None, body=None, headers=None, timeout=5.0):
         conn.close()
 
 
+class TcpProxy:
+    """Forwards connections from a local port to 127.0.0.1:target; cut() drops every one of
+    them and refuses new ones (a network cut between one server and its database)."""
+
+    def __init__(self, target):
+        self.target = target
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.sockets, self.lock, self.cut_done = [], threading.Lock(), False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                if self.cut_done:
+                    client.close()
+                    upstream.close()
+                    continue
+                self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        with self.lock:
+            self.cut_done = True
+            sockets, self.sockets = self.sockets, []
+        self.listener.close()
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+
 class Server:
-    def __init__(self, tmp, name, db):
+    def __init__(self, tmp, name, db, store_url=None):
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data = os.path.join(tmp, name)
         self.err = os.path.join(tmp, f"{name}.stderr")
         cmd = [fastgpu_binary(), "server", "--listen", f"127.0.0.1:{self.port}", "--data",
-               self.data, "--store", db.url, "--join-token", TOKEN,
+               self.data, "--store", store_url or db.url, "--join-token", TOKEN,
                "--leader-lease-ms", str(LEASE_MS)]
         env = _clean_env()
         env.update(db.env)
@@ -86,13 +146,20 @@ class Server:
 
 
 class HaTestCase(unittest.TestCase):
+    proxy_a = False  # server a reaches the database through a TcpProxy (self.proxy)
+
     def setUp(self):
         self.db = pg.Database()
         base = "/var/tmp" if os.path.isdir("/var/tmp") else None
         self.tmp = tempfile.mkdtemp(prefix="fg-ha-", dir=base)
         os.chmod(self.tmp, 0o1777)
         self.procs = []
-        self.a = self.start_server("a")
+        store_a = None
+        if self.proxy_a:
+            host_port = self.db.url.split("@", 1)[1].split("/", 1)[0]
+            self.proxy = TcpProxy(int(host_port.rsplit(":", 1)[1]))
+            store_a = self.db.url.replace(host_port, f"127.0.0.1:{self.proxy.port}")
+        self.a = self.start_server("a", store_a)
         wait_for(self.a.leading, 15, "server a to lead")
         self.b = self.start_server("b")
         wait_for(lambda: (self.b.health() or {}).get("leader") == self.a.url, 15,
@@ -111,8 +178,8 @@ class HaTestCase(unittest.TestCase):
         if os.environ.get("FASTGPU_KEEP_TMP") != "1":
             subprocess.run(["rm", "-rf", self.tmp], check=False)
 
-    def start_server(self, name):
-        s = Server(self.tmp, name, self.db)
+    def start_server(self, name, store_url=None):
+        s = Server(self.tmp, name, self.db, store_url)
         self.procs.append(s.proc)
         return s
 
@@ -283,6 +350,23 @@ class SplitBrainTest(HaTestCase):
         names = [r[0] for r in self.db.query("SELECT name FROM jobs ORDER BY id")]
         self.assertEqual(names, ["first", "by-b"])
         self.assertTrue(self.b.leading())
+
+
+class DatabaseCutTest(HaTestCase):
+    proxy_a = True
+
+    def test_a_leader_cut_off_from_the_database_is_replaced(self):
+        self.assertIsNotNone(self.submit([self.a], "before", ["true"]))
+        self.proxy.cut()
+        cut = time.monotonic()
+        wait_for(self.b.leading, 10, "server b to lead after a lost its database")
+        took = time.monotonic() - cut
+        print(f"takeover after the leader lost its database: {took:.2f} s")
+        self.assertLess(took, 5.0)
+        self.assertEqual(self.a.proc.wait(10), EXIT_LOST_LEADERSHIP, self.a.output())
+        self.assertIsNotNone(self.submit([self.b], "after", ["true"]))
+        names = [r[0] for r in self.db.query("SELECT name FROM jobs ORDER BY id")]
+        self.assertEqual(names, ["before", "after"])
 
 
 if __name__ == "__main__":
