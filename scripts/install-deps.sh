@@ -17,6 +17,7 @@ PACKAGES=(
   python3 python3-yaml curl procps iproute2 tmux
   openssl  # the TLS test makes its CA and certificates with it
   chromium firefox-esr fonts-dejavu-core
+  clang libclang-rt-dev prometheus wrk  # fuzz tests (libFuzzer), promtool, API benchmarks
 )
 # Node.js and npm for the browser tests: Debian's, unless a node is already installed (a
 # Node.js package from elsewhere brings its own npm and conflicts with Debian's npm).

@@ -2,8 +2,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "agent/agent_impl.h"
+#include "agent/runner/attempt_files.h"
 
 namespace fastgpu::agent {
 namespace {
@@ -12,6 +14,7 @@ using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr milliseconds kReportTick{200};
+constexpr milliseconds kFenceTick{100};
 constexpr milliseconds kMinBackoff{200};
 constexpr milliseconds kMaxBackoff{5000};
 
@@ -30,16 +33,18 @@ bool AgentImpl::EnsureRegistered(ServerClient& client) {
     }
     Registration registration = registration_;
     registration.devices = monitor_->Specs();  // with the devices' health as of now
-    Result<int64_t> hb = client.Register(registration);
+    Result<ServerClient::RegisterReply> hb = client.Register(registration);
     if (hb.ok()) {
       {
         std::lock_guard<std::mutex> lock(mu_);
         registered_ = true;
-        heartbeat_ms_ = *hb;
+        heartbeat_ms_ = hb->heartbeat_ms;
+        node_grace_ms_ = hb->node_grace_ms;
       }
+      MarkContact();
       spdlog::info("registered node '{}' with {} ({} GPUs{}), heartbeat {} ms", registration_.name,
                    options_.server_url, registration_.devices.size(),
-                   registration_.simulated ? ", simulated" : "", *hb);
+                   registration_.simulated ? ", simulated" : "", hb->heartbeat_ms);
       Nudge();
       return true;
     }
@@ -121,10 +126,80 @@ void AgentImpl::ReportLoop() {
   }
 }
 
+void AgentImpl::FenceLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, kFenceTick, [this] { return stopping_; });
+    if (stopping_) return;
+    lock.unlock();
+    FenceIfCutOff();
+    lock.lock();
+  }
+}
+
+bool AgentImpl::Fenced(const AttemptKey& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fenced_.contains(key);
+}
+
+void AgentImpl::MarkContact() {
+  last_contact_ms_ = std::chrono::duration_cast<milliseconds>(
+                         SteadyClock::now().time_since_epoch())
+                         .count();
+}
+
+void AgentImpl::FenceIfCutOff() {
+  int64_t grace = 0, heartbeat = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    grace = node_grace_ms_;
+    heartbeat = heartbeat_ms_;
+  }
+  const int64_t last = last_contact_ms_.load();
+  if (grace <= 0 || last == 0) return;
+  // Two heartbeats before the server gives up on us: by then our attempts must be gone.
+  const int64_t fence_after = std::max(heartbeat, grace - 2 * heartbeat);
+  const int64_t now =
+      std::chrono::duration_cast<milliseconds>(SteadyClock::now().time_since_epoch()).count();
+  if (now - last < fence_after) return;
+  for (const AttemptStatus& s : runner_->Poll()) {
+    if (s.phase == AttemptPhase::kExited || Fenced(s.key)) continue;
+    spdlog::warn("attempt {}: no answer from the server for {} ms; killing it (fenced) so that "
+                 "it cannot run twice when the server moves it",
+                 s.key.ToString(), now - last);
+    if (runner_->Signal(s.key, SIGKILL).ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      fenced_.insert(s.key);
+    }
+  }
+}
+
+void AgentImpl::WatchExits(const std::vector<AttemptStatus>& statuses) {
+  std::map<AttemptKey, pid_t> running;
+  for (const AttemptStatus& s : statuses) {
+    if (s.phase == AttemptPhase::kExited) continue;
+    auto known = supervisors_.find(s.key);
+    if (known != supervisors_.end()) {
+      running.emplace(s.key, known->second);
+      continue;
+    }
+    std::ifstream in(s.dir + "/" + kSupervisorPidFile);
+    pid_t pid = 0;
+    if (in >> pid && pid > 0) running.emplace(s.key, pid);
+  }
+  if (running == supervisors_) return;
+  supervisors_ = std::move(running);
+  std::vector<pid_t> pids;
+  for (const auto& [key, pid] : supervisors_) pids.push_back(pid);
+  exits_.Watch(pids);
+}
+
 bool AgentImpl::ReportOnce() {
   std::vector<AttemptStatus> statuses;
   std::vector<MonitoredJob> watched;
-  for (AttemptStatus& s : runner_->Poll()) {
+  std::vector<AttemptStatus> all = runner_->Poll();
+  WatchExits(all);
+  for (AttemptStatus& s : all) {
     watched.push_back(MonitoredJob{s.key, s.pid, s.dir + "/job/vgpu.shm"});
     if (s.phase != AttemptPhase::kStarting) statuses.push_back(std::move(s));
   }
@@ -149,7 +224,9 @@ bool AgentImpl::ReportOnce() {
     }
     // Report an end only once its logs are all shipped.
     if (s.phase == AttemptPhase::kExited && !logs_complete) continue;
-    reports.push_back(ToReport(s));
+    AttemptReport report = ToReport(s);
+    report.lost = report.exited && Fenced(s.key);
+    reports.push_back(std::move(report));
   }
   return SendReport(std::move(reports), /*force=*/false);
 }
@@ -217,6 +294,7 @@ bool AgentImpl::SendReport(std::vector<AttemptReport> reports, bool force) {
     spdlog::warn("report: {}", acked.error().ToString());
     return false;
   }
+  MarkContact();
   last_reports_ = std::move(reports);
   last_status_ = std::move(status);
   if (telemetry) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "agent/exit_watcher.h"
 #include "agent/gpu_monitor.h"
 #include "agent/health_check.h"
 #include "agent/isolation.h"
@@ -56,7 +58,8 @@ class AgentImpl final : public AgentHandle {
         watch_client_(std::move(parts.watch_client)),
         report_client_(std::move(parts.report_client)),
         health_(options_.health_check_command, options_.health_check_interval_ms,
-                options_.health_check_timeout_ms) {
+                options_.health_check_timeout_ms),
+        exits_([this] { Nudge(); }) {
     for (const AttemptKey& key : runner_->Tracked()) started_.insert(key);
   }
   ~AgentImpl() override { Stop(); }
@@ -70,6 +73,7 @@ class AgentImpl final : public AgentHandle {
       ReportLoop();
       reporter_done_ = true;
     });
+    fencer_ = std::thread([this] { FenceLoop(); });  // apart: the others may block on HTTP
   }
 
   std::string name() const override { return registration_.name; }
@@ -92,6 +96,7 @@ class AgentImpl final : public AgentHandle {
     }
     if (watcher_.joinable()) watcher_.join();
     if (reporter_.joinable()) reporter_.join();
+    if (fencer_.joinable()) fencer_.join();
     health_.Stop();
     monitor_->Stop();
   }
@@ -134,6 +139,15 @@ class AgentImpl final : public AgentHandle {
   // `force`); forgets the attempts the server acknowledges. False when the server is away.
   bool SendReport(std::vector<AttemptReport> reports, bool force);
   NodeStatusReport CurrentNodeStatus() const;
+  // Watches the supervisors of the attempts still running, so that an end is reported at once.
+  void WatchExits(const std::vector<AttemptStatus>& statuses);
+  // Fencing: after losing the server for longer than it waits before declaring this node lost
+  // (minus a margin), the agent kills its attempts itself, so that a job the server moves
+  // elsewhere never runs twice at once. Their ends are reported as lost when the server is back.
+  void MarkContact();
+  void FenceLoop();
+  void FenceIfCutOff();
+  bool Fenced(const AttemptKey& key);
   // Starts one attempt as its tenant's user (or records why it could not start).
   void StartAttempt(const DesiredAttempt& a);
 
@@ -154,12 +168,14 @@ class AgentImpl final : public AgentHandle {
   bool nudged_ = false;          // guarded by mu_
   bool registered_ = false;      // guarded by mu_
   int64_t heartbeat_ms_ = 2000;  // guarded by mu_
+  int64_t node_grace_ms_ = 0;    // guarded by mu_; 0: the server did not say (no fencing)
   std::mutex register_mu_;       // one registration at a time
 
   std::atomic<bool> watcher_done_{false};
   std::atomic<bool> reporter_done_{false};
   std::thread watcher_;
   std::thread reporter_;
+  std::thread fencer_;
 
   std::set<AttemptKey> started_;             // watcher thread only (set before it starts)
   LogShipper shipper_;                       // reporter thread only
@@ -167,6 +183,11 @@ class AgentImpl final : public AgentHandle {
   NodeStatusReport last_status_;             // reporter thread only
   uint64_t reported_health_ = 0;             // reporter thread only: health_version() sent
   SteadyClock::time_point last_report_at_;   // reporter thread only
+  std::map<AttemptKey, pid_t> supervisors_;  // reporter thread only: of running attempts
+  std::set<AttemptKey> fenced_;              // guarded by mu_: killed while cut off
+  // Steady ms of the last report the server answered (what its last-seen time follows).
+  std::atomic<int64_t> last_contact_ms_{0};
+  ExitWatcher exits_;                        // last: its thread calls Nudge()
 };
 
 }  // namespace fastgpu::agent

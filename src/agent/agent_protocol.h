@@ -62,6 +62,9 @@ struct AttemptReport {
   std::string error;                 // exited only
   bool oom_killed = false;           // exited only: the kernel's OOM killer hit the job
   bool timed_out = false;            // exited only: stopped at its time limit
+  // exited only: the agent stopped it itself after losing the server for the grace period
+  // (fenced), so the server treats it as lost with its node, not as the job's failure.
+  bool lost = false;
   bool operator==(const AttemptReport&) const = default;
 };
 

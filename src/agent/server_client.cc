@@ -75,6 +75,7 @@ json ReportJson(const AttemptReport& r) {
   j["error"] = r.error;
   if (r.oom_killed) j["oom_killed"] = true;
   if (r.timed_out) j["timed_out"] = true;
+  if (r.lost) j["lost"] = true;
   return j;
 }
 
@@ -225,7 +226,7 @@ void ServerClient::Interrupt() {
   for (const auto& client : impl_->clients) client->stop();
 }
 
-Result<int64_t> ServerClient::Register(const Registration& r) {
+Result<ServerClient::RegisterReply> ServerClient::Register(const Registration& r) {
   json devices = json::array();
   for (const auto& d : r.devices) devices.push_back(DeviceJson(d));
   json body = {{"name", r.name},           {"simulated", r.simulated},
@@ -237,9 +238,16 @@ Result<int64_t> ServerClient::Register(const Registration& r) {
   FG_RETURN_IF_ERROR(HttpStatus(res, "register"));
   json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
   if (!reply.is_object()) return Internal("register: reply is not a JSON object");
+  RegisterReply out;
   auto hb = reply.find("heartbeat_ms");
-  if (hb == reply.end() || !hb->is_number_integer() || hb->get<int64_t>() <= 0) return 2000;
-  return hb->get<int64_t>();
+  if (hb != reply.end() && hb->is_number_integer() && hb->get<int64_t>() > 0) {
+    out.heartbeat_ms = hb->get<int64_t>();
+  }
+  auto grace = reply.find("node_grace_ms");
+  if (grace != reply.end() && grace->is_number_integer() && grace->get<int64_t>() > 0) {
+    out.node_grace_ms = grace->get<int64_t>();
+  }
+  return out;
 }
 
 Result<DesiredSet> ServerClient::GetDesired(const std::string& node, int64_t version,

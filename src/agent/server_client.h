@@ -35,8 +35,13 @@ class ServerClient {
                                                       const std::string& ca_file = "");
   ~ServerClient();
 
-  // POST /v1/agent/register; returns the heartbeat interval in ms from the reply.
-  Result<int64_t> Register(const Registration& registration);
+  // What the server answers to a registration.
+  struct RegisterReply {
+    int64_t heartbeat_ms = 2000;  // report at least this often
+    int64_t node_grace_ms = 0;    // silent this long, the node is lost; 0: the server did not say
+  };
+  // POST /v1/agent/register.
+  Result<RegisterReply> Register(const Registration& registration);
 
   // GET /v1/agent/desired (long poll up to wait_ms).
   Result<DesiredSet> GetDesired(const std::string& node, int64_t version, int64_t wait_ms);

@@ -61,7 +61,7 @@ Result<control::AttemptReport> ParseAttempt(const Json& value, const std::string
   FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(value,
                                                {"job", "attempt", "state", "pid", "exit_code",
                                                 "signal", "started_ms", "finished_ms", "error",
-                                                "oom_killed", "timed_out"},
+                                                "oom_killed", "timed_out", "lost"},
                                                field + "."));
   control::AttemptReport r;
   for (const char* required : {"job", "attempt", "state"}) {
@@ -99,6 +99,9 @@ Result<control::AttemptReport> ParseAttempt(const Json& value, const std::string
       return InvalidArgument("oom_killed must be a boolean", field + ".oom_killed");
     }
     r.oom_killed = value["oom_killed"].get<bool>();
+  }
+  if (Present(value, "lost")) {
+    FG_ASSIGN_OR_RETURN(r.lost, json_util::GetBool(value["lost"], field + ".lost"));
   }
   if (Present(value, "timed_out")) {
     FG_ASSIGN_OR_RETURN(r.timed_out, json_util::GetBool(value["timed_out"], field + ".timed_out"));

@@ -5,6 +5,7 @@
 
 #include "cli/cmd.h"
 #include "cli/cmd_admin.h"
+#include "cli/cmd_operate.h"
 #include "cli/commands_extra.h"
 
 namespace fastgpu::cli {
@@ -107,6 +108,7 @@ void RegisterClientCommands(CLI::App& app, int& exit_code) {
   RegisterMoreCommands(app, globals, exit_code);
   RegisterAdminCommands(app, globals, exit_code);
   RegisterUsageCommands(app, globals, exit_code);
+  RegisterOperateCommands(app, globals, exit_code);
   InstallFailureHints(app);
 }
 

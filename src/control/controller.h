@@ -172,6 +172,9 @@ struct AttemptReport {
   std::string error;  // non-empty: could not start
   bool oom_killed = false;  // the kernel's OOM killer killed a process of the job
   bool timed_out = false;   // the agent stopped it at its time limit
+  // The agent killed it after losing the server for the grace period (fenced): treated as lost
+  // with its node (requeued within max_retries, else failed "node lost").
+  bool lost = false;
 };
 struct AttemptKey {
   core::JobId job = 0;

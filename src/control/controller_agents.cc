@@ -152,6 +152,8 @@ void ControllerImpl::Report(const std::string& node, std::vector<AttemptReport> 
       write.stopped_ms[r.job] = r.finished_ms > 0 ? std::min(r.finished_ms, now) : now;
       if (rec.preempting_for != 0 && !rec.cancel_requested) {
         ApplyPreempted(rec);
+      } else if (r.lost) {
+        ApplyNodeLost(node, now, rec);
       } else {
         ApplyExited(r, now, rec);
       }

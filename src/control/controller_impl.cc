@@ -25,6 +25,12 @@ Result<std::unique_ptr<Controller>> Controller::Open(const ControllerOptions& op
   if (options.node_grace_ms <= 0) {
     return InvalidArgument("node_grace_ms must be > 0", "node_grace_ms");
   }
+  // A node must be able to miss a heartbeat without being lost.
+  if (options.heartbeat_ms <= 0 || options.heartbeat_ms * 2 > options.node_grace_ms) {
+    return InvalidArgument("heartbeat_ms must be > 0 and at most half of node_grace_ms (" +
+                               std::to_string(options.node_grace_ms) + ")",
+                           "heartbeat_ms");
+  }
   FG_ASSIGN_OR_RETURN(std::unique_ptr<core::PlacementPolicy> policy,
                       core::MakePlacementPolicy(options.policy));
   FG_ASSIGN_OR_RETURN(std::unique_ptr<core::QueueSorter> sorter,

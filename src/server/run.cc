@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 
 namespace fastgpu::server {
@@ -20,14 +22,15 @@ int RunServer(const ServerOptions& options) {
     std::fprintf(stderr, "fastgpu server: %s\n", server.error().ToString().c_str());
     return 1;
   }
-  std::printf("fastgpu server listening on %s (dashboard at %s/, admin key in %s)\n",
-              (*server)->url().c_str(), (*server)->url().c_str(),
-              (*server)->admin_key_path().c_str());
-  std::fflush(stdout);
+  // Through the logger, so that with --log-format json every line of stdout is JSON.
+  spdlog::info("fastgpu server listening on {} (dashboard at {}/, admin key in {})",
+               (*server)->url(), (*server)->url(), (*server)->admin_key_path());
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "fastgpu server: signal %d, stopping\n", signal_number);
+  spdlog::info("fastgpu server: signal {}, stopping: finishing the requests in flight and "
+               "committing what was accepted", signal_number);
   (*server)->Stop();
+  spdlog::info("fastgpu server: stopped");
   return 0;
 }
 

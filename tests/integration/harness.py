@@ -149,12 +149,19 @@ def _tail(path, limit=6000):
 
 
 class Agent:
-    def __init__(self, name, simulate="10xA100-80GB", env=None, kill_grace_ms=None, extra_args=()):
+    """One agent. wrapper: a command prefix (e.g. `ip netns exec NS`); server_url: the URL it
+    uses to reach the server, "{port}" standing for the server's port (default: the
+    cluster's URL)."""
+
+    def __init__(self, name, simulate="10xA100-80GB", env=None, kill_grace_ms=None, extra_args=(),
+                 wrapper=(), server_url=None):
         self.name = name
         self.simulate = simulate
         self.env = dict(env or {})
         self.kill_grace_ms = kill_grace_ms
         self.extra_args = list(extra_args)
+        self.wrapper = list(wrapper)
+        self.server_url = server_url
         self.proc = None
         self.data_dir = None
         self.log_out = None
@@ -165,9 +172,11 @@ class Cluster:
     """One server + agents on loopback. Use as a context manager."""
 
     def __init__(self, agents=None, join_token=None, node_grace_ms=None, server_args=(),
-                 tls=False, server_env=None):
+                 tls=False, server_env=None, listen_host="127.0.0.1", server_dir_hook=None):
         self.bin = fastgpu_binary()
         self.server_env = dict(server_env or {})  # e.g. FASTGPU_PG_PASSWORD
+        self.listen_host = listen_host
+        self.server_dir_hook = server_dir_hook  # called with the server's data folder, empty
         self.agents = list(agents) if agents is not None else [Agent("node-a")]
         self.fixed_join_token = join_token
         self.node_grace_ms = node_grace_ms
@@ -211,6 +220,8 @@ class Cluster:
         os.chmod(self.tmp, 0o1777)  # the jobs' users write their pid and sentinel files here
         self.server_dir = os.path.join(self.tmp, "server")
         os.makedirs(self.server_dir)
+        if self.server_dir_hook is not None:
+            self.server_dir_hook(self.server_dir)
         for attempt in range(3):
             self.port = free_port()
             if self._start_server(startup_timeout=15.0, allow_port_race=(attempt < 2)):
@@ -218,7 +229,8 @@ class Cluster:
         self._read_server_files()
         for agent in self.agents:
             self.start_agent(agent)
-        self.wait_nodes_ready([a.name for a in self.agents])
+        if self.agents:
+            self.wait_nodes_ready([a.name for a in self.agents])
 
     def path(self, *parts):
         """A path inside this cluster's temporary folder (for sentinel and pid files)."""
@@ -233,11 +245,14 @@ class Cluster:
         return ["--tls-cert", self._cert, "--tls-key", self._key]
 
     def _server_cmd(self):
-        cmd = [self.bin, "server", "--listen", f"127.0.0.1:{self.port}", "--data", self.server_dir]
+        cmd = [self.bin, "server", "--listen", f"{self.listen_host}:{self.port}", "--data",
+               self.server_dir]
         if self.fixed_join_token:
             cmd += ["--join-token", self.fixed_join_token]
         if self.node_grace_ms is not None:
             cmd += ["--node-grace-ms", str(self.node_grace_ms)]
+            if "--heartbeat-ms" not in self.server_args:  # several heartbeats per grace period
+                cmd += ["--heartbeat-ms", str(max(100, min(2000, self.node_grace_ms // 4)))]
         return cmd + self._tls_args() + self.server_args
 
     def _start_server(self, startup_timeout, allow_port_race=False):
@@ -305,9 +320,10 @@ class Cluster:
         agent.log_err = os.path.join(self.tmp, f"agent-{agent.name}-{n}.stderr")
         self._log_files += [(f"agent {agent.name}#{n} stdout", agent.log_out),
                             (f"agent {agent.name}#{n} stderr", agent.log_err)]
-        cmd = [self.bin, "agent", "--server", self.url, "--data", agent.data_dir,
-               *(["--ca-file", self.ca_file] if self.tls else []),
-               "--name", agent.name]
+        server_url = (agent.server_url or self.url).format(port=self.port)
+        cmd = agent.wrapper + [self.bin, "agent", "--server", server_url, "--data", agent.data_dir,
+                               *(["--ca-file", self.ca_file] if self.tls else []),
+                               "--name", agent.name]
         if agent.simulate:
             cmd += ["--simulate", agent.simulate]
         if agent.kill_grace_ms is not None:
@@ -362,6 +378,33 @@ class Cluster:
         with open(os.path.join(self.server_dir, "admin-key")) as f:
             if f.read().strip() != self.admin_key:
                 raise AssertionError("admin-key changed across a server restart")
+
+    def kill_node(self, agent):
+        """The node dies: SIGKILL to its agent and to every supervisor and job of that agent
+        (the processes whose command line or working directory is in its data folder)."""
+        _kill_group(agent.proc, signal.SIGKILL)
+        _wait_quietly(agent.proc)
+        for _ in range(5):
+            victims = []
+            for pid in _all_pids():
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        cmdline = f.read()
+                    cwd = os.readlink(f"/proc/{pid}/cwd")
+                except OSError:
+                    continue
+                if agent.data_dir.encode() in cmdline or cwd.startswith(agent.data_dir):
+                    victims.append(pid)
+            live = [p for p in victims if (_read_proc_stat(p) or ("Z",))[0] != "Z"]
+            for pid in live:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            self._reap_orphans()
+            if not live:
+                return
+            time.sleep(0.05)
 
     def stop_agent(self, agent, sig=signal.SIGTERM, timeout=10.0):
         if agent.proc is None:
