@@ -11,6 +11,10 @@ processes on loopback, a fresh data folder each, nothing left running afterwards
   cli      the same through the CLI: `fastgpu run --detach --gpus 1 -- true`, --clients at once.
   latency  submit-to-process-start of one job at a time on an idle pool: the job writes to a
            FIFO this script reads; prints p50/p90/p99/max over --samples jobs.
+  run      `fastgpu run --gpus 1 -- true` (submit, follow the logs, exit with the job's status)
+           --samples times on an idle pool: the median wall time, and the median time from the
+           CLI's start to each step of the job's record and events (submitted, scheduled,
+           process forked, process ended, end committed by the server).
 
 Standard library only. Prints one line per figure, e.g. `http: 1000 jobs in 1.63 s = 613 jobs/s`.
 Run it at normal priority; on a shared machine the figures are lower bounds.
@@ -272,6 +276,33 @@ def bench_latency(pool, samples):
           f"p90 {pct(0.9):.1f} ms, p99 {pct(0.99):.1f} ms, max {lat[-1]:.1f} ms")
 
 
+def bench_run(pool, samples):
+    env = dict(os.environ, FASTGPU_URL=pool.url, FASTGPU_API_KEY=pool.key)
+    c = pool.conn()
+    walls, steps = [], {}
+    try:
+        for _ in range(samples):
+            t0 = time.time() * 1000.0
+            subprocess.run([pool.bin, "run", "--gpus", "1", "--", "true"], env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            walls.append(time.time() * 1000.0 - t0)
+            status, page = pool.call(c, "GET", "/v1/jobs?limit=1000")
+            job = max(page["jobs"], key=lambda j: j["id"])
+            status, events = pool.call(c, "GET", f"/v1/jobs/{job['id']}/events")
+            at = {e["type"]: e["time_ms"] for e in events["events"]}
+            for name, ms in (("submitted", job["submitted_ms"]), ("scheduled", at["scheduled"]),
+                             ("forked", job["started_ms"]), ("ended", job["finished_ms"]),
+                             ("committed", at["finished"])):
+                steps.setdefault(name, []).append(ms - t0)
+            time.sleep(0.02)
+    finally:
+        c.close()
+    med = lambda xs: sorted(xs)[len(xs) // 2]
+    print(f"run: `fastgpu run --gpus 1 -- true` over {samples} runs: median {med(walls):.0f} ms "
+          f"(min {min(walls):.0f}, max {max(walls):.0f}); median ms from the CLI's start: "
+          + ", ".join(f"{k} {med(v):.0f}" for k, v in steps.items()))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default=os.environ.get("FASTGPU_BIN",
@@ -280,12 +311,12 @@ def main():
     ap.add_argument("--gpus", type=int, default=8)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--samples", type=int, default=200)
-    ap.add_argument("--mode", default="all", choices=["http", "cli", "latency", "all"])
+    ap.add_argument("--mode", default="all", choices=["http", "cli", "latency", "run", "all"])
     args = ap.parse_args()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up on `timeout`
-    modes = ["http", "cli", "latency"] if args.mode == "all" else [args.mode]
+    modes = ["http", "cli", "latency", "run"] if args.mode == "all" else [args.mode]
     for mode in modes:
         pool = Pool(args.bin, args.gpus)
         try:
@@ -293,6 +324,8 @@ def main():
                 bench_http(pool, args.jobs, args.clients)
             elif mode == "cli":
                 bench_cli(pool, args.jobs, args.clients)
+            elif mode == "run":
+                bench_run(pool, args.samples)
             else:
                 bench_latency(pool, args.samples)
         finally:
