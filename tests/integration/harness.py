@@ -96,6 +96,21 @@ def _descendants(root):
     return out
 
 
+def _pids_mentioning(path):
+    """Processes whose command line names `path` or whose working directory lies under it."""
+    pids = []
+    for pid in _all_pids():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            continue
+        if path.encode() in cmdline or cwd.startswith(path):
+            pids.append(pid)
+    return pids
+
+
 def pid_alive(pid):
     """True while pid is a live (non-zombie) process. A zombie that is our own child (an orphan
     reparented to this subreaper) is reaped and counts as gone."""
@@ -385,17 +400,8 @@ class Cluster:
         _kill_group(agent.proc, signal.SIGKILL)
         _wait_quietly(agent.proc)
         for _ in range(5):
-            victims = []
-            for pid in _all_pids():
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        cmdline = f.read()
-                    cwd = os.readlink(f"/proc/{pid}/cwd")
-                except OSError:
-                    continue
-                if agent.data_dir.encode() in cmdline or cwd.startswith(agent.data_dir):
-                    victims.append(pid)
-            live = [p for p in victims if (_read_proc_stat(p) or ("Z",))[0] != "Z"]
+            live = [p for p in _pids_mentioning(agent.data_dir)
+                    if (_read_proc_stat(p) or ("Z",))[0] != "Z"]
             for pid in live:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -448,17 +454,7 @@ class Cluster:
         for _ in range(5):
             victims = set(_descendants(me))
             if self.tmp:
-                for pid in _all_pids():
-                    if pid == me:
-                        continue
-                    try:
-                        with open(f"/proc/{pid}/cmdline", "rb") as f:
-                            cmdline = f.read()
-                        cwd = os.readlink(f"/proc/{pid}/cwd")
-                    except OSError:
-                        continue
-                    if self.tmp.encode() in cmdline or cwd.startswith(self.tmp):
-                        victims.add(pid)
+                victims.update(p for p in _pids_mentioning(self.tmp) if p != me)
             live = [p for p in victims if (_read_proc_stat(p) or ("Z",))[0] != "Z"]
             for pid in live:
                 try:
