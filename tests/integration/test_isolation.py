@@ -237,8 +237,9 @@ class UnisolatedNodeTest(ClusterTestCase):
 
     def test_failure_is_visible_and_other_tenants_wait(self):
         c = self.cluster
-        status, body = c.http("GET", "/v1/nodes")
-        node = body["nodes"][0]
+        # Ready comes with the registration; the isolation status with the agent's first report.
+        node = wait_for(lambda: (lambda n: "isolates_tenants" in n and n)(
+            c.http("GET", "/v1/nodes")[1]["nodes"][0]), 15, "the node's first status report")
         self.assertEqual(node["isolates_tenants"], False, node)
         self.assertTrue(node["isolation"]["private_tmp"].startswith("none"), node)
         self.assertEqual(len(node["warnings"]), 1, node)
