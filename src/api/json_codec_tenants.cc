@@ -65,7 +65,18 @@ Status ParseBudget(const Json& b, store::TenantRecord& t) {
   return Status::Ok();
 }
 
-Out KeyJson(const store::ApiKeyRecord& k) {
+// A key's budget: as a tenant's, without "preempt" (null: none).
+Status ParseKeyBudget(const Json& b, control::KeyBudget& out) {
+  if (b.is_object()) {
+    FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(b, {"kind", "limit", "warn_percent"}, "budget."));
+  }
+  store::TenantRecord t;
+  FG_RETURN_IF_ERROR(ParseBudget(b, t));
+  out = control::KeyBudget{t.budget_kind, t.budget_limit, t.budget_warn_percent};
+  return Status::Ok();
+}
+
+Out KeyJson(const store::ApiKeyRecord& k, std::optional<int64_t> used = std::nullopt) {
   Out j = Out::object();
   j["prefix"] = k.prefix;
   j["tenant"] = k.tenant;
@@ -76,6 +87,17 @@ Out KeyJson(const store::ApiKeyRecord& k) {
   j["expires_ms"] = k.expires_ms > 0 ? Out(k.expires_ms) : Out(nullptr);
   j["revoked"] = k.revoked;
   j["revoked_ms"] = k.revoked_ms > 0 ? Out(k.revoked_ms) : Out(nullptr);
+  if (k.budget_kind.empty()) {
+    j["budget"] = nullptr;
+  } else {
+    const double scale = k.budget_kind == "currency" ? 1e6 : 1e3;
+    Out b = Out::object();
+    b["kind"] = k.budget_kind;
+    b["limit"] = static_cast<double>(k.budget_limit) / scale;
+    b["warn_percent"] = k.budget_warn_percent;
+    if (used) b["used"] = static_cast<double>(*used) / scale;
+    j["budget"] = std::move(b);
+  }
   return j;
 }
 
@@ -113,7 +135,8 @@ std::string DumpOut(const Out& j) { return j.dump(-1, ' ', false, Out::error_han
 Result<control::KeyRequest> ParseKeyRequest(std::string_view body) {
   FG_ASSIGN_OR_RETURN(Json obj, json_util::ParseObject(body));
   FG_RETURN_IF_ERROR(
-      json_util::CheckKnownKeys(obj, {"tenant", "role", "user", "label", "expires_ms"}, ""));
+      json_util::CheckKnownKeys(obj, {"tenant", "role", "user", "label", "expires_ms", "budget"},
+                                ""));
   control::KeyRequest r;
   if (Present(obj, "tenant")) {
     FG_ASSIGN_OR_RETURN(r.tenant, GetString(obj["tenant"], "tenant"));
@@ -131,19 +154,36 @@ Result<control::KeyRequest> ParseKeyRequest(std::string_view body) {
     FG_ASSIGN_OR_RETURN(r.expires_ms, GetInt(obj["expires_ms"], "expires_ms", 0,
                                              std::numeric_limits<int64_t>::max()));
   }
+  if (obj.contains("budget")) FG_RETURN_IF_ERROR(ParseKeyBudget(obj["budget"], r.budget));
   return r;
 }
 
-std::string EncodeKey(const store::ApiKeyRecord& key, const std::string* secret) {
-  Out j = KeyJson(key);
+Result<control::KeyBudget> ParseKeyUpdate(std::string_view body) {
+  FG_ASSIGN_OR_RETURN(Json obj, json_util::ParseObject(body));
+  FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(obj, {"budget"}, ""));
+  if (!obj.contains("budget")) {
+    return InvalidArgument("budget is required (an object, or null for none)", "budget");
+  }
+  control::KeyBudget budget;
+  FG_RETURN_IF_ERROR(ParseKeyBudget(obj["budget"], budget));
+  return budget;
+}
+
+std::string EncodeKey(const store::ApiKeyRecord& key, const std::string* secret,
+                      std::optional<int64_t> used) {
+  Out j = KeyJson(key, used);
   if (secret != nullptr) j["key"] = *secret;
   return DumpOut(j);
 }
 
-std::string EncodeKeys(const std::vector<store::ApiKeyRecord>& keys) {
+std::string EncodeKeys(const std::vector<store::ApiKeyRecord>& keys,
+                       const std::map<std::string, int64_t>& used) {
   Out j = Out::object();
   j["keys"] = Out::array();
-  for (const store::ApiKeyRecord& k : keys) j["keys"].push_back(KeyJson(k));
+  for (const store::ApiKeyRecord& k : keys) {
+    auto u = used.find(k.prefix);
+    j["keys"].push_back(KeyJson(k, u == used.end() ? std::nullopt : std::optional(u->second)));
+  }
   return DumpOut(j);
 }
 
@@ -219,6 +259,7 @@ std::string EncodeBillingEvents(const std::vector<store::BillingEvent>& events) 
     o["period"] = e.period;
     o["at_ms"] = e.at_ms;
     o["message"] = e.message;
+    o["key_prefix"] = e.key_prefix.empty() ? Out(nullptr) : Out(e.key_prefix);
     j["events"].push_back(std::move(o));
   }
   return DumpOut(j);

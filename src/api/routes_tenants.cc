@@ -1,6 +1,7 @@
 // Tenant API routes: /v1/keys, /v1/tenants, /v1/audit, /v1/whoami; and the audit decorator
 // that records every mutating request of the user API. See routes.h.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -67,8 +68,23 @@ void AddKeyRoutes(Controller& c, std::vector<Route>& routes) {
                       FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
                       std::string tenant(r.Query("tenant").value_or(""));
                       FG_ASSIGN_OR_RETURN(auto keys, c.ListKeys(caller, tenant));
-                      return JsonResponse(200, EncodeKeys(keys));
+                      std::map<std::string, int64_t> used;
+                      for (const store::ApiKeyRecord& k : keys) {
+                        if (k.budget_kind.empty() || k.revoked) continue;
+                        FG_ASSIGN_OR_RETURN(used[k.prefix], c.KeyBudgetUsed(caller, k.prefix));
+                      }
+                      return JsonResponse(200, EncodeKeys(keys, used));
                     })});
+  routes.push_back(
+      {"PUT", "/v1/keys/:prefix", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
+         FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));
+         FG_RETURN_IF_ERROR(control::Require(caller, control::Action::kAdmin, "change API keys"));
+         FG_ASSIGN_OR_RETURN(std::string prefix, NameParam(r, "prefix"));
+         FG_ASSIGN_OR_RETURN(control::KeyBudget budget, ParseKeyUpdate(r.body));
+         FG_ASSIGN_OR_RETURN(store::ApiKeyRecord key, c.SetKeyBudget(caller, prefix, budget));
+         FG_ASSIGN_OR_RETURN(int64_t used, c.KeyBudgetUsed(caller, prefix));
+         return JsonResponse(200, EncodeKey(key, nullptr, used));
+       })});
   routes.push_back(
       {"POST", "/v1/keys/:prefix/revoke", Sync([&c](const HttpRequest& r) -> Result<HttpResponse> {
          FG_ASSIGN_OR_RETURN(control::Caller caller, AuthenticateUser(c, r));

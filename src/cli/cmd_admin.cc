@@ -94,14 +94,76 @@ std::string BudgetText(const Json& t) {
   }
   std::string out = buf;
   if (b.value("preempt", false)) out += " (preempt)";
+  if (b.contains("used") && b["used"].is_number()) {
+    std::snprintf(buf, sizeof buf, b.value("kind", "") == "gpu_hours" ? " (%g used)" : " (%.2f used)",
+                  b["used"].get<double>());
+    out += buf;
+  }
   return out;
 }
 
+// A key's budget flags (`key create`, `key set`).
+struct KeyBudgetFlags {
+  std::optional<double> currency, gpu_hours;
+  std::optional<int> warn;
+  bool none = false;
+
+  void Add(CLI::App& cmd, bool with_none) {
+    cmd.add_option("--budget", currency, "Monthly budget of this key's jobs, in currency");
+    cmd.add_option("--budget-gpu-hours", gpu_hours, "Monthly budget in GPU-hours");
+    cmd.add_option("--budget-warn", warn, "Warning event at this percent (default 80)");
+    if (with_none) cmd.add_flag("--no-budget", none, "Remove the key's budget");
+  }
+  // The "budget" member to send; nullopt when no budget flag is given.
+  Result<std::optional<Json>> Body() const {
+    if (currency && gpu_hours) {
+      return InvalidArgument("give --budget or --budget-gpu-hours, not both", "--budget");
+    }
+    if (none) return std::optional<Json>(Json(nullptr));
+    if (!currency && !gpu_hours) {
+      if (warn) return InvalidArgument("--budget-warn needs --budget or --budget-gpu-hours",
+                                       "--budget-warn");
+      return std::optional<Json>();
+    }
+    Json b = {{"kind", currency ? "currency" : "gpu_hours"},
+              {"limit", currency ? *currency : *gpu_hours}};
+    if (warn) b["warn_percent"] = *warn;
+    return std::optional<Json>(std::move(b));
+  }
+};
+
+void AddKeySet(CLI::App& key, const std::shared_ptr<GlobalFlags>& g, int& exit_code) {
+  struct SetFlags {
+    std::string prefix;
+    KeyBudgetFlags budget;
+  };
+  auto f = std::make_shared<SetFlags>();
+  CLI::App* set = AddCommand(key, "set", "Set or remove a key's monthly budget (admins)");
+  set->add_option("PREFIX", f->prefix, "The key's prefix, e.g. fgk_1a2b3c4d")->required();
+  f->budget.Add(*set, true);
+  set->callback([g, f, &exit_code] {
+    Result<std::optional<Json>> budget = f->budget.Body();
+    if (budget.ok() && !*budget) {
+      budget = InvalidArgument("nothing to change: give --budget, --budget-gpu-hours or "
+                               "--no-budget", "PREFIX");
+    }
+    if (!budget.ok()) {
+      exit_code = ReportUsageError(budget.error());
+      return;
+    }
+    Json body = {{"budget", **budget}};
+    std::optional<Json> k = CallJson(*g, "PUT", "/v1/keys/" + f->prefix, body.dump(), exit_code);
+    if (k) std::printf("key %s: budget %s\n", Str(*k, "prefix").c_str(), BudgetText(*k).c_str());
+  });
+}
+
 void AddKey(CLI::App& app, const std::shared_ptr<GlobalFlags>& g, int& exit_code) {
-  CLI::App* key = app.add_subcommand("key", "API keys: create (shown once), list, revoke");
+  CLI::App* key =
+      app.add_subcommand("key", "API keys: create (shown once), list, set a budget, revoke");
   key->require_subcommand(1);
   struct CreateFlags {
     std::string tenant, role = "member", user, label, expires;
+    KeyBudgetFlags budget;
     bool json = false;
   };
   auto f = std::make_shared<CreateFlags>();
@@ -111,9 +173,16 @@ void AddKey(CLI::App& app, const std::shared_ptr<GlobalFlags>& g, int& exit_code
   create->add_option("--user", f->user, "Who holds it, e.g. alice or ci-bot");
   create->add_option("--label", f->label, "A note, e.g. 'CI of repo x'");
   create->add_option("--expires", f->expires, "Lifetime: 3600 (seconds), 90m, 12h, 30d");
+  f->budget.Add(*create, false);
   create->add_flag("--json", f->json, "Print the key object as JSON");
   create->callback([g, f, &exit_code] {
     Json body = {{"role", f->role}};
+    Result<std::optional<Json>> budget = f->budget.Body();
+    if (!budget.ok()) {
+      exit_code = ReportUsageError(budget.error());
+      return;
+    }
+    if (*budget) body["budget"] = **budget;
     if (!f->tenant.empty()) body["tenant"] = f->tenant;
     if (!f->user.empty()) body["user"] = f->user;
     if (!f->label.empty()) body["label"] = f->label;
@@ -145,11 +214,13 @@ void AddKey(CLI::App& app, const std::shared_ptr<GlobalFlags>& g, int& exit_code
     std::optional<Json> j = CallJson(*g, "GET", path, "", exit_code);
     if (!j) return;
     if (*list_json) return PrintJson((*j)["keys"]);
-    Table table({"PREFIX", "TENANT", "ROLE", "USER", "CREATED", "EXPIRES", "STATE", "LABEL"});
+    Table table({"PREFIX", "TENANT", "ROLE", "USER", "CREATED", "EXPIRES", "STATE", "BUDGET",
+                 "LABEL"});
     for (const Json& k : (*j)["keys"]) {
       table.AddRow({Str(k, "prefix"), Str(k, "tenant"), Str(k, "role"), Str(k, "user"),
                     When(k, "created_ms"), When(k, "expires_ms"),
-                    k.value("revoked", false) ? "revoked" : "active", Str(k, "label")});
+                    k.value("revoked", false) ? "revoked" : "active", BudgetText(k),
+                    Str(k, "label")});
     }
     std::fputs(table.Render().c_str(), stdout);
   });
@@ -162,6 +233,7 @@ void AddKey(CLI::App& app, const std::shared_ptr<GlobalFlags>& g, int& exit_code
         CallJson(*g, "POST", "/v1/keys/" + *prefix + "/revoke", "", exit_code);
     if (k) std::printf("revoked %s\n", Str(*k, "prefix").c_str());
   });
+  AddKeySet(*key, g, exit_code);
 }
 
 struct TenantFlags {

@@ -63,6 +63,14 @@ struct Caller {
   std::string user;        // the key's user; may be ""
 };
 
+// A monthly budget of one API key's jobs (docs/billing.md): kind "" (none), "currency"
+// (limit in micro-units) or "gpu_hours" (limit in milli-GPU-hours).
+struct KeyBudget {
+  std::string kind;
+  int64_t limit = 0;
+  int32_t warn_percent = 80;
+};
+
 // POST /v1/keys.
 struct KeyRequest {
   std::string tenant;      // "": the caller's
@@ -70,6 +78,7 @@ struct KeyRequest {
   std::string user;
   std::string label;
   int64_t expires_ms = 0;  // 0: never
+  KeyBudget budget;
 };
 struct NewKey {
   std::string key;              // shown once; only its hash is stored
@@ -240,6 +249,14 @@ class Controller {
   // that does not exist or that the caller may not see. Takes effect on the next request.
   virtual Result<store::ApiKeyRecord> RevokeKey(const Caller& caller,
                                                 const std::string& prefix) = 0;
+  // Admins only: sets (kind "": removes) the key's monthly budget, from its next submit on.
+  // NotFound (field "prefix"); InvalidArgument naming the budget field.
+  virtual Result<store::ApiKeyRecord> SetKeyBudget(const Caller& caller,
+                                                   const std::string& prefix,
+                                                   KeyBudget budget) = 0;
+  // What the key's jobs spent this month in its budget's unit (0 without a budget).
+  // Admins only.
+  virtual Result<int64_t> KeyBudgetUsed(const Caller& caller, const std::string& prefix) = 0;
   // Admins: every tenant (stored, in the config file, or named by a key or a job's key);
   // others: their own only.
   virtual Result<std::vector<TenantView>> ListTenants(const Caller& caller) = 0;

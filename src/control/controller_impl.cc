@@ -78,6 +78,10 @@ Status ControllerImpl::Init() {
     FG_ASSIGN_OR_RETURN(std::vector<store::TenantRecord> tenants, store_.ListTenants());
     for (store::TenantRecord& t : tenants) tenants_[t.name] = std::move(t);
     if (!tenants_.empty()) FG_RETURN_IF_ERROR(RebuildSchedulerLocked());
+    FG_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> keys, store_.ListApiKeys());
+    for (store::ApiKeyRecord& k : keys) {
+      if (!k.budget_kind.empty() && !k.revoked) key_budgets_[k.prefix] = std::move(k);
+    }
     FG_RETURN_IF_ERROR(RecoverLocked());
   }
   // The writer applies a whole group of commits under one acquisition of mu_; what must run

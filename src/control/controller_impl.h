@@ -54,6 +54,9 @@ namespace fastgpu::control {
 // fastgpu_node_isolates_tenants{node} and fastgpu_node_isolation{node,boundary} (1: holds).
 void CollectNodeStatus(const std::string& node, const NodeStatus& status, metrics::Scrape& out);
 
+// InvalidArgument naming the field (budget.kind, budget.limit, budget.warn_percent).
+Status ValidateKeyBudget(const KeyBudget& budget);
+
 class ControllerImpl final : public Controller {
  public:
   // `store` and `clock` must outlive the controller. Call Init() once before anything else.
@@ -79,6 +82,9 @@ class ControllerImpl final : public Controller {
   Result<std::vector<store::ApiKeyRecord>> ListKeys(const Caller& caller,
                                                     const std::string& tenant) override;
   Result<store::ApiKeyRecord> RevokeKey(const Caller& caller, const std::string& prefix) override;
+  Result<store::ApiKeyRecord> SetKeyBudget(const Caller& caller, const std::string& prefix,
+                                           KeyBudget budget) override;
+  Result<int64_t> KeyBudgetUsed(const Caller& caller, const std::string& prefix) override;
   Result<std::vector<TenantView>> ListTenants(const Caller& caller) override;
   Result<TenantView> GetTenant(const Caller& caller, const std::string& name) override;
   Result<TenantView> PutTenant(const Caller& caller, store::TenantRecord tenant) override;
@@ -220,8 +226,13 @@ class ControllerImpl final : public Controller {
   Status AddUsage(const std::vector<JobView*>& views);
   // What `tenant` used this month in its budget's unit; 0 without a budget.
   Result<int64_t> BudgetUsed(const store::TenantRecord& tenant, int64_t now_ms);
-  // ResourceExhausted (field "budget") when the tenant's budget is spent.
-  Status CheckBudget(const std::string& tenant, int64_t now_ms);
+  // What the jobs of key `prefix` used this month in `kind`'s unit ("": 0).
+  Result<int64_t> KeyUsed(const std::string& prefix, const std::string& kind, int64_t now_ms);
+  // ResourceExhausted (field "budget") when the tenant's budget, or that of the key
+  // `key_prefix` submits with, is spent.
+  Status CheckBudget(const std::string& tenant, const std::string& key_prefix, int64_t now_ms);
+  // EnforceBudgets' part for keys with a budget: their warning and exhaustion events.
+  void EnforceKeyBudgets(int64_t now_ms);
   // From Tick(), every kBudgetCheckMs: warning and exhaustion events, and stopping the
   // preemptible jobs of tenants with budget_preempt that spent their budget.
   void EnforceBudgets();
@@ -261,6 +272,7 @@ class ControllerImpl final : public Controller {
   std::map<std::string, std::pair<core::NodeRecord, uint64_t>> nodes_in_flight_;
   std::map<std::string, NodeEntry> nodes_;
   std::map<std::string, store::TenantRecord> tenants_;  // stored tenants, by name
+  std::map<std::string, store::ApiKeyRecord> key_budgets_;  // keys with a budget, by prefix
   std::shared_ptr<const billing::PriceTable> prices_ =
       std::make_shared<const billing::PriceTable>();
   int64_t next_budget_check_ms_ = 0;

@@ -85,7 +85,9 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
   spec.tenant.clear();
   rec.spec = std::move(spec);
   rec.state = core::JobState::kPending;
-  if (Status st = CheckBudget(rec.tenant, clock_.Now().ms); !st.ok()) return done(st);
+  if (Status st = CheckBudget(rec.tenant, rec.key_prefix, clock_.Now().ms); !st.ok()) {
+    return done(st);
+  }
   std::string hash;
   const std::string& key = options.idempotency_key;
   if (!key.empty()) {

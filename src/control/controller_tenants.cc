@@ -99,11 +99,19 @@ Result<NewKey> ControllerImpl::CreateKey(const Caller& caller, KeyRequest reques
   if (request.expires_ms < 0 || (request.expires_ms > 0 && request.expires_ms <= now)) {
     return InvalidArgument("expires must be in the future", "expires");
   }
+  FG_RETURN_IF_ERROR(ValidateKeyBudget(request.budget));
   FG_ASSIGN_OR_RETURN(NewApiKey made, MakeApiKey(request.tenant, request.role, now));
   made.record.user = std::move(request.user);
   made.record.label = std::move(request.label);
   made.record.expires_ms = request.expires_ms;
+  made.record.budget_kind = request.budget.kind;
+  made.record.budget_limit = request.budget.kind.empty() ? 0 : request.budget.limit;
+  made.record.budget_warn_percent = request.budget.warn_percent;
   FG_RETURN_IF_ERROR(store_.CreateApiKey(made.record));
+  if (!made.record.budget_kind.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    key_budgets_[made.record.prefix] = made.record;
+  }
   spdlog::info("api key {} created for tenant {} (role {}) by {}", made.record.prefix,
                made.record.tenant, made.record.role, caller.key_prefix);
   return NewKey{std::move(made.key), std::move(made.record)};
@@ -131,6 +139,10 @@ Result<store::ApiKeyRecord> ControllerImpl::RevokeKey(const Caller& caller,
   key->revoked_ms = clock_.Now().ms;
   FG_RETURN_IF_ERROR(store_.UpdateApiKey(*key));
   keys_.Invalidate(prefix);  // refused from the next request on
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    key_budgets_.erase(prefix);
+  }
   spdlog::info("api key {} revoked by {}", prefix, caller.key_prefix);
   return key;
 }

@@ -11,6 +11,7 @@ store::UsageRecord AttemptUsage(const core::JobRecord& job, const core::NodeSpec
   u.attempt = job.attempt;
   u.tenant = job.tenant;
   u.user = job.user;
+  u.key_prefix = job.key_prefix;
   u.start_ms = start_ms;
   u.end_ms = end_ms > 0 ? std::max(end_ms, start_ms) : 0;
   if (!job.placement) return u;

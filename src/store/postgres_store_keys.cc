@@ -33,7 +33,7 @@ Status PostgresStore::CreateApiKey(const ApiKeyRecord& key) {
   rows::BindApiKey(p, key);
   std::string sqlstate;
   Result<Rows> inserted = Write(std::string("INSERT INTO api_keys (") + rows::kApiKeyColumns +
-                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                    ") VALUES " + rows::kApiKeyValues,
                                 p, &sqlstate);
   if (!inserted.ok() && sqlstate == kUniqueViolation) {
     return AlreadyExists("api key prefix '" + key.prefix + "' already exists");
@@ -111,7 +111,8 @@ Result<std::vector<UsageRecord>> PostgresStore::ListUsage(const UsageFilter& fil
   p.BindInt(1, filter.to_ms);
   p.BindInt(2, filter.from_ms);
   if (!filter.tenant.empty()) p.BindText(3, filter.tenant);
-  int index = 4;
+  if (!filter.key_prefix.empty()) p.BindText(4, filter.key_prefix);
+  int index = 5;
   for (core::JobId id : filter.jobs) p.BindInt(index++, id);
   FG_ASSIGN_OR_RETURN(Rows rows, Read(rows::ListUsageSql(filter), p));
   std::vector<UsageRecord> out;

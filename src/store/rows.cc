@@ -83,7 +83,8 @@ std::string ListUsageSql(const UsageFilter& filter) {
   std::string sql = std::string("SELECT ") + kUsageColumns +
                     " FROM usage WHERE start_ms < ?1 AND (end_ms = 0 OR end_ms > ?2)";
   if (!filter.tenant.empty()) sql += " AND tenant = ?3";
-  if (!filter.jobs.empty()) sql += " AND job IN " + NumberedList(4, filter.jobs.size());
+  if (!filter.key_prefix.empty()) sql += " AND key_prefix = ?4";
+  if (!filter.jobs.empty()) sql += " AND job IN " + NumberedList(5, filter.jobs.size());
   return sql + " ORDER BY job, attempt";
 }
 

@@ -32,7 +32,10 @@ inline constexpr char kEventColumns[] =
     "job_id, time_ms, type, attempt, node, devices, state, reason, exit_code";
 inline constexpr char kIdempotencyColumns[] = "tenant, key, request_hash, job_id, created_ms";
 inline constexpr char kApiKeyColumns[] =
-    "prefix, hash, tenant, role, created_ms, revoked, user_name, label, expires_ms, revoked_ms";
+    "prefix, hash, tenant, role, created_ms, revoked, user_name, label, expires_ms, revoked_ms, "
+    "budget_kind, budget_limit, budget_warn_percent";
+// The VALUES of an INSERT of kApiKeyColumns.
+inline constexpr char kApiKeyValues[] = "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 inline constexpr char kTenantColumns[] =
     "name, created_ms, weight, guaranteed_gpus, max_gpus, max_running_jobs, max_gpu_memory_mib, "
     "budget_kind, budget_limit, budget_warn_percent, budget_preempt";
@@ -40,8 +43,8 @@ inline constexpr char kAuditColumns[] =
     "id, at_ms, key_prefix, tenant, user_name, role, method, path, status, remote, detail";
 inline constexpr char kUsageColumns[] =
     "job, attempt, tenant, user_name, node, devices_json, cpu_milli, memory_mib, start_ms, "
-    "end_ms";
-inline constexpr char kBillingColumns[] = "id, tenant, kind, period, at_ms, message";
+    "end_ms, key_prefix";
+inline constexpr char kBillingColumns[] = "id, tenant, kind, period, at_ms, message, key_prefix";
 
 // Standard SQL both engines run (ON CONFLICT ... DO UPDATE is SQLite 3.24+ and PostgreSQL 9.5+).
 inline constexpr char kUpsertJobSql[] =
@@ -76,11 +79,11 @@ inline constexpr char kUpsertIdempotencySql[] =
     "created_ms = excluded.created_ms";
 inline constexpr char kUpsertUsageSql[] =
     "INSERT INTO usage (job, attempt, tenant, user_name, node, devices_json, cpu_milli, "
-    "memory_mib, start_ms, end_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-    "ON CONFLICT (job, attempt) DO UPDATE SET tenant = excluded.tenant, "
+    "memory_mib, start_ms, end_ms, key_prefix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11) ON CONFLICT (job, attempt) DO UPDATE SET tenant = excluded.tenant, "
     "user_name = excluded.user_name, node = excluded.node, devices_json = excluded.devices_json, "
     "cpu_milli = excluded.cpu_milli, memory_mib = excluded.memory_mib, "
-    "start_ms = excluded.start_ms, end_ms = excluded.end_ms";
+    "start_ms = excluded.start_ms, end_ms = excluded.end_ms, key_prefix = excluded.key_prefix";
 inline constexpr char kUpsertTenantSql[] =
     "INSERT INTO tenants (name, created_ms, weight, guaranteed_gpus, max_gpus, max_running_jobs, "
     "max_gpu_memory_mib, budget_kind, budget_limit, budget_warn_percent, budget_preempt) "
@@ -98,11 +101,12 @@ inline constexpr char kUpsertMetaSql[] =
     "INSERT INTO meta (key, value) VALUES (?1, ?2) "
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 inline constexpr char kInsertBillingEventSql[] =
-    "INSERT INTO billing_events (tenant, kind, period, at_ms, message) "
-    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (tenant, kind, period) DO NOTHING";
+    "INSERT INTO billing_events (tenant, kind, period, at_ms, message, key_prefix) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant, key_prefix, kind, period) DO NOTHING";
 inline constexpr char kUpdateApiKeySql[] =
     "UPDATE api_keys SET hash = ?2, tenant = ?3, role = ?4, created_ms = ?5, revoked = ?6, "
-    "user_name = ?7, label = ?8, expires_ms = ?9, revoked_ms = ?10 WHERE prefix = ?1";
+    "user_name = ?7, label = ?8, expires_ms = ?9, revoked_ms = ?10, budget_kind = ?11, "
+    "budget_limit = ?12, budget_warn_percent = ?13 WHERE prefix = ?1";
 inline constexpr char kActiveStates[] = "('pending', 'scheduled', 'running')";
 
 // What Commit refuses before anything is written: InvalidArgument (field "id") for a job id
@@ -203,6 +207,9 @@ ApiKeyRecord ApiKeyFromRow(const Row& row) {
   key.label = row.ColumnText(7);
   key.expires_ms = row.ColumnInt(8);
   key.revoked_ms = row.ColumnInt(9);
+  key.budget_kind = row.ColumnText(10);
+  key.budget_limit = row.ColumnInt(11);
+  key.budget_warn_percent = static_cast<int32_t>(row.ColumnInt(12));
   return key;
 }
 
@@ -253,13 +260,15 @@ Result<UsageRecord> UsageFromRow(const Row& row) {
   u.memory_mib = row.ColumnInt(7);
   u.start_ms = row.ColumnInt(8);
   u.end_ms = row.ColumnInt(9);
+  u.key_prefix = row.ColumnText(10);
   return u;
 }
 
 template <typename Row>
 BillingEvent BillingEventFromRow(const Row& row) {
   return BillingEvent{row.ColumnInt(0),  row.ColumnText(1), row.ColumnText(2),
-                      row.ColumnText(3), row.ColumnInt(4),  row.ColumnText(5)};
+                      row.ColumnText(3), row.ColumnInt(4),  row.ColumnText(5),
+                      row.ColumnText(6)};
 }
 
 // Binds ?1..?19 of kUpsertJobSql. InvalidArgument (field "spec"/"placement") for non-UTF-8.
@@ -345,7 +354,7 @@ void BindAudit(Params& stmt, const AuditRecord& a) {
   stmt.BindText(10, a.detail);
 }
 
-// Binds ?1..?10 of an INSERT of kApiKeyColumns, and of kUpdateApiKeySql.
+// Binds ?1..?13 of an INSERT of kApiKeyColumns, and of kUpdateApiKeySql.
 template <typename Params>
 void BindApiKey(Params& stmt, const ApiKeyRecord& key) {
   stmt.BindText(1, key.prefix);
@@ -358,6 +367,9 @@ void BindApiKey(Params& stmt, const ApiKeyRecord& key) {
   stmt.BindText(8, key.label);
   stmt.BindInt(9, key.expires_ms);
   stmt.BindInt(10, key.revoked_ms);
+  stmt.BindText(11, key.budget_kind);
+  stmt.BindInt(12, key.budget_limit);
+  stmt.BindInt(13, key.budget_warn_percent);
 }
 
 // Binds ?1..?11 of kUpsertTenantSql.
@@ -376,7 +388,7 @@ void BindTenant(Params& stmt, const TenantRecord& t) {
   stmt.BindInt(11, t.budget_preempt ? 1 : 0);
 }
 
-// Binds ?1..?10 of kUpsertUsageSql.
+// Binds ?1..?11 of kUpsertUsageSql.
 template <typename Params>
 void BindUsage(Params& stmt, const UsageRecord& u) {
   stmt.BindInt(1, u.job);
@@ -389,9 +401,10 @@ void BindUsage(Params& stmt, const UsageRecord& u) {
   stmt.BindInt(8, u.memory_mib);
   stmt.BindInt(9, u.start_ms);
   stmt.BindInt(10, u.end_ms);
+  stmt.BindText(11, u.key_prefix);
 }
 
-// Binds ?1..?5 of kInsertBillingEventSql.
+// Binds ?1..?6 of kInsertBillingEventSql.
 template <typename Params>
 void BindBillingEvent(Params& stmt, const BillingEvent& e) {
   stmt.BindText(1, e.tenant);
@@ -399,12 +412,14 @@ void BindBillingEvent(Params& stmt, const BillingEvent& e) {
   stmt.BindText(3, e.period);
   stmt.BindInt(4, e.at_ms);
   stmt.BindText(5, e.message);
+  stmt.BindText(6, e.key_prefix);
 }
 
 // The ListJobs query for `filter`: ?1 after_id, ?2 limit, ?3 tenant (when set), ?4 key prefix
 // (when set), then ?5.. one per state of `states` (distinct).
 std::string ListJobsSql(const JobFilter& filter, size_t distinct_states);
-// The ListUsage query: ?1 to_ms, ?2 from_ms, ?3 tenant (when set), ?4.. one per job.
+// The ListUsage query: ?1 to_ms, ?2 from_ms, ?3 tenant (when set), ?4 key prefix (when set),
+// ?5.. one per job.
 std::string ListUsageSql(const UsageFilter& filter);
 // The ListAudit query: ?1 before id, ?2 limit, ?3 tenant (when set).
 std::string ListAuditSql(const AuditFilter& filter);

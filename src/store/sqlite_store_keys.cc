@@ -28,7 +28,7 @@ Status SqliteStore::CreateApiKey(const ApiKeyRecord& key) {
   FG_ASSIGN_OR_RETURN(
       ScopedStatement insert,
       writer_->Prepare(std::string("INSERT INTO api_keys (") + kApiKeyColumns +
-              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+              ") VALUES " + rows::kApiKeyValues));
   rows::BindApiKey(insert, key);
   Status status = insert.Run();
   if (insert.last_rc() == SQLITE_CONSTRAINT_PRIMARYKEY) {

@@ -45,7 +45,8 @@ Result<std::vector<UsageRecord>> SqliteStore::ListUsage(const UsageFilter& filte
   select.BindInt(1, filter.to_ms);
   select.BindInt(2, filter.from_ms);
   if (!filter.tenant.empty()) select.BindText(3, filter.tenant);
-  int index = 4;
+  if (!filter.key_prefix.empty()) select.BindText(4, filter.key_prefix);
+  int index = 5;
   for (core::JobId id : filter.jobs) select.BindInt(index++, id);
   std::vector<UsageRecord> out;
   while (true) {

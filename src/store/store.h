@@ -34,6 +34,10 @@ struct ApiKeyRecord {
   std::string label;       // free text, e.g. "CI of repo x"
   int64_t expires_ms = 0;  // 0: never
   int64_t revoked_ms = 0;  // when it was revoked; 0 while not revoked
+  // A monthly budget of what this key's jobs may spend, as TenantRecord's (no preemption).
+  std::string budget_kind;  // "" none, "currency" or "gpu_hours"
+  int64_t budget_limit = 0;  // micro-currency, or milli-GPU-hours
+  int32_t budget_warn_percent = 80;
   bool operator==(const ApiKeyRecord&) const = default;
 };
 
@@ -117,6 +121,7 @@ struct UsageRecord {
   int64_t memory_mib = 0;
   int64_t start_ms = 0;
   int64_t end_ms = 0;  // 0 while the attempt still runs
+  std::string key_prefix;  // the key that submitted the job ("" before schema version 6)
   bool operator==(const UsageRecord&) const = default;
 };
 
@@ -125,6 +130,7 @@ struct UsageFilter {
   int64_t from_ms = 0;      // records that overlap [from_ms, to_ms): start < to and
   int64_t to_ms = INT64_MAX;  // (open or end > from)
   std::vector<core::JobId> jobs;  // not empty: only these jobs (any time)
+  std::string key_prefix;         // not empty: only jobs submitted with this key
 };
 
 // A price from effective_ms on (see 004_metering.sql for the resources and units).
@@ -141,6 +147,7 @@ struct BillingEvent {
   std::string tenant, kind, period;
   int64_t at_ms = 0;
   std::string message;
+  std::string key_prefix;  // the key whose budget it is about; "" for the tenant's budget
   bool operator==(const BillingEvent&) const = default;
 };
 
@@ -231,8 +238,8 @@ class Store {
   virtual Status PutPrice(const PriceRecord& price) = 0;
   // Every price, by resource then effective_ms.
   virtual Result<std::vector<PriceRecord>> ListPrices() = 0;
-  // Appends the event unless one of the same tenant, kind and period exists: true when it
-  // was added.
+  // Appends the event unless one of the same tenant, key prefix, kind and period exists:
+  // true when it was added.
   virtual Result<bool> AddBillingEvent(const BillingEvent& event) = 0;
   // The tenant's events (every tenant's when empty), newest first, at most `limit`.
   virtual Result<std::vector<BillingEvent>> ListBillingEvents(const std::string& tenant,

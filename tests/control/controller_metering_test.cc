@@ -235,5 +235,59 @@ TEST_F(MeteringTest, SpentBudgetWithPreemptStopsThePreemptibleJobs) {
   EXPECT_EQ(controller_->Submit(Member("a"), GpuJob(1)).error().field(), "budget");
 }
 
+TEST_F(MeteringTest, KeyBudgetRefusesThatKeysSubmitsAndWarnsInItsTenantsEvents) {
+  KeyRequest request{"a", "member", "alice", "", 0, KeyBudget{"currency", 1'000'000, 50}};
+  auto made = controller_->CreateKey(Admin(), request);
+  ASSERT_TRUE(made.ok()) << made.error().ToString();
+  const std::string prefix = made->record.prefix;
+  const Caller alice = *controller_->Authenticate(made->key);
+  const Caller bob = *controller_->Authenticate(
+      controller_->CreateKey(Admin(), KeyRequest{"a", "member", "bob"})->key);
+  const core::JobId id = StartJob(GpuJob(1), alice);
+  clock_.Advance(10 * 60'000);  // 0.535 of 1.00: past the key's 50 % warning
+  Tick();
+  auto events = controller_->ListBillingEvents(Member("a"), "a");
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].kind, "budget_warning");
+  EXPECT_EQ((*events)[0].key_prefix, prefix);
+  EXPECT_NE((*events)[0].message.find("key " + prefix + " (alice of tenant a) used 0.535 USD of "
+                                      "1.00 USD (53 %)"),
+            std::string::npos)
+      << (*events)[0].message;
+  EXPECT_TRUE(controller_->Submit(alice, GpuJob(1)).ok());  // under 100 %
+  clock_.Advance(10 * 60'000);
+  Exit(id, 1, 0);  // 1.07 spent
+  auto refused = controller_->Submit(alice, GpuJob(1));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(refused.error().field(), "budget");
+  EXPECT_NE(refused.error().message().find("budget exhausted: key " + prefix +
+                                           " (alice of tenant a) used 1.07 USD of its 1.00 USD "
+                                           "budget for "),
+            std::string::npos)
+      << refused.error().message();
+  EXPECT_TRUE(controller_->Submit(bob, GpuJob(1)).ok());  // its tenant has no budget
+  EXPECT_EQ(*controller_->KeyBudgetUsed(Admin(), prefix), 1'070'000);
+  Tick();
+  EXPECT_EQ(controller_->ListBillingEvents(Admin(), "a")->front().kind, "budget_exhausted");
+  // The budget survives a restart; an admin raises it and the key submits again.
+  OpenController();
+  ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 2)).ok());
+  EXPECT_EQ(controller_->Submit(alice, GpuJob(1)).error().field(), "budget");
+  EXPECT_EQ(controller_->SetKeyBudget(Member("a"), prefix, {"currency", 2'000'000, 80}).error()
+                .code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(controller_->SetKeyBudget(Admin(), "fgk_nope", {"currency", 1, 80}).error().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(controller_->SetKeyBudget(Admin(), prefix, {"euros", 1, 80}).error().field(),
+            "budget.kind");
+  auto raised = controller_->SetKeyBudget(Admin(), prefix, {"currency", 2'000'000, 80});
+  ASSERT_TRUE(raised.ok()) << raised.error().ToString();
+  EXPECT_EQ(raised->budget_limit, 2'000'000);
+  EXPECT_TRUE(controller_->Submit(alice, GpuJob(1)).ok());
+  ASSERT_TRUE(controller_->SetKeyBudget(Admin(), prefix, {"", 0, 80}).ok());  // removed
+  EXPECT_EQ(*controller_->KeyBudgetUsed(Admin(), prefix), 0);
+}
+
 }  // namespace
 }  // namespace fastgpu::control::testing

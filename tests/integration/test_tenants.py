@@ -90,6 +90,7 @@ class TenantsTest(ClusterTestCase):
         ("GET", "/v1/jobs/{id}/logs"): 404,
         ("POST", "/v1/keys"): 403,
         ("GET", "/v1/keys"): 403,
+        ("PUT", "/v1/keys/{prefix}"): 403,
         ("POST", "/v1/keys/{prefix}/revoke"): 404,
         ("GET", "/v1/tenants"): 200,  # its own only
         ("GET", "/v1/tenants/{name}"): 404,
@@ -175,6 +176,7 @@ class TenantsTest(ClusterTestCase):
                 ("POST", "/v1/keys", {"tenant": "roles-made", "role": "viewer"}, 403),
                 ("PUT", "/v1/tenants/a", {"weight": 1}, 403),
                 ("PUT", "/v1/prices", {"resource": "storage", "price": 0.02}, 403),
+                ("PUT", f"/v1/keys/{self.keys['ci2']['prefix']}", {"budget": None}, 403),
                 ("GET", "/v1/audit", None, 403),
                 ("POST", "/v1/nodes/node-a/cordon", None, 403),
                 ("POST", "/v1/nodes/node-a/uncordon", None, 403)]

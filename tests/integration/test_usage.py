@@ -153,6 +153,50 @@ class UsageTest(ClusterTestCase):
             pass
         c.wait_state(second, "succeeded", timeout=20)
 
+    def test_key_budget_refuses_that_keys_submits(self):
+        c = self.cluster
+        key = c.cli("key", "create", "--tenant", "a", "--user", "carol", "--budget", "0.005",
+                    "--budget-warn", "50").stdout.strip()
+        prefix = key[:12]
+        carol = {"FASTGPU_API_KEY": key}
+        job = int(c.cli("run", "--detach", "--gpus", "1", "--", "sleep", "1",
+                        env=carol).stdout.split()[-1])
+        c.wait_state(job, "succeeded", timeout=20)  # 1 GPU-second: 0.01 > 0.005
+        r = c.cli("run", "--detach", "--gpus", "1", "--", "true", check=False, env=carol)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertRegex(r.stderr, rf"budget exhausted: key {prefix} \(carol of tenant a\) used "
+                                   r"0\.01\d* USD of its 0\.005 USD budget for \d{4}-\d\d; new "
+                                   r"jobs with this key are refused until \d{4}-\d\d-01")
+        status, body = c.http("POST", "/v1/jobs", {"argv": ["true"]}, key=key)
+        self.assertEqual((status, body["error"]["field"]), (402, "budget"), body)
+        # The tenant's other keys still submit: the budget is this key's.
+        self.assertEqual(c.http("POST", "/v1/jobs", {"argv": ["true"]}, key=self.keys["a"])[0],
+                         201)
+        mine = [k for k in json_of(c.cli("key", "list", "--json")) if k["prefix"] == prefix][0]
+        self.assertEqual((mine["budget"]["kind"], mine["budget"]["limit"]), ("currency", 0.005))
+        self.assertGreaterEqual(mine["budget"]["used"], 0.01)
+        self.assertIn(prefix, c.cli("key", "list", "--tenant", "a").stdout)
+        events = wait_for(lambda: [e for e in c.http("GET", "/v1/tenants/a/events")[1]["events"]
+                                   if e["key_prefix"] == prefix and
+                                   e["kind"] == "budget_exhausted"], 15, "the key's event")
+        self.assertIn(f"key {prefix} (carol of tenant a) spent its budget", events[0]["message"])
+        # An admin raises it: the key submits again; bad flags name themselves.
+        r = c.cli("key", "set", prefix, "--budget-gpu-hours", "10")
+        self.assertIn("10 GPU-h/month", r.stdout)
+        self.assertEqual(c.http("POST", "/v1/jobs", {"argv": ["true"]}, key=key)[0], 201)
+        bad = c.cli("key", "set", prefix, check=False)
+        self.assertEqual(bad.returncode, 2, bad)
+        self.assertIn("nothing to change", bad.stderr)
+        bad = c.cli("key", "create", "--budget", "1", "--budget-gpu-hours", "1", check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("--budget", bad.stderr)
+        status, body = c.http("PUT", f"/v1/keys/{prefix}", {"budget": {"kind": "currency",
+                                                                       "limit": 1,
+                                                                       "preempt": True}})
+        self.assertEqual((status, body["error"]["field"]), (400, "budget.preempt"), body)
+        self.assertEqual(c.http("PUT", f"/v1/keys/{prefix}", {"budget": None},
+                                key=self.keys["a"])[0], 403)
+
     def test_prices_cli_and_bad_input(self):
         c = self.cluster
         table = c.cli("price", "list").stdout

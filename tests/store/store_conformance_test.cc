@@ -314,10 +314,15 @@ TEST_P(StoreConformanceTest, ApiKeyUpdateReplacesEveryFieldOrIsNotFound) {
   key.user = "ci-bot";
   key.label = "CI of repo x";
   key.expires_ms = 99;
+  key.budget_kind = "currency";
+  key.budget_limit = 2'500'000;
+  key.budget_warn_percent = 60;
   ASSERT_TRUE(store_->CreateApiKey(key).ok());
   EXPECT_EQ(*store_->GetApiKey("fgk_c"), key);
   key.revoked = true;
   key.revoked_ms = 50;
+  key.budget_kind = "gpu_hours";
+  key.budget_limit = 1500;
   ASSERT_TRUE(store_->UpdateApiKey(key).ok());
   EXPECT_EQ(*store_->GetApiKey("fgk_c"), key);
   ApiKeyRecord ghost = key;
@@ -446,6 +451,23 @@ TEST_P(StoreConformanceTest, ListUsageByOverlapTenantAndJobs) {
   EXPECT_EQ(store_->ListUsage(jobs)->size(), 2u);
 }
 
+TEST_P(StoreConformanceTest, ListUsageByKeyPrefix) {
+  WriteBatch batch;
+  batch.usage = {MakeUsage(1, 1, 100, 200), MakeUsage(2, 1, 150, 0), MakeUsage(3, 1, 100, 900)};
+  batch.usage[0].key_prefix = "fgk_k1";
+  batch.usage[1].key_prefix = "fgk_k1";
+  batch.usage[2].key_prefix = "fgk_k2";
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  UsageFilter f;
+  f.key_prefix = "fgk_k1";
+  auto got = store_->ListUsage(f);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(*got, (std::vector<UsageRecord>{batch.usage[0], batch.usage[1]}));
+  f.from_ms = 300;  // with a window, and with jobs
+  f.jobs = {2, 3};
+  EXPECT_EQ(*store_->ListUsage(f), std::vector<UsageRecord>{batch.usage[1]});
+}
+
 TEST_P(StoreConformanceTest, PricesPutReplaceAndList) {
   PriceRecord a{"gpu:A100-80GB", 0, 2'000'000};
   PriceRecord b{"gpu:A100-80GB", 1000, 2'500'000};
@@ -472,6 +494,17 @@ TEST_P(StoreConformanceTest, BillingEventsOncePerTenantKindAndPeriod) {
   EXPECT_EQ((*a)[1].message, "80 %");
   EXPECT_EQ(store_->ListBillingEvents("", 10)->size(), 3u);
   EXPECT_EQ(store_->ListBillingEvents("", 1)->size(), 1u);
+  // A key's budget events are its own: once per tenant, key, kind and period.
+  BillingEvent k{0, "a", "budget_warning", "2024-06", 30, "key 80 %", "fgk_k1"};
+  EXPECT_TRUE(*store_->AddBillingEvent(k));
+  EXPECT_FALSE(*store_->AddBillingEvent(k));
+  k.key_prefix = "fgk_k2";
+  EXPECT_TRUE(*store_->AddBillingEvent(k));
+  a = store_->ListBillingEvents("a", 10);
+  ASSERT_EQ(a->size(), 4u);
+  EXPECT_EQ((*a)[0], (BillingEvent{(*a)[0].id, "a", "budget_warning", "2024-06", 30, "key 80 %",
+                                   "fgk_k2"}));
+  EXPECT_EQ((*a)[2].key_prefix, "");
 }
 
 TEST_P(StoreConformanceTest, MetaGetPutOverwrite) {
