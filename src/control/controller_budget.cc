@@ -45,7 +45,7 @@ int64_t Percent(int64_t used, int64_t limit) {
 
 }  // namespace
 
-Status ValidateKeyBudget(const KeyBudget& b) {
+Status ValidateBudget(const KeyBudget& b) {
   if (b.kind != "" && b.kind != "currency" && b.kind != "gpu_hours") {
     return InvalidArgument("budget.kind must be \"currency\" or \"gpu_hours\"", "budget.kind");
   }
@@ -206,7 +206,7 @@ Result<store::ApiKeyRecord> ControllerImpl::SetKeyBudget(const Caller& caller,
                                                          const std::string& prefix,
                                                          KeyBudget budget) {
   FG_RETURN_IF_ERROR(Require(caller, Action::kAdmin, "change API keys"));
-  FG_RETURN_IF_ERROR(ValidateKeyBudget(budget));
+  FG_RETURN_IF_ERROR(ValidateBudget(budget));
   Result<store::ApiKeyRecord> key = store_.GetApiKey(prefix);
   if (!key.ok()) {
     if (key.error().code() == StatusCode::kNotFound) return NotFound("no such API key", "prefix");

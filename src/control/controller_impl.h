@@ -54,8 +54,9 @@ namespace fastgpu::control {
 // fastgpu_node_isolates_tenants{node} and fastgpu_node_isolation{node,boundary} (1: holds).
 void CollectNodeStatus(const std::string& node, const NodeStatus& status, metrics::Scrape& out);
 
-// InvalidArgument naming the field (budget.kind, budget.limit, budget.warn_percent).
-Status ValidateKeyBudget(const KeyBudget& budget);
+// A tenant's or a key's budget: InvalidArgument naming the field (budget.kind, budget.limit,
+// budget.warn_percent).
+Status ValidateBudget(const KeyBudget& budget);
 
 class ControllerImpl final : public Controller {
  public:

@@ -30,14 +30,7 @@ Status ValidateTenant(const store::TenantRecord& t) {
   if (t.max_gpu_memory_mib < -1) {
     return InvalidArgument("max_gpu_memory_mib must be -1 (none) or >= 0", "max_gpu_memory_mib");
   }
-  if (t.budget_kind != "" && t.budget_kind != "currency" && t.budget_kind != "gpu_hours") {
-    return InvalidArgument("budget.kind must be \"currency\" or \"gpu_hours\"", "budget.kind");
-  }
-  if (t.budget_limit < 0) return InvalidArgument("budget.limit must be >= 0", "budget.limit");
-  if (t.budget_warn_percent < 1 || t.budget_warn_percent > 100) {
-    return InvalidArgument("budget.warn_percent must be 1..100", "budget.warn_percent");
-  }
-  return Status::Ok();
+  return ValidateBudget(KeyBudget{t.budget_kind, t.budget_limit, t.budget_warn_percent});
 }
 
 core::TenantPolicy PolicyOf(const store::TenantRecord& t) {
@@ -99,7 +92,7 @@ Result<NewKey> ControllerImpl::CreateKey(const Caller& caller, KeyRequest reques
   if (request.expires_ms < 0 || (request.expires_ms > 0 && request.expires_ms <= now)) {
     return InvalidArgument("expires must be in the future", "expires");
   }
-  FG_RETURN_IF_ERROR(ValidateKeyBudget(request.budget));
+  FG_RETURN_IF_ERROR(ValidateBudget(request.budget));
   FG_ASSIGN_OR_RETURN(NewApiKey made, MakeApiKey(request.tenant, request.role, now));
   made.record.user = std::move(request.user);
   made.record.label = std::move(request.label);
