@@ -33,6 +33,7 @@ bool AgentImpl::EnsureRegistered(ServerClient& client) {
     }
     Registration registration = registration_;
     registration.devices = monitor_->Specs();  // with the devices' health as of now
+    registration.status = CurrentNodeStatus();  // never schedulable under another status
     Result<ServerClient::RegisterReply> hb = client.Register(registration);
     if (hb.ok()) {
       {

@@ -13,6 +13,16 @@
 
 namespace fastgpu::agent {
 
+// The node's own state, sent with the registration and every report ("node_status").
+struct NodeStatusReport {
+  bool healthy = true;         // the admin's health check passes (or there is none)
+  std::string health_message;  // why not healthy
+  std::map<std::string, std::string> isolation;  // boundary -> mechanism or "none: why"
+  bool isolates_tenants = false;                 // every boundary between tenants holds
+  std::vector<std::string> warnings;             // the boundaries that do not hold
+  bool operator==(const NodeStatusReport&) const = default;
+};
+
 // POST /v1/agent/register body.
 struct Registration {
   std::string name;
@@ -21,6 +31,7 @@ struct Registration {
   int64_t memory_mib = 0;
   std::map<std::string, std::string> labels;
   std::vector<core::DeviceSpec> devices;
+  NodeStatusReport status;  // health and isolation as of the registration
 };
 
 // One entry of GET /v1/agent/desired: an attempt that should run on this node.
@@ -68,14 +79,5 @@ struct AttemptReport {
   bool operator==(const AttemptReport&) const = default;
 };
 
-// The node's own state, sent with every report (POST /v1/agent/report, "node_status").
-struct NodeStatusReport {
-  bool healthy = true;         // the admin's health check passes (or there is none)
-  std::string health_message;  // why not healthy
-  std::map<std::string, std::string> isolation;  // boundary -> mechanism or "none: why"
-  bool isolates_tenants = false;                 // every boundary between tenants holds
-  std::vector<std::string> warnings;             // the boundaries that do not hold
-  bool operator==(const NodeStatusReport&) const = default;
-};
 
 }  // namespace fastgpu::agent

@@ -60,6 +60,14 @@ json DeviceJson(const core::DeviceSpec& d) {
   return j;
 }
 
+json NodeStatusJson(const NodeStatusReport& status) {
+  return {{"healthy", status.healthy},
+          {"health_message", status.health_message},
+          {"isolation", status.isolation},
+          {"isolates_tenants", status.isolates_tenants},
+          {"warnings", status.warnings}};
+}
+
 json ReportJson(const AttemptReport& r) {
   json j = {{"job", r.key.job},
             {"attempt", r.key.attempt},
@@ -231,9 +239,11 @@ Result<ServerClient::RegisterReply> ServerClient::Register(const Registration& r
   for (const auto& d : r.devices) devices.push_back(DeviceJson(d));
   json body = {{"name", r.name},           {"simulated", r.simulated},
                {"cpu_milli", r.cpu_milli}, {"memory_mib", r.memory_mib},
-               {"labels", r.labels},       {"devices", devices}};
+               {"labels", r.labels},       {"devices", devices},
+               {"node_status", NodeStatusJson(r.status)}};
+  const std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
   auto res = impl_->Call([&](httplib::Client& c) {
-    return c.Post("/v1/agent/register", body.dump(), "application/json");
+    return c.Post("/v1/agent/register", text, "application/json");
   });
   FG_RETURN_IF_ERROR(HttpStatus(res, "register"));
   json reply = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
@@ -276,13 +286,7 @@ Result<std::vector<AttemptKey>> ServerClient::Report(const std::string& node,
   for (const auto& a : attempts) list.push_back(ReportJson(a));
   json body = {{"node", node}, {"attempts", list}};
   if (telemetry != nullptr) body["telemetry"] = TelemetryJson(*telemetry);
-  if (status != nullptr) {
-    body["node_status"] = {{"healthy", status->healthy},
-                           {"health_message", status->health_message},
-                           {"isolation", status->isolation},
-                           {"isolates_tenants", status->isolates_tenants},
-                           {"warnings", status->warnings}};
-  }
+  if (status != nullptr) body["node_status"] = NodeStatusJson(*status);
   const std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
   auto res = impl_->Call(
       [&](httplib::Client& c) { return c.Post("/v1/agent/report", text, "application/json"); });

@@ -47,8 +47,12 @@ std::string EncodePool(const control::PoolView& pool);
 
 // ---- agent API ----
 
-// POST /v1/agent/register body -> NodeRecord (spec, simulated); devices sorted by index.
-Result<core::NodeRecord> ParseRegisterRequest(std::string_view body);
+struct RegisterRequest {
+  core::NodeRecord node;                           // spec, simulated; devices sorted by index
+  std::optional<control::NodeStatus> node_status;  // the agent's health and isolation
+};
+// POST /v1/agent/register body; "node_status" has the shape of the report's.
+Result<RegisterRequest> ParseRegisterRequest(std::string_view body);
 // {"node":NAME,"heartbeat_ms":H,"node_grace_ms":G}
 std::string EncodeRegisterReply(const std::string& node, int64_t heartbeat_ms,
                                 int64_t node_grace_ms);

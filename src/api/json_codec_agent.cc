@@ -140,11 +140,13 @@ Result<control::NodeStatus> ParseNodeStatus(const Json& value) {
 
 }  // namespace
 
-Result<core::NodeRecord> ParseRegisterRequest(std::string_view body) {
+Result<RegisterRequest> ParseRegisterRequest(std::string_view body) {
   FG_ASSIGN_OR_RETURN(Json obj, json_util::ParseObject(body));
   FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(
-      obj, {"name", "simulated", "cpu_milli", "memory_mib", "labels", "devices"}, ""));
-  core::NodeRecord node;
+      obj, {"name", "simulated", "cpu_milli", "memory_mib", "labels", "devices", "node_status"},
+      ""));
+  RegisterRequest out;
+  core::NodeRecord& node = out.node;
   if (!Present(obj, "name")) return InvalidArgument("name is required", "name");
   FG_ASSIGN_OR_RETURN(node.spec.name, GetString(obj["name"], "name"));
   if (node.spec.name.empty()) return InvalidArgument("name must not be empty", "name");
@@ -173,7 +175,10 @@ Result<core::NodeRecord> ParseRegisterRequest(std::string_view body) {
         node.spec.devices.begin(), node.spec.devices.end(),
         [](const core::DeviceSpec& a, const core::DeviceSpec& b) { return a.index < b.index; });
   }
-  return node;
+  if (Present(obj, "node_status")) {
+    FG_ASSIGN_OR_RETURN(out.node_status, ParseNodeStatus(obj["node_status"]));
+  }
+  return out;
 }
 
 std::string EncodeRegisterReply(const std::string& node, int64_t heartbeat_ms,

@@ -23,10 +23,10 @@ void Register(Controller& c, const RouteOptions& options, const HttpRequest& req
   if (Status auth = AuthenticateAgent(c, request); !auth.ok()) {
     return out->Send(ErrorResponse(auth));
   }
-  Result<core::NodeRecord> node = ParseRegisterRequest(request.body);
-  if (!node.ok()) return out->Send(ErrorResponse(node.error()));
-  std::string name = node->spec.name;
-  c.RegisterNode(std::move(node).value(),
+  Result<RegisterRequest> reg = ParseRegisterRequest(request.body);
+  if (!reg.ok()) return out->Send(ErrorResponse(reg.error()));
+  std::string name = reg->node.spec.name;
+  c.RegisterNode(std::move(reg->node), std::move(reg->node_status),
                  [out, name = std::move(name), options](Status st) {
                    out->Send(st.ok() ? JsonResponse(200, EncodeRegisterReply(
                                                              name, options.heartbeat_ms,

@@ -136,7 +136,7 @@ struct NodeView {
   bool ready = false;        // heartbeats arrive
   // The agent's last GPU telemetry (sampled_ms 0: none yet); kept in memory only.
   core::NodeTelemetry telemetry;
-  std::optional<NodeStatus> status;  // absent until the agent has reported one
+  std::optional<NodeStatus> status;  // absent until the agent has sent one (register, report)
   int32_t jobs = 0;          // jobs bound here (scheduled or running)
   // "ready", "not_ready", "unhealthy" (its health check fails), "cordoned", "draining"
   // (cordoned, jobs still running) or "drained".
@@ -338,7 +338,12 @@ class Controller {
 
   // --- agents ---
   using StatusDone = std::function<void(Status)>;
-  virtual void RegisterNode(core::NodeRecord node, StatusDone done) = 0;
+  // `status` (health, isolation), when the agent sends it, takes effect with the registration:
+  // the node is never ready, hence never scheduled, under a status it does not have (a node
+  // that cannot isolate tenants would otherwise take another tenant's job before its first
+  // report). Its isolates_tenants goes into the node's spec.
+  virtual void RegisterNode(core::NodeRecord node, std::optional<NodeStatus> status,
+                            StatusDone done) = 0;
   // Records what the agent says about its node (sent with each report, before Report()): an
   // unhealthy node takes no new work until it is healthy again. Memory only, at once.
   // NotFound for an unknown node.
@@ -381,7 +386,7 @@ class Controller {
   Result<JobView> Submit(const Caller& caller, core::JobSpec spec,
                          const SubmitOptions& options = {});
   Result<JobView> Cancel(const Caller& caller, core::JobId id);
-  Status RegisterNode(core::NodeRecord node);
+  Status RegisterNode(core::NodeRecord node, std::optional<NodeStatus> status = std::nullopt);
   Result<std::vector<AttemptKey>> Report(const std::string& node,
                                          const std::vector<AttemptReport>& attempts);
   Result<NodeView> SetNodeAction(const Caller& caller, const std::string& name,

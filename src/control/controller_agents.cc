@@ -55,16 +55,27 @@ bool ControllerImpl::Healthy(const NodeEntry& entry) {
   return !entry.status || entry.status->healthy;
 }
 
-Status ControllerImpl::SetNodeStatus(const std::string& node, const NodeStatus& status) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = nodes_.find(node);
-  if (it == nodes_.end()) return UnknownNode(node);
-  NodeEntry& entry = it->second;
+void ControllerImpl::ApplyNodeStatusLocked(const std::string& node, NodeEntry& entry,
+                                           const NodeStatus& status) {
   const bool was_healthy = Healthy(entry);
   if (!entry.status || entry.status->isolates_tenants != status.isolates_tenants) {
     for (const std::string& w : status.warnings) spdlog::warn("node {}: isolation: {}", node, w);
   }
   entry.status = status;
+  if (was_healthy == status.healthy) return;
+  if (status.healthy) {
+    spdlog::info("node {} is healthy again", node);
+  } else {
+    spdlog::warn("node {} is unhealthy ({}): no new work", node, status.health_message);
+  }
+  SyncReadinessLocked(entry);  // wakes the scheduler when it can take work again
+}
+
+Status ControllerImpl::SetNodeStatus(const std::string& node, const NodeStatus& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return UnknownNode(node);
+  ApplyNodeStatusLocked(node, it->second, status);
   // Against the newest record (a change may be in flight), so the change goes out once.
   core::NodeRecord record = *CurrentNodeLocked(node);
   if (record.spec.isolates_tenants != status.isolates_tenants && !shutdown_) {
@@ -76,17 +87,11 @@ Status ControllerImpl::SetNodeStatus(const std::string& node, const NodeStatus& 
     write.nodes.push_back(std::move(record));
     WriteLocked(std::move(write));
   }
-  if (was_healthy == status.healthy) return Status::Ok();
-  if (status.healthy) {
-    spdlog::info("node {} is healthy again", node);
-  } else {
-    spdlog::warn("node {} is unhealthy ({}): no new work", node, status.health_message);
-  }
-  SyncReadinessLocked(entry);  // wakes the scheduler when it can take work again
   return Status::Ok();
 }
 
-void ControllerImpl::RegisterNode(core::NodeRecord node, StatusDone done) {
+void ControllerImpl::RegisterNode(core::NodeRecord node, std::optional<NodeStatus> status,
+                                  StatusDone done) {
   if (Status st = ValidateNode(node); !st.ok()) return done(st);
   Deferred post;
   std::lock_guard<std::mutex> lock(mu_);
@@ -101,9 +106,11 @@ void ControllerImpl::RegisterNode(core::NodeRecord node, StatusDone done) {
   node.cordoned = existing != nullptr && existing->cordoned;
   node.draining = existing != nullptr && existing->draining;
   node.last_seen_ms = now;
+  if (status) node.spec.isolates_tenants = status->isolates_tenants;
   Write write;
   write.nodes.push_back(std::move(node));
   write.nodes_alive = true;
+  write.node_status = std::move(status);
   write.done = std::move(done);
   WriteLocked(std::move(write));
 }

@@ -118,7 +118,8 @@ class ControllerImpl final : public Controller {
   void SetNodeAction(const Caller& caller, const std::string& name, NodeAction action,
                      NodeDone done) override;
 
-  void RegisterNode(core::NodeRecord node, StatusDone done) override;
+  void RegisterNode(core::NodeRecord node, std::optional<NodeStatus> status,
+                    StatusDone done) override;
   void Report(const std::string& node, std::vector<AttemptReport> attempts,
               ReportDone done) override;
   Status SetNodeStatus(const std::string& node, const NodeStatus& status) override;
@@ -161,6 +162,7 @@ class ControllerImpl final : public Controller {
     bool from_scheduler = false;          // the decisions of one scheduling pass, which
     uint64_t covers_generation = 0;       // planned with every change up to this generation
     bool nodes_alive = false;             // the nodes just registered: they are ready
+    std::optional<NodeStatus> node_status;  // of the node just registered, as it said
   };
   struct InFlight {
     core::JobRecord record;
@@ -169,6 +171,9 @@ class ControllerImpl final : public Controller {
 
   // Whether the node's agent says it is healthy (true until it says anything).
   static bool Healthy(const NodeEntry& entry);
+  // Sets the agent's word on its node; logs isolation warnings and health changes and wakes the
+  // scheduler when the node can take work again. mu_ held.
+  void ApplyNodeStatusLocked(const std::string& node, NodeEntry& entry, const NodeStatus& status);
   // --- writes (controller_write.cc); all need mu_ held ---
   // The newest version of a job: in flight, else committed (active), else nullptr (terminal or
   // unknown: the store has it).

@@ -35,9 +35,10 @@ Result<JobView> Controller::Cancel(const Caller& caller, core::JobId id) {
   return GetJob(caller, id);
 }
 
-Status Controller::RegisterNode(core::NodeRecord node) {
-  Status st =
-      Await<Status>([&](StatusDone done) { RegisterNode(std::move(node), std::move(done)); });
+Status Controller::RegisterNode(core::NodeRecord node, std::optional<NodeStatus> status) {
+  Status st = Await<Status>([&](StatusDone done) {
+    RegisterNode(std::move(node), std::move(status), std::move(done));
+  });
   if (st.ok()) Settle();
   return st;
 }

@@ -109,7 +109,9 @@ void ControllerImpl::OnCommitted(uint64_t seq, uint64_t epoch, Write write, Stat
     for (core::NodeRecord& node : write.nodes) {
       auto it = nodes_in_flight_.find(node.spec.name);
       if (it != nodes_in_flight_.end() && it->second.second == seq) nodes_in_flight_.erase(it);
+      const std::string name = node.spec.name;
       ApplyNodeLocked(std::move(node), write.nodes_alive, post);
+      if (write.node_status) ApplyNodeStatusLocked(name, nodes_[name], *write.node_status);
     }
     if (write.from_scheduler) {
       sched_in_flight_ = false;

@@ -88,6 +88,11 @@ TEST_F(AgentTest, RegistersWithSimulatedGpus) {
   EXPECT_TRUE(Eventually([&] { return server_.registrations() == 1; }));
   // Heartbeats: empty reports keep coming (every 300 ms from this server's reply).
   EXPECT_TRUE(Eventually([&] { return server_.report_count() >= 2; }));
+  // The node's status (isolation, health) comes with the registration already, the same as
+  // in the reports that follow.
+  EXPECT_NE(server_.registered_status().find("\"isolates_tenants\""), std::string::npos)
+      << server_.registered_status();
+  EXPECT_EQ(server_.registered_status(), server_.node_status());
 }
 
 TEST_F(AgentTest, RunsAJobShipsItsLogsThenReportsItsEnd) {

@@ -23,6 +23,7 @@ struct FakeAgentServer::Impl {
   std::map<std::string, std::string> logs;  // "job-attempt/stream" -> bytes
   std::vector<Received> reports;
   std::string node_status;  // the last report's "node_status", as JSON text
+  std::string registered_status;  // the last registration's "node_status", as JSON text
   int registrations = 0;
   int rejected = 0;
   int report_count = 0;
@@ -73,6 +74,7 @@ struct FakeAgentServer::Impl {
       std::lock_guard<std::mutex> lock(mu);
       nodes[body["name"]] = true;
       ++registrations;
+      if (body.contains("node_status")) registered_status = body["node_status"].dump();
       res.set_content(json{{"node", body["name"]}, {"heartbeat_ms", 300}}.dump(),
                       "application/json");
     });
@@ -204,6 +206,11 @@ int FakeAgentServer::rejected() const {
 int FakeAgentServer::report_count() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->report_count;
+}
+
+std::string FakeAgentServer::registered_status() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->registered_status;
 }
 
 std::string FakeAgentServer::node_status() const {

@@ -46,6 +46,7 @@ class FakeAgentServer {
   std::vector<Received> reports() const;  // every attempt entry of every report, in order
   int report_count() const;
   std::string node_status() const;  // the last report's "node_status" (JSON text), or ""
+  std::string registered_status() const;  // the last registration's "node_status", or ""
 
  private:
   struct Impl;

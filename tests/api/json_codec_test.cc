@@ -216,12 +216,14 @@ TEST(EncodeJobPage, NextIsNullAtTheEnd) {
 }
 
 TEST(ParseRegisterRequest, StrictAndSorted) {
-  Result<core::NodeRecord> node = ParseRegisterRequest(R"({
+  Result<RegisterRequest> reg = ParseRegisterRequest(R"({
       "name": "node-a", "simulated": true, "cpu_milli": 2000, "memory_mib": 24000,
       "labels": {"zone": "a"},
       "devices": [{"index": 1, "uuid": "GPU-1", "model": "A100-80GB", "memory_mib": 81920},
                   {"index": 0, "uuid": "GPU-0", "model": "A100-80GB", "memory_mib": 81920}]})");
-  ASSERT_TRUE(node.ok()) << node.error().ToString();
+  ASSERT_TRUE(reg.ok()) << reg.error().ToString();
+  const core::NodeRecord* node = &reg->node;
+  EXPECT_FALSE(reg->node_status.has_value());
   EXPECT_EQ(node->spec.name, "node-a");
   EXPECT_TRUE(node->simulated);
   EXPECT_EQ(node->spec.cpu_milli, 2000);
@@ -238,6 +240,22 @@ TEST(ParseRegisterRequest, StrictAndSorted) {
       "devices[0].serial");
   EXPECT_EQ(ParseRegisterRequest(R"({"name":"a","devices":[{"index":"0"}]})").error().field(),
             "devices[0].index");
+}
+
+// The node's status comes with its registration (so it is never scheduled under another).
+TEST(ParseRegisterRequest, NodeStatus) {
+  Result<RegisterRequest> reg = ParseRegisterRequest(R"({"name":"a","node_status":{
+      "healthy":true,"isolation":{"private_tmp":"none: off"},"isolates_tenants":false,
+      "warnings":["no private /tmp"]}})");
+  ASSERT_TRUE(reg.ok()) << reg.error().ToString();
+  ASSERT_TRUE(reg->node_status.has_value());
+  EXPECT_FALSE(reg->node_status->isolates_tenants);
+  EXPECT_EQ(reg->node_status->isolation.at("private_tmp"), "none: off");
+  EXPECT_EQ(reg->node_status->warnings, std::vector<std::string>{"no private /tmp"});
+  EXPECT_EQ(ParseRegisterRequest(R"({"name":"a","node_status":{"isolates_tenants":"no"}})")
+                .error()
+                .field(),
+            "node_status.isolates_tenants");
 }
 
 TEST(ParseReportRequest, StrictAttempts) {

@@ -80,9 +80,10 @@ TEST(ParseReportTelemetry, BadValuesNameTheirField) {
 }
 
 TEST(ParseRegisterRequest, DeviceHealth) {
-  Result<core::NodeRecord> node = ParseRegisterRequest(
+  Result<RegisterRequest> reg = ParseRegisterRequest(
       R"({"name":"a","devices":[{"index":0},{"index":1,"healthy":false}]})");
-  ASSERT_TRUE(node.ok()) << node.error().ToString();
+  ASSERT_TRUE(reg.ok()) << reg.error().ToString();
+  const core::NodeRecord* node = &reg->node;
   EXPECT_TRUE(node->spec.devices[0].healthy);  // absent: healthy (agents before the field)
   EXPECT_FALSE(node->spec.devices[1].healthy);
   EXPECT_EQ(ParseRegisterRequest(R"({"name":"a","devices":[{"index":0,"healthy":1}]})")

@@ -98,6 +98,7 @@ class ControllerTest : public ::testing::Test {
     ControllerOptions options;
     options.data_dir = dir_.path();
     options.node_grace_ms = 10000;
+    options.queue = queue_options_;
     auto c = Controller::Open(options, *store_, clock_);
     ASSERT_TRUE(c.ok()) << c.error().ToString();
     controller_ = std::move(*c);
@@ -123,6 +124,7 @@ class ControllerTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  core::QueueOptions queue_options_;  // set before OpenController()
   FakeClock clock_{Instant{kStart}};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Controller> controller_;

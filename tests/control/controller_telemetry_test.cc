@@ -59,6 +59,30 @@ TEST_F(ControllerTest, UnhealthyDeviceGetsNoNewWorkUntilItRecovers) {
   EXPECT_EQ(now.record.placement->devices.at(0).index, 1);
 }
 
+// The agent's status comes with its registration: a node that does not isolate tenants is
+// never, not even before its first report, taken for one that does. With
+// single_tenant_unisolated, tenant b's job waits while tenant a's runs there, a GPU free.
+TEST_F(ControllerTest, NodeStatusTakesEffectWithTheRegistration) {
+  queue_options_.single_tenant_unisolated = true;
+  OpenController();
+  NodeStatus status;
+  status.isolation = {{"private_tmp", "none: turned off"}};
+  status.isolates_tenants = false;
+  status.warnings = {"no private /tmp"};
+  ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 2), status).ok());
+  Result<NodeView> node = controller_->GetNode("n1");
+  ASSERT_TRUE(node.ok()) << node.error().ToString();
+  ASSERT_TRUE(node->status.has_value());
+  EXPECT_FALSE(node->status->isolates_tenants);
+  EXPECT_EQ(node->status->warnings, status.warnings);
+  EXPECT_FALSE(node->record.spec.isolates_tenants);
+
+  JobView a = MustSubmit(GpuJob(1), Member("a"));
+  JobView b = MustSubmit(GpuJob(1), Member("b"));
+  EXPECT_EQ(a.record.state, JobState::kScheduled);
+  EXPECT_EQ(b.record.state, JobState::kPending) << b.record.reason;
+}
+
 TEST_F(ControllerTest, HealthSurvivesAServerRestart) {
   ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 2)).ok());
   ASSERT_TRUE(controller_->ReportTelemetry("n1", Health({false, true})).ok());
