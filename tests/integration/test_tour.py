@@ -1,23 +1,39 @@
 """The README's five-minute tour, command by command, on a pool like `make up`'s (one node, four
 simulated A100s): each step checks what the README says it shows. With FASTGPU_SAMPLES_DIR set
-(`make samples`), the outputs the README quotes are written there (docs/samples/), and
-tests/docs/test_readme.py checks that the README quotes them as they are."""
+(`make samples`), the outputs the README quotes are written there (docs/samples/); without it,
+they must equal the committed samples, and tests/docs/test_readme.py checks that the README
+quotes those as they are: the README's tour cannot drift from what the CLI prints."""
 
+import os
 import re
 import unittest
 
-from harness import Agent, Cluster, ClusterTestCase, json_of, save_sample, wait_for
+from harness import REPO_ROOT, Agent, Cluster, ClusterTestCase, json_of, save_sample, wait_for
+
+
+def ages(text):
+    """The text with every age column ("0s", "12s", "3m") as "N" (they vary between runs)."""
+    return re.sub(r"(?<= )\d+[smhd](?= )", "N", text)
 
 
 class TourTest(ClusterTestCase):
     def setUp(self):
         self.cluster = self.enterContext(Cluster(agents=[Agent("node-a", "4xA100-80GB")]))
 
-    def sample(self, name, *args):
+    def sample(self, name, *args, same_as_readme=True):
         """Runs `fastgpu ARGS` (through a pipe: no colors, whole lines), saves `$ fastgpu ARGS`
-        and its output as sample `name`, and returns the output."""
+        and its output as sample `name`, and returns the output. Unless samples are being
+        written, the output must be the committed docs/samples/NAME that the README quotes (ages
+        aside), so that the README changes with the CLI: `make samples` refreshes it."""
         out = self.cluster.cli(*args).stdout
-        save_sample(name, f"$ fastgpu {' '.join(args)}\n{out}")
+        text = f"$ fastgpu {' '.join(args)}\n{out}"
+        save_sample(name, text)
+        if same_as_readme and not os.environ.get("FASTGPU_SAMPLES_DIR"):
+            with open(os.path.join(REPO_ROOT, "docs", "samples", name), encoding="utf-8") as f:
+                want = f.read()
+            self.assertEqual(ages(text).rstrip("\n"), ages(want).rstrip("\n"),
+                             f"`fastgpu {' '.join(args)}` no longer prints what the README quotes "
+                             f"(docs/samples/{name}): run `make samples` and paste it into README.md")
         return out
 
     def test_the_tour(self):
@@ -65,7 +81,7 @@ class TourTest(ClusterTestCase):
         self.assertEqual(c.cli("logs", "1").stdout, "hello\n")
         c.cli("cancel", "3")
         c.wait_state(3, "cancelled")
-        nodes = self.sample("tour-nodes.txt", "nodes")
+        nodes = self.sample("tour-nodes.txt", "nodes", same_as_readme=False)  # the host's CPUs
         self.assertRegex(nodes, r"node-a\s+ready")
         listed = json_of(c.cli("ps", "--json"))
         self.assertEqual(sorted(j["id"] for j in listed), [4, 5, 6, 7, 8])
