@@ -81,13 +81,14 @@ class Client:
     # ---------------------------------------------------------------------------- jobs
     def submit(self, command, *, gpus=None, gpu_memory_mib=None, cpus=None, memory_mib=None,
                gpu_models=None, nodes=None, name=None, env=None, workdir=None, priority=None,
-               max_retries=None, time_limit_s=None):
+               max_retries=None, time_limit_s=None, array=None):
         """Submits a job and returns it (committed when this returns).
 
         command: the argv as a list, or a string run by /bin/sh -c. gpus: a whole count (2) or
         a fraction of one GPU (0.25). nodes > 1: a multi-node job, the other resources per node.
         Raises InvalidArgument (with .field) when the server rejects the request, e.g.
-        gpus=1.5 or more GPUs than any node has."""
+        gpus=1.5 or more GPUs than any node has. array="0-99%8": a job array, one job per
+        index (at most 8 running at once), each with FASTGPU_ARRAY_INDEX; returns the first."""
         argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         body = {"argv": argv}
         resources = {k: v for k, v in (("gpus", gpus), ("gpu_memory_mib", gpu_memory_mib),
@@ -98,7 +99,7 @@ class Client:
             body["resources"] = resources
         for key, value in (("name", name), ("env", env), ("workdir", workdir),
                            ("priority", priority), ("max_retries", max_retries),
-                           ("time_limit_s", time_limit_s)):
+                           ("time_limit_s", time_limit_s), ("array", array)):
             if value is not None:
                 body[key] = value
         return self._json("POST", "/v1/jobs", body)

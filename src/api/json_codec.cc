@@ -184,6 +184,11 @@ Out EncodeJobJson(const control::JobView& view) {
   j["time_limit_s"] = s.time_limit_s;
   j["stop_signal"] = s.stop_signal.empty() ? "SIGTERM" : s.stop_signal;
   j["keep_outputs"] = s.keep_outputs;
+  if (s.array_id > 0) {
+    j["array"] = Out{{"id", s.array_id}, {"index", s.array_index}, {"limit", s.array_limit}};
+  } else {
+    j["array"] = nullptr;
+  }
   j["state"] = std::string(core::JobStateName(r.state));
   j["reason"] = r.reason;
   if (r.state == core::JobState::kPending && view.queue_position > 0) {
@@ -222,13 +227,17 @@ std::string DumpOut(const Out& j) { return j.dump(-1, ' ', false, Out::error_han
 
 }  // namespace
 
-Result<core::JobSpec> ParseSubmitRequest(std::string_view body) {
+Result<core::JobSpec> ParseSubmitRequest(std::string_view body, std::string* array) {
   FG_ASSIGN_OR_RETURN(Json obj, json_util::ParseObject(body));
   FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(
       obj,
       {"name", "argv", "env", "workdir", "resources", "priority", "max_retries", "time_limit_s",
-       "tenant", "stop_signal", "keep_outputs"},
+       "tenant", "stop_signal", "keep_outputs", "array"},
       ""));
+  if (Present(obj, "array")) {
+    if (array == nullptr) return InvalidArgument("array is not accepted here", "array");
+    FG_ASSIGN_OR_RETURN(*array, GetString(obj["array"], "array"));
+  }
   core::JobSpec spec;
   if (!Present(obj, "argv")) return InvalidArgument("argv is required", "argv");
   FG_ASSIGN_OR_RETURN(spec.argv, json_util::GetStringArray(obj["argv"], "argv"));

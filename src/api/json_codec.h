@@ -27,7 +27,9 @@ namespace fastgpu::api {
 // 0 or absent -> no GPU (or, with gpu_memory_mib > 0, one memory-only slice: gpu_count 1,
 // gpu_milli 0); a whole n in 1..1024 -> gpu_count n, gpu_milli 1000; a fraction f in (0,1)
 // with at most 3 decimals -> gpu_count 1, gpu_milli f*1000. `cpus` becomes cpu_milli.
-Result<core::JobSpec> ParseSubmitRequest(std::string_view body);
+// `array` (optional): where the body's "array" ("0-99%8", a job array) goes; the controller
+// checks it. Without it, a body with "array" is refused.
+Result<core::JobSpec> ParseSubmitRequest(std::string_view body, std::string* array = nullptr);
 
 // The "gpus" number echoed for a request: 0, a whole count, or the fraction milli/1000.
 double GpusOf(const core::ResourceRequest& request);

@@ -98,9 +98,9 @@ Controller::JobDone JobAnswer(ResponderPtr out, int status) {
 void SubmitJob(Controller& c, const RouteOptions& options, const HttpRequest& r, ResponderPtr out) {
   Result<control::Caller> caller = AuthenticateUser(c, r, options.limiter);
   if (!caller.ok()) return out->Send(ErrorResponse(caller.error()));
-  Result<core::JobSpec> spec = ParseSubmitRequest(r.body);
-  if (!spec.ok()) return out->Send(ErrorResponse(spec.error()));
   control::SubmitOptions submit;
+  Result<core::JobSpec> spec = ParseSubmitRequest(r.body, &submit.array);
+  if (!spec.ok()) return out->Send(ErrorResponse(spec.error()));
   if (std::optional<std::string_view> key = r.Header(kIdempotencyKey)) {
     submit.idempotency_key = std::string(*key);
   }

@@ -84,6 +84,11 @@ Job DecodeJob(const json& j) {
   job.priority = Int(j, "priority");
   job.max_retries = Int(j, "max_retries");
   job.time_limit_s = Int(j, "time_limit_s");
+  if (const json* a = Field(j, "array"); a != nullptr && a->is_object()) {
+    job.array_id = Int(*a, "id");
+    job.array_index = Int(*a, "index");
+    job.array_limit = Int(*a, "limit");
+  }
   job.state = Str(j, "state");
   job.reason = Str(j, "reason");
   job.queue_position = Int(j, "queue_position");

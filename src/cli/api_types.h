@@ -35,6 +35,9 @@ struct Job {
   int64_t priority = 0;
   int64_t max_retries = 0;
   int64_t time_limit_s = 0;
+  int64_t array_id = 0;      // > 0: a task of job array array_id (its first task's id)
+  int64_t array_index = -1;  // that task's index
+  int64_t array_limit = 0;   // how many of the array's tasks run at once; 0: no limit
   std::string state;  // pending|scheduled|running|succeeded|failed|cancelled
   std::string reason;
   int64_t queue_position = 0;  // > 0 only while pending

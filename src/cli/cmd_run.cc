@@ -142,6 +142,12 @@ int Attach(ApiClient& client, const Job& submitted, bool verbose) {
 }  // namespace
 
 int RunCommand(const GlobalFlags& globals, const RunFlags& flags) {
+  if (!flags.options.array.empty() && !flags.detach) {
+    return ReportUsageError(InvalidArgument(
+        "an array is many jobs, whose output run cannot stream: add --detach, or use fastgpu "
+        "submit --array",
+        "--array"));
+  }
   Result<std::string> body = BuildSubmitBody(flags.options);
   if (!body.ok()) return ReportUsageError(body.error());
   std::unique_ptr<ApiClient> client = Connect(globals);

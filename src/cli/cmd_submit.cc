@@ -32,6 +32,18 @@ Result<RunOptions> LoadOptions(const SubmitFlags& flags) {
   return MergeRunOptions(std::move(spec), flags.options);
 }
 
+// On stderr, so that stdout stays the ID alone: "array 12: jobs 12, 13, ... (one per index),
+// at most 8 running at once".
+void PrintArraySummary(const Job& first) {
+  std::string text = "array " + std::to_string(first.array_id) + ": jobs " +
+                     std::to_string(first.id) + ", " + std::to_string(first.id + 1) +
+                     ", ... (one per index)";
+  if (first.array_limit > 0) {
+    text += ", at most " + std::to_string(first.array_limit) + " running at once";
+  }
+  std::fprintf(stderr, "%s\n", text.c_str());
+}
+
 }  // namespace
 
 int SubmitCommand(const GlobalFlags& globals, const SubmitFlags& flags) {
@@ -46,7 +58,8 @@ int SubmitCommand(const GlobalFlags& globals, const SubmitFlags& flags) {
   if (flags.json) {
     std::printf("%s\n", job->json.c_str());
   } else {
-    std::printf("%" PRId64 "\n", job->id);
+    std::printf("%" PRId64 "\n", job->id);  // an array's first task: the array's id
+    if (job->array_id > 0) PrintArraySummary(*job);
   }
   return kExitOk;
 }

@@ -30,6 +30,7 @@ void AddSubmit(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& 
       "  priority: 10\n"
       "  retries: 2\n"
       "  time_limit: 2h\n"
+      "  array: 0-99%8        # optional: one job per index, at most 8 at once\n"
       "Flags given with -f override the file's values.");
   cmd->add_option("-f,--file", flags->file, "YAML job spec ('-' reads stdin)");
   AddJobOptions(cmd, flags->options);
@@ -135,6 +136,9 @@ void AddJobOptions(CLI::App* cmd, RunOptions& o) {
                   "Signal a stop sends before SIGKILL (default SIGTERM), e.g. SIGUSR1");
   cmd->add_flag("--keep-outputs", o.keep_outputs,
                 "Keep the job's private folders on its node after it ends");
+  cmd->add_option("--array", o.array,
+                  "A job array: one job per index, e.g. 0-99%8 (at most 8 at once); each has "
+                  "FASTGPU_ARRAY_INDEX");
 }
 
 std::string NearestFlag(const std::string& typed, const std::vector<std::string>& known) {

@@ -24,6 +24,7 @@ const std::map<std::string, std::string>& FlagToKey() {
       {"--max-retries", "retries"},
       {"--time-limit", "time_limit"},
       {"--stop-signal", "stop_signal"},
+      {"--array", "array"},
       {"command", "command"},
   };
   return *kMap;
@@ -32,7 +33,7 @@ const std::map<std::string, std::string>& FlagToKey() {
 const std::set<std::string> kTopKeys = {"name",    "command",     "env",
                                         "workdir", "resources",   "priority",
                                         "retries", "max_retries", "time_limit",
-                                        "stop_signal", "keep_outputs"};
+                                        "stop_signal", "keep_outputs", "array"};
 const std::set<std::string> kResourceKeys = {"gpus",   "gpu_memory", "cpus",
                                              "memory", "gpu_models", "nodes"};
 
@@ -155,6 +156,9 @@ class SpecReader {
     if (root["stop_signal"]) {
       FG_ASSIGN_OR_RETURN(o.stop_signal, Scalar(root["stop_signal"], "stop_signal"));
     }
+    if (root["array"]) {
+      FG_ASSIGN_OR_RETURN(o.array, Scalar(root["array"], "array"));
+    }
     if (root["keep_outputs"]) {
       FG_ASSIGN_OR_RETURN(std::string keep, Scalar(root["keep_outputs"], "keep_outputs"));
       if (keep != "true" && keep != "false") {
@@ -227,6 +231,7 @@ RunOptions MergeRunOptions(RunOptions base, const RunOptions& f) {
   over(base.max_retries, f.max_retries);
   over(base.time_limit, f.time_limit);
   over(base.stop_signal, f.stop_signal);
+  over(base.array, f.array);
   base.keep_outputs = base.keep_outputs || f.keep_outputs;
   base.env.insert(base.env.end(), f.env.begin(), f.env.end());
   base.gpu_models.insert(base.gpu_models.end(), f.gpu_models.begin(), f.gpu_models.end());

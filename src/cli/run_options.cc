@@ -142,6 +142,7 @@ Result<std::string> BuildSubmitBody(const RunOptions& o) {
   }
   if (!o.stop_signal.empty()) body["stop_signal"] = o.stop_signal;
   if (o.keep_outputs) body["keep_outputs"] = true;
+  if (!o.array.empty()) body["array"] = o.array;
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -94,7 +94,9 @@ Table JobTable(const std::vector<Job>& jobs, int64_t now_ms) {
   Table table({"ID", "NAME", "STATE", "GPUS", "NODE", "AGE", "REASON"});
   for (const Job& job : jobs) {
     std::string age = job.submitted_ms > 0 ? FormatDuration(now_ms - job.submitted_ms) : "-";
-    table.AddRow({std::to_string(job.id), job.name.empty() ? "-" : job.name, job.state,
+    std::string name = job.name.empty() ? "-" : job.name;
+    if (job.array_id > 0) name += "[" + std::to_string(job.array_index) + "]";  // an array task
+    table.AddRow({std::to_string(job.id), name, job.state,
                   FormatGpuRequest(job.gpu_count, job.gpu_milli, job.gpu_memory_mib),
                   job.node.empty() ? "-" : job.node, age, job.reason});
   }

@@ -53,6 +53,9 @@ struct SubmitOptions {
   // Idempotency-Key: a submit that repeats a key of the same tenant (within idempotency_ttl_ms)
   // creates nothing and answers with the job the first one created. "": none.
   std::string idempotency_key;
+  // A job array: "0-99%8" submits one task per index (control/job_array.h), answered with the
+  // first task. "": one job.
+  std::string array;
 };
 
 // Who is calling, from a verified API key. Roles and what they may do: control/roles.h.

@@ -1,8 +1,10 @@
 // The user-facing calls of ControllerImpl: jobs, their history and their logs.
+#include <optional>
 #include <utility>
 
 #include "control/auth.h"
 #include "control/controller_impl.h"
+#include "control/job_array.h"
 #include "control/roles.h"
 #include "control/validation.h"
 #include "store/record_codec.h"
@@ -21,10 +23,11 @@ bool Visible(const Caller& caller, const core::JobRecord& rec) {
   return CanSeeJob(caller, rec.tenant, rec.key_prefix);
 }
 
-// What makes two submits the same request: the spec as stored, and the tenant.
-Result<std::string> RequestHash(const core::JobSpec& spec, const std::string& tenant) {
+// What makes two submits the same request: the spec as stored, the tenant and the array.
+Result<std::string> RequestHash(const core::JobSpec& spec, const std::string& tenant,
+                                const std::string& array) {
   FG_ASSIGN_OR_RETURN(std::string json, store::EncodeJobSpec(spec));
-  return Sha256Hex(tenant + '\n' + json);
+  return Sha256Hex(tenant + '\n' + json + (array.empty() ? "" : "\narray " + array));
 }
 
 }  // namespace
@@ -75,6 +78,12 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
                             JobDone done) {
   if (Status st = Require(caller, Action::kSubmit, "submit jobs"); !st.ok()) return done(st);
   if (Status st = ValidateSpec(spec); !st.ok()) return done(st);
+  std::optional<ArrayRequest> array;
+  if (!options.array.empty()) {
+    Result<ArrayRequest> parsed = ParseArray(options.array);
+    if (!parsed.ok()) return done(parsed.error());
+    array = std::move(parsed).value();
+  }
   if (!spec.tenant.empty() && spec.tenant != caller.tenant && !IsAdmin(caller)) {
     return done(PermissionDenied("only admins may submit jobs for another tenant"));
   }
@@ -92,7 +101,7 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
   const std::string& key = options.idempotency_key;
   if (!key.empty()) {
     if (Status st = ValidateIdempotencyKey(key); !st.ok()) return done(st);
-    Result<std::string> h = RequestHash(rec.spec, rec.tenant);
+    Result<std::string> h = RequestHash(rec.spec, rec.tenant, options.array);
     if (!h.ok()) return done(h.error());
     hash = std::move(h).value();
   }
@@ -137,7 +146,12 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
     write.extra.idempotency_keys.push_back(
         store::IdempotencyRecord{rec.tenant, key, hash, id, rec.submit_ms});
   }
-  write.jobs.push_back(std::move(rec));
+  if (array) {  // the tasks take ids id, id + 1, ...: one commit, answered with the first
+    write.jobs = ExpandArray(rec, *array, id);
+    next_id_ = id + static_cast<core::JobId>(write.jobs.size());
+  } else {
+    write.jobs.push_back(std::move(rec));
+  }
   if (key.empty()) {  // the common case: the view is computed under the writer's lock
     write.view_of = id;
     write.view_done = std::move(done);

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "control/job_array.h"
+
 namespace fastgpu::control {
 
 bool ApplyStarted(const AttemptReport& report, int64_t now_ms, core::JobRecord& job) {
@@ -65,6 +67,8 @@ core::QueuedJob ToQueued(const core::JobRecord& rec) {
   q.submit_ms = rec.submit_ms;
   q.request = rec.spec.resources;
   q.time_limit_s = rec.spec.time_limit_s;
+  q.group = ArrayGroup(rec.spec);
+  q.group_limit = rec.spec.array_limit;
   return q;
 }
 

@@ -36,16 +36,22 @@ core::ResourceRequest ResourcesFromJson(const json& j) {
 }
 
 json JobSpecToJson(const core::JobSpec& s) {
-  return json{{"name", s.name},
-              {"argv", s.argv},
-              {"env", s.env},
-              {"workdir", s.workdir},
-              {"resources", ResourcesToJson(s.resources)},
-              {"priority", s.priority},
-              {"max_retries", s.max_retries},
-              {"time_limit_s", s.time_limit_s},
-              {"stop_signal", s.stop_signal},
-              {"keep_outputs", s.keep_outputs}};
+  json j{{"name", s.name},
+         {"argv", s.argv},
+         {"env", s.env},
+         {"workdir", s.workdir},
+         {"resources", ResourcesToJson(s.resources)},
+         {"priority", s.priority},
+         {"max_retries", s.max_retries},
+         {"time_limit_s", s.time_limit_s},
+         {"stop_signal", s.stop_signal},
+         {"keep_outputs", s.keep_outputs}};
+  if (s.array_id > 0) {  // a task of a job array (older records have none of these)
+    j["array_id"] = s.array_id;
+    j["array_index"] = s.array_index;
+    j["array_limit"] = s.array_limit;
+  }
+  return j;
 }
 
 core::JobSpec JobSpecFromJson(const json& j) {
@@ -60,6 +66,9 @@ core::JobSpec JobSpecFromJson(const json& j) {
   Read(j, "time_limit_s", s.time_limit_s);
   Read(j, "stop_signal", s.stop_signal);
   Read(j, "keep_outputs", s.keep_outputs);
+  Read(j, "array_id", s.array_id);
+  Read(j, "array_index", s.array_index);
+  Read(j, "array_limit", s.array_limit);
   return s;
 }
 

@@ -86,6 +86,16 @@ class PythonClientTest(ClusterTestCase):
             self.client.usage(by="colour")
         self.assertEqual(cm.exception.field, "by")
 
+    def test_an_array_is_one_job_per_index(self):
+        first = self.client.submit("echo $FASTGPU_ARRAY_INDEX", gpus=0.5, array="3-4%1")
+        self.assertEqual(first["array"], {"id": first["id"], "index": 3, "limit": 1})
+        second = self.client.wait(first["id"] + 1, timeout=60)
+        self.assertEqual((second["state"], second["array"]["index"]), ("succeeded", 4))
+        self.assertEqual(self.client.logs(second["id"]), "4\n")
+        with self.assertRaises(fastgpu.InvalidArgument) as cm:
+            self.client.submit("true", array="2-1")
+        self.assertEqual(cm.exception.field, "array")
+
     def test_seed_flow_example(self):
         env = self.cluster.client_env()
         r = subprocess.run([sys.executable, "python/examples/seed_flow.py"], cwd=REPO_ROOT,

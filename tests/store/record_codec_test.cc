@@ -29,6 +29,17 @@ TEST(RecordCodecTest, JobSpecRoundTrips) {
   EXPECT_EQ(*back, spec);
 }
 
+TEST(RecordCodecTest, ArrayTaskRoundTrips) {
+  core::JobSpec spec = FullSpec();
+  spec.array_id = 12;
+  spec.array_index = 7;
+  spec.array_limit = 8;
+  auto back = DecodeJobSpec(*EncodeJobSpec(spec));
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(*back, spec);
+  EXPECT_EQ(EncodeJobSpec(FullSpec())->find("array"), std::string::npos);  // plain jobs: none
+}
+
 TEST(RecordCodecTest, PlacementRoundTrips) {
   core::Placement placement{"node", {{0, "u0", {500, 100}}, {2, "u2", {1000, 0}}}, 1500, 64};
   auto text = EncodePlacement(placement);

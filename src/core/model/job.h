@@ -45,6 +45,12 @@ struct JobSpec {
   // Submit only: the tenant to run the job as; "" = the caller's. Only admins may name
   // another tenant. The controller moves it into JobRecord::tenant, so stored specs have "".
   std::string tenant;
+  // A task of a job array (submit --array 0-99%8), set by the controller at submit: the
+  // array's id (the job id of its first task), this task's index (also FASTGPU_ARRAY_INDEX in
+  // env) and how many of the array's tasks may run at once (0: no limit). 0, -1, 0 otherwise.
+  JobId array_id = 0;
+  int32_t array_index = -1;
+  int32_t array_limit = 0;
   bool operator==(const JobSpec&) const = default;
 };
 
