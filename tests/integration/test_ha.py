@@ -20,7 +20,8 @@ import time
 import unittest
 
 import pg
-from harness import _clean_env, _kill_group, fastgpu_binary, free_port, wait_for
+from harness import (_clean_env, _kill_group, _pids_mentioning, fastgpu_binary, free_port,
+                     wait_for)
 
 TOKEN = "ha-test-join-token-0123456789"
 LEASE_MS = 2000
@@ -175,6 +176,13 @@ class HaTestCase(unittest.TestCase):
                 pass
             _kill_group(proc, signal.SIGKILL)
             proc.wait(10)
+        # The jobs' supervisors live in sessions of their own: a failed test leaves them.
+        for pid in _pids_mentioning(self.tmp):
+            if pid != os.getpid():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         if os.environ.get("FASTGPU_KEEP_TMP") != "1":
             subprocess.run(["rm", "-rf", self.tmp], check=False)
 
