@@ -264,7 +264,7 @@ class FailoverTest(HaTestCase):
 
         def client(c):
             n = 0
-            while not stop.is_set() and n < 40:
+            while not stop.is_set() and n < 400:  # stopped by `stop`; the cap only bounds it
                 name = f"c{c}-{n}"
                 jid = self.submit([self.a, self.b], name, ["true"])
                 if jid is not None:
@@ -288,7 +288,9 @@ class FailoverTest(HaTestCase):
         # The CLI given the dead server first moves on to the live one.
         self.assertIn("running", self.cli(f"{self.a.url},{self.b.url}", "show", running))
         count_at_kill = len(acked)
-        wait_for(lambda: len(acked) >= count_at_kill + 16, 30, "submits after the takeover")
+        # Correctness, not speed, is asserted here (the takeover time is above): a loaded
+        # machine may take a while for 16 more.
+        wait_for(lambda: len(acked) >= count_at_kill + 16, 90, "submits after the takeover")
         stop.set()
         for t in clients:
             t.join(60)
