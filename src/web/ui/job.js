@@ -126,7 +126,9 @@ function drawEvents(el, events, derived) {
 
 // The log panel: stdout or stderr, followed live while the job runs.
 function logView(ctx, id) {
-  const pre = h('pre', {class: 'log', tabindex: '0', 'aria-label': 'Job output', 'aria-live': 'off'});
+  // role=log: a name (aria-label) is prohibited on a plain <pre> (axe: aria-prohibited-attr).
+  const pre = h('pre', {class: 'log', role: 'log', tabindex: '0', 'aria-label': 'Job output',
+    'aria-live': 'off'});
   const status = h('span', {class: 'log-status muted', role: 'status'});
   const radios = ['stdout', 'stderr'].map((name) => h('label', {class: 'tab'},
     h('input', {type: 'radio', name: 'stream', value: name, checked: name === 'stdout'}), name));
