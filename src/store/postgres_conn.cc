@@ -1,11 +1,12 @@
 #include "store/postgres_conn.h"
 
-#include <libpq-fe.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <utility>
+
+#include "store/libpq_loader.h"
+#include "store/libpq_loader_table.h"
 
 namespace fastgpu::store::postgres {
 namespace {
@@ -96,28 +97,28 @@ void Params::BindOptionalText(int index, const std::optional<std::string>& value
 }
 
 int64_t Row::ColumnInt(int column) const {
-  const char* text = PQgetvalue(result_, row_, column);
+  const char* text = Pq().PQgetvalue(result_, row_, column);
   int64_t value = 0;
   if (text != nullptr) std::from_chars(text, text + std::char_traits<char>::length(text), value);
   return value;
 }
 
 std::string Row::ColumnText(int column) const {
-  const char* text = PQgetvalue(result_, row_, column);
-  return std::string(text, static_cast<size_t>(PQgetlength(result_, row_, column)));
+  const char* text = Pq().PQgetvalue(result_, row_, column);
+  return std::string(text, static_cast<size_t>(Pq().PQgetlength(result_, row_, column)));
 }
 
-bool Row::ColumnIsNull(int column) const { return PQgetisnull(result_, row_, column) != 0; }
+bool Row::ColumnIsNull(int column) const { return Pq().PQgetisnull(result_, row_, column) != 0; }
 
 std::optional<std::string> Row::ColumnOptionalText(int column) const {
   if (ColumnIsNull(column)) return std::nullopt;
   return ColumnText(column);
 }
 
-Rows::~Rows() { PQclear(result_); }
-int Rows::size() const { return PQntuples(result_); }
+Rows::~Rows() { Pq().PQclear(result_); }
+int Rows::size() const { return Pq().PQntuples(result_); }
 int64_t Rows::affected() const {
-  const char* text = PQcmdTuples(result_);
+  const char* text = Pq().PQcmdTuples(result_);
   int64_t value = 0;
   std::from_chars(text, text + std::char_traits<char>::length(text), value);
   return value;
@@ -127,14 +128,15 @@ Status ValidateUrl(const std::string& url) {
   if (url.rfind("postgres://", 0) != 0 && url.rfind("postgresql://", 0) != 0) {
     return InvalidArgument("store must be a postgres:// URL or a SQLite file path", "store");
   }
+  FG_RETURN_IF_ERROR(LoadLibPq());  // every other use follows this one (Connection::Open)
   char* error = nullptr;
-  PQconninfoOption* parsed = PQconninfoParse(url.c_str(), &error);
+  PQconninfoOption* parsed = Pq().PQconninfoParse(url.c_str(), &error);
   if (parsed == nullptr) {
     std::string message = "store URL does not parse: " + Trimmed(error);
-    PQfreemem(error);
+    Pq().PQfreemem(error);
     return InvalidArgument(std::move(message), "store");
   }
-  PQconninfoFree(parsed);
+  Pq().PQconninfoFree(parsed);
   return Status::Ok();
 }
 
@@ -145,10 +147,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions& optio
   return c;
 }
 
-Connection::~Connection() { PQfinish(conn_); }
+Connection::~Connection() { Pq().PQfinish(conn_); }
 
 Status Connection::Connect() {
-  PQfinish(conn_);
+  Pq().PQfinish(conn_);
   conn_ = nullptr;
   prepared_.clear();
   const std::string timeout = std::to_string(options_.connect_timeout_s);
@@ -165,20 +167,20 @@ Status Connection::Connect() {
   values.push_back(options_.url.c_str());
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  conn_ = PQconnectdbParams(keys.data(), values.data(), 1);
-  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) {
+  conn_ = Pq().PQconnectdbParams(keys.data(), values.data(), 1);
+  if (conn_ != nullptr && Pq().PQstatus(conn_) == CONNECTION_OK) {
     backoff_ = std::chrono::milliseconds(0);
     last_error_.clear();
     return Status::Ok();
   }
-  last_error_ = Trimmed(conn_ == nullptr ? "out of memory" : PQerrorMessage(conn_));
+  last_error_ = Trimmed(conn_ == nullptr ? "out of memory" : Pq().PQerrorMessage(conn_));
   backoff_ = std::clamp(backoff_ * 2, kMinBackoff, kMaxBackoff);
   next_attempt_ = std::chrono::steady_clock::now() + backoff_;
   return Unavailable("cannot reach PostgreSQL: " + last_error_);
 }
 
 Status Connection::EnsureConnected() {
-  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
+  if (conn_ != nullptr && Pq().PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
   if (std::chrono::steady_clock::now() < next_attempt_) {
     sqlstate_.clear();
     return Unavailable("PostgreSQL is unreachable (retrying): " + last_error_);
@@ -188,13 +190,14 @@ Status Connection::EnsureConnected() {
 }
 
 Status Connection::Failure(pg_result* result, std::string_view what) {
-  const char* state = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const char* state =
+      result == nullptr ? nullptr : Pq().PQresultErrorField(result, PG_DIAG_SQLSTATE);
   sqlstate_ = state == nullptr ? "" : state;
-  std::string message = std::string(what) + ": " +
-                        Trimmed(result != nullptr ? PQresultErrorMessage(result)
-                                                  : PQerrorMessage(conn_));
-  PQclear(result);
-  if (PQstatus(conn_) != CONNECTION_OK) {
+  std::string message =
+      std::string(what) + ": " +
+      Trimmed(result != nullptr ? Pq().PQresultErrorMessage(result) : Pq().PQerrorMessage(conn_));
+  Pq().PQclear(result);
+  if (Pq().PQstatus(conn_) != CONNECTION_OK) {
     // Lost: the next use reconnects at once (the server may be back already), later ones back
     // off while it stays away.
     last_error_ = message;
@@ -214,36 +217,38 @@ Result<Rows> Connection::Exec(const std::string& sql, const Params& params) {
   pg_result* result = nullptr;
   if (it == prepared_.end() && prepared_.size() >= kMaxPrepared) {
     // Queries built for one call (e.g. a usage query over many jobs): not worth keeping.
-    result = PQexecParams(conn_, sql.c_str(), count, nullptr, values.data(), nullptr, nullptr, 0);
+    result =
+        Pq().PQexecParams(conn_, sql.c_str(), count, nullptr, values.data(), nullptr, nullptr, 0);
   } else {
     if (it == prepared_.end()) {
       std::string name = "s" + std::to_string(prepared_.size() + 1);
-      pg_result* prepared = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
-      if (PQresultStatus(prepared) != PGRES_COMMAND_OK) return Failure(prepared, "preparing");
-      PQclear(prepared);
+      pg_result* prepared = Pq().PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
+      if (Pq().PQresultStatus(prepared) != PGRES_COMMAND_OK) return Failure(prepared, "preparing");
+      Pq().PQclear(prepared);
       it = prepared_.emplace(sql, std::move(name)).first;
     }
-    result = PQexecPrepared(conn_, it->second.c_str(), count, values.data(), nullptr, nullptr, 0);
+    result =
+        Pq().PQexecPrepared(conn_, it->second.c_str(), count, values.data(), nullptr, nullptr, 0);
   }
-  const ExecStatusType status = PQresultStatus(result);
+  const ExecStatusType status = Pq().PQresultStatus(result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Failure(result, sql);
   return Rows(result);
 }
 
 Status Connection::ExecScript(const std::string& sql) {
   FG_RETURN_IF_ERROR(EnsureConnected());
-  pg_result* result = PQexec(conn_, sql.c_str());
-  const ExecStatusType status = PQresultStatus(result);
+  pg_result* result = Pq().PQexec(conn_, sql.c_str());
+  const ExecStatusType status = Pq().PQresultStatus(result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return Failure(result, "running SQL");
   }
-  PQclear(result);
+  Pq().PQclear(result);
   return Status::Ok();
 }
 
 std::string Connection::Describe() const {
   if (conn_ == nullptr) return "PostgreSQL";
-  return std::string(PQhost(conn_)) + ":" + PQport(conn_) + "/" + PQdb(conn_);
+  return std::string(Pq().PQhost(conn_)) + ":" + Pq().PQport(conn_) + "/" + Pq().PQdb(conn_);
 }
 
 }  // namespace fastgpu::store::postgres
