@@ -24,6 +24,7 @@ import argparse
 import ctypes
 import http.client
 import json
+import resource
 import os
 import shutil
 import signal
@@ -177,6 +178,40 @@ def kill_orphans():
                 pass
 
 
+def cpu_ms(pid):
+    """CPU time of a process, its own and its reaped children's (utime, stime, cutime,
+    cstime), in ms: the agent's children are the supervisors and their jobs."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) * 1000.0 / tick
+    kids = (int(fields[13]) + int(fields[14])) * 1000.0 / tick
+    return own, kids
+
+
+class CpuMeter:
+    """CPU per job of the server, the agent, the agent's children (supervisors and jobs) and
+    of this script's reaped children (the CLI processes): a figure that load disturbs less
+    than wall time, since it counts work, not waiting."""
+
+    def __init__(self, pool):
+        self.pool = pool
+        self.start = self.read()
+
+    def read(self):
+        server, _ = cpu_ms(self.pool.server.pid)
+        agent, jobs = cpu_ms(self.pool.agent.pid)
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {"server": server, "agent": agent, "supervisors+jobs": jobs,
+                "cli": (r.ru_utime + r.ru_stime) * 1000.0}
+
+    def line(self, n, with_cli=False):
+        end = self.read()
+        parts = [f"{k} {(end[k] - self.start[k]) / n:.2f}" for k in end
+                 if with_cli or k != "cli"]
+        return "CPU ms per job: " + ", ".join(parts)
+
+
 def span(jobs):
     first = min(j["submitted_ms"] for j in jobs)
     last = max(j["finished_ms"] for j in jobs)
@@ -198,6 +233,7 @@ def bench_http(pool, n, clients):
         finally:
             c.close()
 
+    meter = CpuMeter(pool)
     threads = [threading.Thread(target=submit, args=(k,)) for k in per]
     for t in threads:
         t.start()
@@ -208,7 +244,7 @@ def bench_http(pool, n, clients):
     jobs = pool.wait_all_ended(n)
     secs = span(jobs)
     print(f"http: {n} jobs in {secs:.2f} s = {n / secs:.0f} jobs/s "
-          f"(first submit to last completion, {clients} clients)")
+          f"(first submit to last completion, {clients} clients); {meter.line(n)}")
 
 
 def bench_cli(pool, n, clients):
@@ -225,6 +261,7 @@ def bench_cli(pool, n, clients):
             subprocess.run([pool.bin, "run", "--detach", "--gpus", "1", "--", "true"], env=env,
                            stdout=subprocess.DEVNULL, check=True)
 
+    meter = CpuMeter(pool)
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
         t.start()
@@ -233,7 +270,7 @@ def bench_cli(pool, n, clients):
     jobs = pool.wait_all_ended(n)
     secs = span(jobs)
     print(f"cli: {n} jobs in {secs:.2f} s = {n / secs:.0f} jobs/s "
-          f"(fastgpu run --detach, {clients} at once)")
+          f"(fastgpu run --detach, {clients} at once); {meter.line(n, with_cli=True)}")
 
 
 def bench_latency(pool, samples):
