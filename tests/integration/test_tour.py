@@ -13,7 +13,7 @@ from harness import REPO_ROOT, Agent, Cluster, ClusterTestCase, json_of, save_sa
 
 def ages(text):
     """The text with every age column ("0s", "12s", "3m") as "N" (they vary between runs)."""
-    return re.sub(r"(?<= )\d+[smhd](?= )", "N", text)
+    return re.sub(r"(?<= )\d+[smhd](?=\s|$)", "N", text, flags=re.M)
 
 
 class TourTest(ClusterTestCase):
