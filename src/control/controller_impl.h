@@ -209,7 +209,9 @@ class ControllerImpl final : public Controller {
   void GangAbsentLocked(const NodeEntry& entry, const std::set<core::JobId>& reported,
                         int64_t now_ms, std::map<core::JobId, core::JobRecord>& changed);
   DesiredSet DesiredLocked(const NodeEntry& node) const;
-  void MarkDirtyLocked();
+  // Calls for a scheduling pass. `arrival`: the change only added a job to the queue (a submit,
+  // a requeue), which a pass that placed nothing may wait longer for (controller_schedule.cc).
+  void MarkDirtyLocked(bool arrival = false);
 
   // --- scheduling (controller_schedule.cc) ---
   void SchedulerLoop();
@@ -300,6 +302,11 @@ class ControllerImpl final : public Controller {
   uint64_t sched_generation_ = 0;       // bumped by every change that calls for a pass
   uint64_t sched_done_generation_ = 0;  // the newest generation a committed pass covered
   std::chrono::steady_clock::time_point next_pass_at_{};
+  // When the last pass decided nothing (every queued job waits) and only arrivals came since,
+  // the next pass waits until next_idle_pass_at_ instead.
+  bool sched_other_change_ = false;  // a change other than an arrival since the last pass
+  bool last_pass_idle_ = false;
+  std::chrono::steady_clock::time_point next_idle_pass_at_{};
   std::condition_variable sched_cv_;
   std::condition_variable idle_cv_;  // Settle() waits here
   std::thread scheduler_thread_;

@@ -149,6 +149,7 @@ void ControllerImpl::ApplyCommittedLocked(core::JobRecord rec, Deferred& post) {
                             old->placement->node == rec.placement->node;
   std::set<std::string> bump;  // nodes whose desired set changes; bumped once memory is current
   bool dirty = false;
+  bool arrival = false;  // the only change for the scheduler: a job joined the queue
   if (before == Where::kBound && !same_binding) {
     UnbindLocked(*old);  // leaves its node(s); capacity frees up
     AddRankNodes(*old->placement, bump);
@@ -161,7 +162,7 @@ void ControllerImpl::ApplyCommittedLocked(core::JobRecord rec, Deferred& post) {
   if (after == Where::kQueued && !in_queue) {
     Check(state_.Apply(core::JobQueued{ToQueued(rec)}), id, "queueing");
     queued_since_ms_[id] = now;
-    dirty = true;
+    arrival = !dirty;
   }
   if (after == Where::kBound && !same_binding) {
     if (!in_queue) Check(state_.Apply(core::JobQueued{ToQueued(rec)}), id, "queueing");
@@ -193,7 +194,7 @@ void ControllerImpl::ApplyCommittedLocked(core::JobRecord rec, Deferred& post) {
     auto node = nodes_.find(name);
     if (node != nodes_.end()) BumpLocked(node->second, post);
   }
-  if (dirty) MarkDirtyLocked();
+  if (dirty || arrival) MarkDirtyLocked(/*arrival=*/!dirty);
 }
 
 void ControllerImpl::ApplyNodeLocked(core::NodeRecord rec, bool alive, Deferred& post) {
@@ -305,8 +306,9 @@ DesiredSet ControllerImpl::DesiredLocked(const NodeEntry& node) const {
   return set;
 }
 
-void ControllerImpl::MarkDirtyLocked() {
+void ControllerImpl::MarkDirtyLocked(bool arrival) {
   sched_dirty_ = true;
+  if (!arrival) sched_other_change_ = true;
   ++sched_generation_;
   if (!sched_in_flight_) sched_cv_.notify_one();
 }
