@@ -10,7 +10,8 @@ WAL with synchronous=FULL, its default) in a fresh data folder, no agent, nothin
           jobs stay queued (no node), so the scheduler's pass over a growing queue is included
 
 Prints one line per figure, e.g. `get: 52000 req/s, p50 1.1 ms, p99 3.2 ms (64 connections)`,
-with wrk's count of non-2xx answers (must be 0). The server runs with --rate-limit 0 (the
+with wrk's count of non-2xx answers (must be 0) and the server's CPU time per request (from
+/proc/PID/stat: a figure that the machine's load disturbs less than the rate). The server runs with --rate-limit 0 (the
 per-key limit would otherwise answer 429). Run it at normal priority; on a shared machine the
 figures are lower bounds.
 """
@@ -96,6 +97,13 @@ class Server:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def cpu_ms(pid):
+    """The process's CPU time (user + system) in ms, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
 def to_ms(text):
     m = re.match(r"([\d.]+)(us|ms|s)", text)
     value, unit = float(m.group(1)), m.group(2)
@@ -108,13 +116,16 @@ def run_wrk(args, server, lua, path):
         f.write(lua.format(key=server.key) + REPORT_LUA)
     cmd = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.seconds}s",
            "--latency", "-s", script, f"http://127.0.0.1:{server.port}{path}"]
+    cpu_before = cpu_ms(server.proc.pid)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    cpu = cpu_ms(server.proc.pid) - cpu_before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
     return rps, to_ms(lat["50"]), to_ms(lat["99"]), int(bad.group(1)) if bad else 0, \
-        errors.group(0) if errors else ""
+        errors.group(0) if errors else "", cpu * 1000.0 / max(1, requests)
 
 
 def main():
@@ -136,13 +147,14 @@ def main():
         try:
             if mode == "get":
                 job = server.submit_one()
-                rps, p50, p99, bad, errs = run_wrk(args, server, GET_LUA, f"/v1/jobs/{job}")
+                rps, p50, p99, bad, errs, us = run_wrk(args, server, GET_LUA, f"/v1/jobs/{job}")
                 what = f"authenticated GET /v1/jobs/{job}"
             else:
-                rps, p50, p99, bad, errs = run_wrk(args, server, SUBMIT_LUA, "/v1/jobs")
+                rps, p50, p99, bad, errs, us = run_wrk(args, server, SUBMIT_LUA, "/v1/jobs")
                 what = "durable POST /v1/jobs"
             print(f"{mode}: {rps:.0f} req/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms ({what}, "
-                  f"{args.connections} connections, {args.seconds} s); non-2xx: {bad}"
+                  f"{args.connections} connections, {args.seconds} s); non-2xx: {bad}; "
+                  f"server CPU {us:.1f} us per request"
                   + (f"; {errs}" if errs else ""), flush=True)
         finally:
             server.close()
