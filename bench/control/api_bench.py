@@ -104,6 +104,22 @@ def cpu_ms(pid):
     return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu_ms(pid):
+    """CPU ms by thread name (fg-http, fg-store-writer, fg-scheduler, ...) of the process."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        ms = (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+        out[name] = out.get(name, 0.0) + ms
+    return out
+
+
 def to_ms(text):
     m = re.match(r"([\d.]+)(us|ms|s)", text)
     value, unit = float(m.group(1)), m.group(2)
@@ -116,16 +132,19 @@ def run_wrk(args, server, lua, path):
         f.write(lua.format(key=server.key) + REPORT_LUA)
     cmd = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.seconds}s",
            "--latency", "-s", script, f"http://127.0.0.1:{server.port}{path}"]
-    cpu_before = cpu_ms(server.proc.pid)
+    cpu_before, threads_before = cpu_ms(server.proc.pid), thread_cpu_ms(server.proc.pid)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     cpu = cpu_ms(server.proc.pid) - cpu_before
+    threads = {k: v - threads_before.get(k, 0.0) for k, v in thread_cpu_ms(server.proc.pid).items()}
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
     return rps, to_ms(lat["50"]), to_ms(lat["99"]), int(bad.group(1)) if bad else 0, \
-        errors.group(0) if errors else "", cpu * 1000.0 / max(1, requests)
+        errors.group(0) if errors else "", cpu * 1000.0 / max(1, requests), \
+        ", ".join(f"{k} {v * 1000.0 / max(1, requests):.1f}" for k, v in sorted(threads.items())
+                  if v > 0)
 
 
 def main():
@@ -147,14 +166,14 @@ def main():
         try:
             if mode == "get":
                 job = server.submit_one()
-                rps, p50, p99, bad, errs, us = run_wrk(args, server, GET_LUA, f"/v1/jobs/{job}")
+                rps, p50, p99, bad, errs, us, by = run_wrk(args, server, GET_LUA, f"/v1/jobs/{job}")
                 what = f"authenticated GET /v1/jobs/{job}"
             else:
-                rps, p50, p99, bad, errs, us = run_wrk(args, server, SUBMIT_LUA, "/v1/jobs")
+                rps, p50, p99, bad, errs, us, by = run_wrk(args, server, SUBMIT_LUA, "/v1/jobs")
                 what = "durable POST /v1/jobs"
             print(f"{mode}: {rps:.0f} req/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms ({what}, "
                   f"{args.connections} connections, {args.seconds} s); non-2xx: {bad}; "
-                  f"server CPU {us:.1f} us per request"
+                  f"server CPU {us:.1f} us per request ({by})"
                   + (f"; {errs}" if errs else ""), flush=True)
         finally:
             server.close()

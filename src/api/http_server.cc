@@ -2,6 +2,7 @@
 // writes answers (plain or chunked) from any thread. See http_server.h.
 #include "api/http_server.h"
 
+#include <pthread.h>
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -151,11 +152,12 @@ restinio::http_status_line_t StatusLine(int status) {
                                       ReasonPhrase(status));
 }
 
-class ResponderImpl final : public Responder {
+class ResponderImpl final : public Responder,
+                            public std::enable_shared_from_this<ResponderImpl> {
  public:
   ResponderImpl(restinio::request_handle_t request, std::shared_ptr<InFlight> in_flight,
-                RouteStats* stats)
-      : request_(std::move(request)), in_flight_(std::move(in_flight)), stats_(stats) {
+                RouteStats* stats, asio::io_context& io)
+      : request_(std::move(request)), in_flight_(std::move(in_flight)), stats_(stats), io_(io) {
     in_flight_->Add();
   }
   ~ResponderImpl() override {
@@ -170,6 +172,11 @@ class ResponderImpl final : public Responder {
   void Send(HttpResponse response) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (state_ == State::kNew) SendLocked(std::move(response));
+  }
+
+  // Posted to the server's threads, which outlive every answer (Stop() drains them first).
+  void SendBuilt(std::function<HttpResponse()> build) override {
+    asio::post(io_, [self = shared_from_this(), build = std::move(build)] { self->Send(build()); });
   }
 
   void StartStream(HttpResponse head) override {
@@ -254,6 +261,7 @@ class ResponderImpl final : public Responder {
   const restinio::request_handle_t request_;
   const std::shared_ptr<InFlight> in_flight_;
   RouteStats* const stats_;  // owned by the server, which outlives its responders
+  asio::io_context& io_;     // the server's
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   const std::shared_ptr<std::atomic<bool>> broken_ = std::make_shared<std::atomic<bool>>(false);
   std::mutex mu_;
@@ -355,7 +363,7 @@ class HttpServerImpl final : public HttpServer {
 
 restinio::request_handling_status_t HttpServerImpl::Reject(const restinio::request_handle_t& req,
                                                            HttpResponse response) {
-  std::make_shared<ResponderImpl>(req, in_flight_, other_stats_.get())->Send(std::move(response));
+  std::make_shared<ResponderImpl>(req, in_flight_, other_stats_.get(), io_)->Send(std::move(response));
   return restinio::request_accepted();
 }
 
@@ -394,7 +402,7 @@ restinio::request_handling_status_t HttpServerImpl::Dispatch(
   for (const std::string& name : param_names_[route_index]) {
     if (auto v = params.get_param(name)) request.route_params.emplace_back(name, std::string(*v));
   }
-  auto responder = std::make_shared<ResponderImpl>(req, in_flight_, stats_[route_index].get());
+  auto responder = std::make_shared<ResponderImpl>(req, in_flight_, stats_[route_index].get(), io_);
   try {
     routes_[route_index].handler(request, responder);
   } catch (const std::exception& e) {
@@ -515,7 +523,12 @@ Status HttpServerImpl::Open() {
   }
   work_.emplace(asio::make_work_guard(io_));
   const int threads = std::max(1, options_.threads);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "fg-http");  // for top -H, perf, benchmarks
+      io_.run();
+    });
+  }
   Status status = server_ ? OpenServer(*server_) : OpenServer(*tls_server_);
   if (!status.ok()) {
     Stop();

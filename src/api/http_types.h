@@ -54,6 +54,11 @@ class Responder {
   // write failed (the client went away): the caller should stop producing.
   virtual bool Write(std::string chunk) = 0;
   virtual void EndStream() = 0;
+  // Runs `build` on one of the HTTP server's threads and sends what it returns. For answers
+  // that arrive on a thread that must not spend time on them: the store's one writer answers
+  // every committed submit and report, and encoding those answers there would lengthen every
+  // group commit. The default builds at once, on the calling thread.
+  virtual void SendBuilt(std::function<HttpResponse()> build) { Send(build()); }
 };
 
 using RouteHandler = std::function<void(const HttpRequest&, std::shared_ptr<Responder>)>;

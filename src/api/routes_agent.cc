@@ -53,10 +53,13 @@ void Report(Controller& c, const HttpRequest& request, ResponderPtr out) {
       spdlog::warn("telemetry from {}: {}", report->node, st.ToString());
     }
   }
+  // Answered on an HTTP thread: the callback runs on the store's writer after the commit.
   c.Report(report->node, std::move(report->attempts),
            [out](Result<std::vector<control::AttemptKey>> acked) {
-             out->Send(acked.ok() ? JsonResponse(200, EncodeAck(*acked))
-                                  : ErrorResponse(acked.error()));
+             out->SendBuilt([acked = std::move(acked)] {
+               return acked.ok() ? JsonResponse(200, EncodeAck(*acked))
+                                 : ErrorResponse(acked.error());
+             });
            });
 }
 
@@ -91,9 +94,12 @@ void WatchDesired(Controller& c, const RouteOptions& options, const HttpRequest&
   Result<int64_t> wait_ms = QueryInt(request, "wait_ms", 0, 0, kMaxI64);
   if (!wait_ms.ok()) return fail(wait_ms.error());
   const int64_t wait = std::min(*wait_ms, options.max_desired_wait_ms);
+  // Encoded on an HTTP thread: a parked poll is answered from the store's writer.
   c.WatchDesired(*node, *version, wait, [out](Result<control::DesiredSet> desired) {
-    out->Send(desired.ok() ? JsonResponse(200, EncodeDesiredSet(*desired))
-                           : ErrorResponse(desired.error()));
+    out->SendBuilt([desired = std::move(desired)] {
+      return desired.ok() ? JsonResponse(200, EncodeDesiredSet(*desired))
+                          : ErrorResponse(desired.error());
+    });
   });
 }
 

@@ -19,13 +19,21 @@ constexpr size_t kMaxDetail = 300;
 
 // Passes every call on to `inner` and, when the answer starts, writes one audit record with
 // its status (and the error body, shortened, for a failure).
-class AuditingResponder final : public Responder {
+class AuditingResponder final : public Responder,
+                                public std::enable_shared_from_this<AuditingResponder> {
  public:
   AuditingResponder(Controller& c, store::AuditRecord record, std::shared_ptr<Responder> inner)
       : c_(c), record_(std::move(record)), inner_(std::move(inner)) {}
   void Send(HttpResponse response) override {
     Record(response);
     inner_->Send(std::move(response));
+  }
+  void SendBuilt(std::function<HttpResponse()> build) override {
+    inner_->SendBuilt([self = shared_from_this(), build = std::move(build)] {
+      HttpResponse response = build();
+      self->Record(response);
+      return response;
+    });
   }
   void StartStream(HttpResponse head) override {
     Record(head);

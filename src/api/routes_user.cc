@@ -90,8 +90,11 @@ void GetLogs(Controller& c, const RouteOptions& options, const HttpRequest& requ
 
 // Sends the job of a JobDone as `status` (201 for a submit, 200 else), or the error.
 Controller::JobDone JobAnswer(ResponderPtr out, int status) {
+  // Encoded on an HTTP thread: this runs on the store's writer once the job is committed.
   return [out = std::move(out), status](Result<control::JobView> job) {
-    out->Send(job.ok() ? JsonResponse(status, EncodeJob(*job)) : ErrorResponse(job.error()));
+    out->SendBuilt([status, job = std::move(job)] {
+      return job.ok() ? JsonResponse(status, EncodeJob(*job)) : ErrorResponse(job.error());
+    });
   };
 }
 

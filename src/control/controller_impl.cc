@@ -2,6 +2,7 @@
 #include "control/controller_impl.h"
 #include "control/job_outcome.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -95,7 +96,10 @@ Status ControllerImpl::Init() {
   };  // post runs here, unlocked
   committer_ = std::make_unique<store::GroupCommitter>(store_, writer, options_.metrics);
   RegisterMetrics();
-  scheduler_thread_ = std::thread([this] { SchedulerLoop(); });
+  scheduler_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fg-scheduler");  // for top -H, perf, benchmarks
+    SchedulerLoop();
+  });
   {
     std::lock_guard<std::mutex> lock(mu_);
     MarkDirtyLocked();
