@@ -199,11 +199,12 @@ Result<TenantView> ControllerImpl::PutTenant(const Caller& caller, store::Tenant
 
 Status ControllerImpl::RecordAudit(store::AuditRecord record) {
   if (record.at_ms == 0) record.at_ms = clock_.Now().ms;
-  // With the next group commit (epoch 0: it builds on nothing), so that auditing a submit
-  // costs no fsync of its own.
+  // With the next group commit, or within the writer's lazy delay (epoch 0: it builds on
+  // nothing), so that auditing a submit costs no fsync of its own: it never delays the
+  // scheduler's commit that follows the submit. ListAudit flushes first.
   store::WriteBatch batch;
   batch.audit.push_back(std::move(record));
-  committer_->Queue(std::move(batch), 0, [](Status st) {
+  committer_->QueueLazy(std::move(batch), [](Status st) {
     if (!st.ok()) spdlog::warn("audit record not written: {}", st.ToString());
   });
   return Status::Ok();

@@ -45,6 +45,7 @@ void GroupCommitter::Queue(WriteBatch batch, uint64_t epoch, Done done) {
     if (!stopping_) {
       queue_.push_back(Entry{std::move(batch), epoch, std::move(done)});
       ++queued_;
+      ++eager_;
       if (queue_depth_) queue_depth_->Set(static_cast<double>(queue_.size()));
       cv_.notify_one();
       return;
@@ -53,10 +54,34 @@ void GroupCommitter::Queue(WriteBatch batch, uint64_t epoch, Done done) {
   done(Unavailable("the store's writer has stopped"));
 }
 
+void GroupCommitter::QueueLazy(WriteBatch batch, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      const auto due = std::chrono::steady_clock::now() + options_.lazy_delay;
+      queue_.push_back(Entry{std::move(batch), 0, std::move(done), true, due});
+      ++queued_;
+      if (queue_depth_) queue_depth_->Set(static_cast<double>(queue_.size()));
+      if (queue_.size() == 1) cv_.notify_one();  // the writer waits for its deadline
+      return;
+    }
+  }
+  done(Unavailable("the store's writer has stopped"));
+}
+
+bool GroupCommitter::DueLocked(std::chrono::steady_clock::time_point now) const {
+  if (queue_.empty()) return false;
+  if (stopping_ || eager_ > 0 || flushing_ > 0) return true;
+  return queue_.front().due <= now;  // all lazy, in queue order: the first is due first
+}
+
 void GroupCommitter::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t target = queued_;
+  ++flushing_;  // lazy batches queued before this are committed now
+  cv_.notify_one();
   done_cv_.wait(lock, [&] { return finished_ >= target; });
+  --flushing_;
 }
 
 void GroupCommitter::Stop() {
@@ -73,10 +98,17 @@ void GroupCommitter::Loop() {
     std::deque<Entry> group;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything was written
+      while (!DueLocked(std::chrono::steady_clock::now())) {
+        if (stopping_) return;  // stopping, and everything was written
+        if (queue_.empty()) {
+          cv_.wait(lock);
+        } else {
+          cv_.wait_until(lock, queue_.front().due);  // only lazy batches: wait for the first
+        }
+      }
       const size_t n = std::min(queue_.size(), options_.max_group_batches);
       for (size_t i = 0; i < n; ++i) {
+        if (!queue_.front().lazy) --eager_;
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

@@ -134,5 +134,60 @@ TEST_F(GroupCommitTest, StopCommitsWhatIsQueuedThenRefuses) {
   EXPECT_FALSE(store_->GetJob(3).ok());
 }
 
+// A committer whose lazy batches would wait an hour: only other commits, Flush() and Stop()
+// can write them.
+class LazyGroupCommitTest : public GroupCommitTest {
+ protected:
+  void SetUp() override {
+    GroupCommitTest::SetUp();
+    GroupCommitter::Options options;
+    options.lazy_delay = std::chrono::hours(1);
+    committer_ = std::make_unique<GroupCommitter>(*store_, options, nullptr);
+  }
+  std::future<Status> QueueLazy(core::JobId id) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    std::future<Status> future = promise->get_future();
+    committer_->QueueLazy(JobBatch(id), [promise](Status st) { promise->set_value(st); });
+    return future;
+  }
+};
+
+TEST_F(LazyGroupCommitTest, ALazyBatchRidesWithTheNextCommit) {
+  auto lazy = QueueLazy(1);
+  EXPECT_EQ(lazy.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  EXPECT_EQ(store_->commits(), 0);  // nothing is written for it alone
+  auto eager = Queue(2, 0);
+  EXPECT_TRUE(eager.get().ok());
+  EXPECT_TRUE(lazy.get().ok());
+  EXPECT_EQ(store_->commits(), 1);  // both in one transaction
+  EXPECT_TRUE(store_->GetJob(1).ok());
+}
+
+TEST_F(LazyGroupCommitTest, FlushAndStopCommitLazyBatches) {
+  auto first = QueueLazy(1);
+  committer_->Flush();
+  EXPECT_EQ(first.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_TRUE(first.get().ok());
+  auto second = QueueLazy(2);
+  committer_->Stop();
+  EXPECT_TRUE(second.get().ok());
+  EXPECT_TRUE(store_->GetJob(2).ok());
+  EXPECT_EQ(store_->commits(), 2);
+}
+
+TEST(LazyGroupCommitDelayTest, ALazyBatchAloneIsCommittedAfterTheDelay) {
+  auto inner = OpenSqliteStore(":memory:");
+  ASSERT_TRUE(inner.ok());
+  GroupCommitter::Options options;
+  options.lazy_delay = std::chrono::milliseconds(20);
+  GroupCommitter committer(**inner, options, nullptr);
+  std::promise<Status> done;
+  const auto queued = std::chrono::steady_clock::now();
+  committer.QueueLazy(JobBatch(1), [&done](Status st) { done.set_value(st); });
+  EXPECT_TRUE(done.get_future().get().ok());  // without any other commit or Flush()
+  EXPECT_GE(std::chrono::steady_clock::now() - queued, std::chrono::milliseconds(20));
+  EXPECT_TRUE((*inner)->GetJob(1).ok());
+}
+
 }  // namespace
 }  // namespace fastgpu::store
