@@ -88,8 +88,13 @@ Status ControllerImpl::Init() {
   // The writer applies a whole group of commits under one acquisition of mu_; what must run
   // without it (callbacks, wake-ups) collects in group_post_ and runs after.
   store::GroupCommitter::Options writer;
-  writer.before_callbacks = [this] { mu_.lock(); };
+  writer.before_callbacks = [this] {
+    mu_.lock();
+    in_writer_callbacks_ = true;
+  };
   writer.after_callbacks = [this] {
+    in_writer_callbacks_ = false;
+    AfterGroupLocked();
     Deferred post;
     swap(post, group_post_);
     mu_.unlock();

@@ -215,6 +215,10 @@ class ControllerImpl final : public Controller {
 
   // --- scheduling (controller_schedule.cc) ---
   void SchedulerLoop();
+  // On the writer thread after a group's callbacks, mu_ held: when they called for a pass and
+  // passes are cheap, runs it right here (its decisions are the writer's next group, with no
+  // wake-up of the scheduler thread in between); else wakes the scheduler thread.
+  void AfterGroupLocked();
   // Plans once and hands the placements, preemptions and infeasible failures to the writer.
   void ScheduleLocked();
 
@@ -305,6 +309,8 @@ class ControllerImpl final : public Controller {
   // When the last pass decided nothing (every queued job waits) and only arrivals came since,
   // the next pass waits until next_idle_pass_at_ instead.
   bool sched_other_change_ = false;  // a change other than an arrival since the last pass
+  bool in_writer_callbacks_ = false;  // the writer applies a group (MarkDirtyLocked waits)
+  std::chrono::steady_clock::duration last_pass_took_{};
   bool last_pass_idle_ = false;
   std::chrono::steady_clock::time_point next_idle_pass_at_{};
   std::condition_variable sched_cv_;

@@ -19,6 +19,10 @@ namespace fastgpu::control {
 using SteadyClock = std::chrono::steady_clock;
 constexpr int kPassSpacing = 3;  // idle time after a pass, in multiples of the pass's duration
 constexpr int kIdlePassSpacing = 12;  // the same after a pass that decided nothing (arrivals)
+// Passes shorter than this run on the store's writer thread right after the commit that
+// called for them (AfterGroupLocked); longer ones on the scheduler thread, so that a deep
+// queue's pass never holds up the writer's next transaction.
+constexpr std::chrono::microseconds kInlinePassMax{500};
 
 void ControllerImpl::SchedulerLoop() {
   std::unique_lock<std::mutex> lock(mu_);
@@ -35,6 +39,17 @@ void ControllerImpl::SchedulerLoop() {
     }
     ScheduleLocked();
   }
+}
+
+void ControllerImpl::AfterGroupLocked() {
+  if (!sched_dirty_ || sched_in_flight_ || shutdown_ || stopping_) return;
+  const SteadyClock::time_point at =
+      last_pass_idle_ && !sched_other_change_ ? next_idle_pass_at_ : next_pass_at_;
+  if (last_pass_took_ < kInlinePassMax && SteadyClock::now() >= at) {
+    ScheduleLocked();
+    if (!sched_dirty_ || sched_in_flight_) return;  // else it skipped a job: again soon
+  }
+  sched_cv_.notify_one();  // the scheduler thread, with its spacing (a deep queue, a retry)
 }
 
 void ControllerImpl::ScheduleLocked() {
@@ -82,6 +97,7 @@ void ControllerImpl::ScheduleLocked() {
     updates.push_back(std::move(rec));
   }
   const auto took = SteadyClock::now() - started;
+  last_pass_took_ = took;
   if (cycle_seconds_) cycle_seconds_->Observe(std::chrono::duration<double>(took).count());
   // A deep queue makes passes long: space them so that they take at most a quarter of a core.
   next_pass_at_ = SteadyClock::now() + kPassSpacing * took;

@@ -116,7 +116,7 @@ void ControllerImpl::OnCommitted(uint64_t seq, uint64_t epoch, Write write, Stat
     if (write.from_scheduler) {
       sched_in_flight_ = false;
       sched_done_generation_ = std::max(sched_done_generation_, write.covers_generation);
-      if (sched_dirty_) sched_cv_.notify_one();
+      // A pass waiting for this one's commit runs from AfterGroupLocked().
     }
   }
   if (write.done) post.Add([done = std::move(write.done), status] { done(status); });
@@ -310,7 +310,8 @@ void ControllerImpl::MarkDirtyLocked(bool arrival) {
   sched_dirty_ = true;
   if (!arrival) sched_other_change_ = true;
   ++sched_generation_;
-  if (!sched_in_flight_) sched_cv_.notify_one();
+  // During the writer's callbacks, AfterGroupLocked() runs the pass or wakes the thread.
+  if (!sched_in_flight_ && !in_writer_callbacks_) sched_cv_.notify_one();
 }
 
 }  // namespace fastgpu::control
