@@ -113,7 +113,9 @@ Result<ExitRecord> DecodeExitRecord(std::string_view text) {
   return r;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view content, int mode) {
+Status WriteFileAtomic(const std::string& path, std::string_view content, int mode,
+                       Durability durability) {
+  const bool durable = durability == Durability::kDurable;
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Internal("open '" + tmp + "': " + ErrnoText(errno));
@@ -129,7 +131,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view content, int mo
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (durable && ::fsync(fd) != 0) {
     int err = errno;
     ::close(fd);
     return Internal("fsync '" + tmp + "': " + ErrnoText(err));
@@ -138,6 +140,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view content, int mo
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return Internal("rename '" + tmp + "': " + ErrnoText(errno));
   }
+  if (!durable) return Status::Ok();
   std::string folder = path.substr(0, path.find_last_of('/') + 1);
   if (folder.empty()) folder = ".";
   int dfd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

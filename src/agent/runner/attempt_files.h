@@ -8,7 +8,10 @@
 //   stdout.log      the job's stdout; stderr.log its stderr
 //   exit.json       ExitRecord, written by the supervisor when the job has ended
 //   acked           empty marker: the server has committed the end; the agent forgets it
-// Every file that a reader may see half-written is written atomically (tmp, fsync, rename).
+// Every file that a reader may see half-written is written atomically (tmp, rename); exit.json
+// is also fsynced (a job's result outlives a power loss until the server has it). The others
+// matter only while the jobs they describe can still run: across a restart of the agent (the
+// page cache keeps them), not across a restart of the machine (which ends those jobs).
 
 #include <cstdint>
 #include <map>
@@ -92,10 +95,16 @@ std::string EncodeExitRecord(const ExitRecord& record);
 // InvalidArgument (field "exit.json") for bad JSON or ill-typed fields.
 Result<ExitRecord> DecodeExitRecord(std::string_view text);
 
+// How WriteFileAtomic leaves the file: kDurable survives a power loss (fsyncs the file and
+// its folder, about 0.5 ms and a disk flush each); kAtomic only survives the crash of a process.
+enum class Durability { kDurable, kAtomic };
+
 // Writes `content` to `path` (mode `mode`, 0600 by default: attempt files are the agent's) so
-// that readers see the old file or the whole new one: writes path.tmp, fsyncs it, renames it
-// over `path`, fsyncs the folder. Internal with errno text.
-Status WriteFileAtomic(const std::string& path, std::string_view content, int mode = 0600);
+// that readers see the old file or the whole new one: writes path.tmp, renames it over `path`;
+// kDurable also fsyncs path.tmp before the rename and the folder after it. Internal with
+// errno text.
+Status WriteFileAtomic(const std::string& path, std::string_view content, int mode = 0600,
+                       Durability durability = Durability::kDurable);
 
 // The whole file. NotFound when it does not exist, Internal for other errors.
 Result<std::string> ReadWholeFile(const std::string& path);

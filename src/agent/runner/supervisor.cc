@@ -240,7 +240,8 @@ int RunSupervisor(const std::string& dir) {
   // The start instant goes with the pid: the attempt ran from just before the fork, so its
   // metered interval never comes out shorter than the job's own run, however late this write.
   Status pid_written = WriteFileAtomic(
-      dir + "/" + kPidFile, std::to_string(job) + " " + std::to_string(record.started_ms) + "\n");
+      dir + "/" + kPidFile, std::to_string(job) + " " + std::to_string(record.started_ms) + "\n",
+      0600, Durability::kAtomic);
   if (!pid_written.ok()) std::fprintf(stderr, "supervisor: %s\n", pid_written.ToString().c_str());
 
   LoopConfig loop;
