@@ -216,9 +216,12 @@ TEST_F(RunnerTest, ForgetRefusesARunningAttempt) {
 TEST_F(RunnerTest, BrokenSupervisorCommandIsReportedAsAnError) {
   auto runner = ProcessRunner::Create({data_dir_, {"/nonexistent/supervisor"}, 1000});
   ASSERT_TRUE(runner.ok());
-  ASSERT_TRUE((*runner)->Start({13, 1}, Spec({"true"})).ok());
+  // posix_spawn reports the failed exec itself: Start fails, and the attempt is tracked as
+  // exited with that error, so that it is reported.
+  Status started = (*runner)->Start({13, 1}, Spec({"true"}));
+  EXPECT_EQ(started.code(), StatusCode::kInternal) << started.ToString();
   AttemptStatus s = WaitExited(**runner, {13, 1});
-  EXPECT_NE(s.exit.error.find("supervisor"), std::string::npos) << s.exit.error;
+  EXPECT_NE(s.exit.error.find("/nonexistent/supervisor"), std::string::npos) << s.exit.error;
 }
 
 TEST(Supervisor, UnreadableSpecWritesAnExitError) {

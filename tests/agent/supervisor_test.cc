@@ -190,6 +190,59 @@ TEST_F(JobUserTest, CleanupNeverFollowsTheJobsLinks) {
   EXPECT_EQ(ReadOrEmpty(precious), "keep me");
 }
 
+// With a cgroup (so that no process of the job can be left), an emptied folder is kept for the
+// next job of the same user: it starts in the same folder, which holds nothing of the first.
+TEST_F(JobUserTest, ReusesTheEmptiedFolderForTheNextJobOfTheSameUser) {
+  if (!CanMakeCgroups()) GTEST_SKIP() << "this process cannot create cgroups";
+  auto runner = NewRunner();
+  const std::string group = "fastgpu-test-sup/" + std::to_string(::getpid()) + "-";
+  LaunchSpec first = UserSpec({21, 1}, "echo secret > out.txt; mkdir -p deep/er; "
+                                       "touch \"$TMPDIR\"/t; ln -s / escape; stat -c %i ..");
+  first.cgroup = group + "21";
+  ASSERT_TRUE(runner->Start({21, 1}, first).ok());
+  AttemptStatus a = WaitExited(*runner, {21, 1});
+  ASSERT_EQ(a.exit.exit_code, 0) << a.exit.error << ReadOrEmpty(a.dir + "/stderr.log");
+  EXPECT_TRUE(a.exit.warning.empty()) << a.exit.warning;
+  EXPECT_FALSE(std::filesystem::exists(first.job_dir));
+
+  LaunchSpec second = UserSpec({22, 1}, "cd .. && find . -mindepth 1 | sort && stat -c %i . && "
+                                        "stat -c %a:%u . work tmp");
+  second.cgroup = group + "22";
+  ASSERT_TRUE(runner->Start({22, 1}, second).ok());
+  AttemptStatus b = WaitExited(*runner, {22, 1});
+  ASSERT_EQ(b.exit.exit_code, 0) << b.exit.error << ReadOrEmpty(b.dir + "/stderr.log");
+  const std::string uid = std::to_string(kJobUid);
+  EXPECT_EQ(ReadOrEmpty(b.dir + "/stdout.log"), "./tmp\n./work\n" + ReadOrEmpty(a.dir + "/stdout.log") +
+                                                    "700:" + uid + "\n700:" + uid + "\n700:" +
+                                                    uid + "\n");
+}
+
+// A job that swaps its tmp/ for a link to a folder of root's: its folder is deleted, not reused,
+// and nothing the link points to is re-owned.
+TEST_F(JobUserTest, AFolderWithALinkInPlaceOfTmpIsNotReused) {
+  if (!CanMakeCgroups()) GTEST_SKIP() << "this process cannot create cgroups";
+  auto runner = NewRunner();
+  const std::string victim = temp_.File("victim");
+  ASSERT_EQ(::mkdir(victim.c_str(), 0755), 0);
+  const std::string group = "fastgpu-test-sup/" + std::to_string(::getpid()) + "-";
+  LaunchSpec first = UserSpec({23, 1}, "cd .. && rmdir tmp && ln -s " + victim + " tmp");
+  first.cgroup = group + "23";
+  ASSERT_TRUE(runner->Start({23, 1}, first).ok());
+  AttemptStatus a = WaitExited(*runner, {23, 1});
+  ASSERT_EQ(a.exit.exit_code, 0) << a.exit.error << ReadOrEmpty(a.dir + "/stderr.log");
+  LaunchSpec second = UserSpec({24, 1}, "cd .. && find . -mindepth 1 | sort");
+  second.cgroup = group + "24";
+  ASSERT_TRUE(runner->Start({24, 1}, second).ok());
+  AttemptStatus b = WaitExited(*runner, {24, 1});
+  ASSERT_EQ(b.exit.exit_code, 0) << b.exit.error << ReadOrEmpty(b.dir + "/stderr.log");
+  EXPECT_EQ(ReadOrEmpty(b.dir + "/stdout.log"), "./tmp\n./work\n");
+  struct stat st;
+  ASSERT_EQ(::lstat(victim.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_mode & 0777, 0755u);
+}
+
 TEST_F(JobUserTest, PrivateTmpShmAndProc) {
   bool mount_ns = false;
   NodeIsolation probed = ProbeIsolation({"fastgpu-test-sup", "none", true, "", true}, &mount_ns);

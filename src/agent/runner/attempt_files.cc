@@ -37,6 +37,7 @@ std::string EncodeLaunchSpec(const LaunchSpec& spec) {
             {"gid", spec.gid},
             {"job_dir", spec.job_dir},
             {"keep_job_dir", spec.keep_job_dir},
+            {"spare_dir", spec.spare_dir},
             {"checkpoint_dir", spec.checkpoint_dir},
             {"private_tmp", spec.private_tmp},
             {"visible_paths", spec.visible_paths},
@@ -65,6 +66,7 @@ Result<LaunchSpec> DecodeLaunchSpec(std::string_view text) {
     spec.gid = j.value("gid", int64_t{-1});
     spec.job_dir = j.value("job_dir", "");
     spec.keep_job_dir = j.value("keep_job_dir", false);
+    spec.spare_dir = j.value("spare_dir", "");
     spec.checkpoint_dir = j.value("checkpoint_dir", "");
     spec.private_tmp = j.value("private_tmp", false);
     spec.visible_paths = j.value("visible_paths", std::vector<std::string>{});

@@ -54,6 +54,9 @@ struct LaunchSpec {
   // before the job starts and removed when it ends unless keep_job_dir. Empty: none.
   std::string job_dir;
   bool keep_job_dir = false;
+  // Where emptied job folders wait for the next job of the same user (job_dirs.h); empty: they
+  // are deleted.
+  std::string spare_dir;
   // Made (0700, uid:gid) when missing; kept across attempts; never removed by the supervisor.
   std::string checkpoint_dir;
   // A mount namespace of its own: /tmp is job_dir/tmp, /dev/shm a fresh tmpfs, /proc shows

@@ -241,6 +241,7 @@ Status ProcessRunner::Start(const AttemptKey& key, const LaunchSpec& spec) {
   e->own_child = true;
   LaunchSpec launch = spec;
   if (launch.job_dir.empty()) launch.job_dir = dir + "/job";
+  launch.spare_dir = options_.data_dir + "/spare-job-dirs";
   launch.kill_grace_ms = options_.kill_grace_ms;
   // Not fsynced (see attempt_files.h): the agent's start loop waits on these two writes.
   if (status.ok()) {

@@ -115,21 +115,24 @@ void KillGroupMembers(const std::optional<cgroup::Group>& group) {
 }
 
 // After the job: notes an OOM kill, kills every process left in the group (also those that
-// left the process group) and removes it.
-void FinishGroup(const std::optional<cgroup::Group>& group, ExitRecord* record) {
-  if (!group) return;
+// left the process group) and removes it. True when the group was removed: no process of the
+// job is left anywhere (a cgroup with processes cannot be removed).
+bool FinishGroup(const std::optional<cgroup::Group>& group, ExitRecord* record) {
+  if (!group) return false;
   auto oom = cgroup::OomKilled(*group);
   record->oom_killed = oom.ok() && *oom;
   cgroup::KillAll(*group).IgnoreError();
-  cgroup::Remove(*group).IgnoreError();
+  const bool removed = cgroup::Remove(*group).ok();
   // The agent's folder above it goes with its last attempt (rmdir fails while others remain).
   for (const std::string& dir : group->dirs) ::rmdir(dir.substr(0, dir.rfind('/')).c_str());
+  return removed;
 }
 
-// The job's private folders go unless the user asked to keep them.
-void FinishJobDirs(const LaunchSpec& spec, ExitRecord* record) {
+// The job's private folders go unless the user asked to keep them; `reusable` when no process
+// of the job can still be in them (see job_dirs.h).
+void FinishJobDirs(const LaunchSpec& spec, ExitRecord* record, bool reusable = false) {
   if (spec.keep_job_dir) return;
-  Status removed = RemoveJobDir(spec);
+  Status removed = RemoveJobDir(spec, reusable);
   if (!removed.ok()) AddWarning(record, removed.message());
 }
 
@@ -263,8 +266,8 @@ int RunSupervisor(const std::string& dir) {
   record.timed_out = result.timed_out;
   if (!result.log_error.empty()) AddWarning(&record, "logs: " + result.log_error);
   KillProcessGroup(job);
-  FinishGroup(group, &record);
-  FinishJobDirs(*spec, &record);
+  const bool no_process_left = FinishGroup(group, &record);
+  FinishJobDirs(*spec, &record, no_process_left);
   WriteExit(dir, record);
   return 0;
 }
