@@ -5,10 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <optional>
 #include <vector>
 #include <string>
+#include <thread>
 
 #include "agent/cgroup/cgroup_files.h"
 #include "fakes/temp_dir.h"
@@ -116,7 +118,7 @@ class RealCgroupTest : public ::testing::Test {
   pid_t Spawn(const std::vector<const char*>& argv) {
     pid_t pid = ::fork();
     if (pid == 0) {
-      if (!AddProcess(*group_, ::getpid()).ok()) _exit(120);
+      if (!JoinSelf(*group_).ok()) _exit(120);
       std::vector<char*> args;
       for (const char* a : argv) args.push_back(const_cast<char*>(a));
       args.push_back(nullptr);
@@ -130,6 +132,30 @@ class RealCgroupTest : public ::testing::Test {
   std::string name_;
   std::optional<Group> group_;
 };
+
+// A forked child joins through JoinSelf (v1: `tasks`, "0"): the group lists it in every
+// hierarchy, and killing the group's processes ends it.
+TEST_F(RealCgroupTest, AForkedChildJoinsItselfInEveryHierarchy) {
+  auto g = Create(hierarchy_, name_, {.cpu_milli = 500, .memory_bytes = 64 << 20});
+  ASSERT_TRUE(g.ok()) << g.error().ToString();
+  group_ = *g;
+  pid_t pid = Spawn({"sleep", "30"});
+  ASSERT_GT(pid, 0);
+  bool listed = false;
+  for (int i = 0; i < 500 && !listed; ++i) {
+    listed = true;
+    for (const std::string& dir : group_->dirs) {
+      auto procs = ReadFile(dir + "/cgroup.procs");
+      listed = listed && procs.ok() && procs->find(std::to_string(pid) + "\n") != std::string::npos;
+    }
+    if (!listed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(listed) << "the child is not in every hierarchy of the group";
+  ASSERT_TRUE(KillAll(*group_).ok());
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status));
+}
 
 TEST_F(RealCgroupTest, MemoryHogIsOomKilledAndReportedSo) {
   auto g = Create(hierarchy_, name_, {.memory_bytes = 64 << 20});

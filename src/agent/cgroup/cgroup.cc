@@ -180,6 +180,12 @@ Status AddProcess(const Group& group, pid_t pid) {
   return Status::Ok();
 }
 
+Status JoinSelf(const Group& group) {
+  if (group.mode == Mode::kV2) return AddProcess(group, ::getpid());
+  for (const std::string& dir : group.dirs) FG_RETURN_IF_ERROR(WriteFile(dir + "/tasks", "0"));
+  return Status::Ok();
+}
+
 Result<std::vector<pid_t>> Processes(const Group& group) {
   if (group.dirs.empty()) return std::vector<pid_t>{};
   FG_ASSIGN_OR_RETURN(std::string text, ReadFile(group.dirs[0] + "/cgroup.procs"));

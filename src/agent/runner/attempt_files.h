@@ -8,10 +8,11 @@
 //   stdout.log      the job's stdout; stderr.log its stderr
 //   exit.json       ExitRecord, written by the supervisor when the job has ended
 //   acked           empty marker: the server has committed the end; the agent forgets it
-// Every file that a reader may see half-written is written atomically (tmp, rename); exit.json
-// is also fsynced (a job's result outlives a power loss until the server has it). The others
-// matter only while the jobs they describe can still run: across a restart of the agent (the
-// page cache keeps them), not across a restart of the machine (which ends those jobs).
+// Every file that a reader may see half-written is written atomically (tmp, rename), and none
+// is fsynced: they matter while the jobs they describe can still run, across a restart of the
+// agent (the page cache keeps them), not across a restart of the machine (which ends those
+// jobs). What a user was told is durable on the server: a job's end counts once the server has
+// committed the agent's report of it.
 
 #include <cstdint>
 #include <map>

@@ -122,7 +122,7 @@ void DropToJobUser(const ChildPlan& plan) {
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGPIPE, SIGCHLD}) ::signal(sig, SIG_DFL);
   ::setpgid(0, 0);
   if (plan.group != nullptr) {
-    Status joined = cgroup::AddProcess(*plan.group, ::getpid());
+    Status joined = cgroup::JoinSelf(*plan.group);  // single-threaded: a fork of the supervisor
     if (!joined.ok()) ChildFail(plan.error_pipe, EPERM, "join cgroup: " + joined.message());
   }
   if (plan.private_tmp) EnterPrivateMounts(plan);

@@ -218,7 +218,8 @@ Status ProcessRunner::Fail(const AttemptKey& key, const std::string& error) {
   failed.started_ms = failed.finished_ms = WallMs();
   failed.exit_code = 127;
   failed.error = error;
-  WriteFileAtomic(dir + "/" + kExitFile, EncodeExitRecord(failed)).IgnoreError();
+  WriteFileAtomic(dir + "/" + kExitFile, EncodeExitRecord(failed), 0600, Durability::kAtomic)
+      .IgnoreError();
   e->exit = failed;
   entries_[key] = std::move(e);
   return Status::Ok();
@@ -253,7 +254,8 @@ Status ProcessRunner::Start(const AttemptKey& key, const LaunchSpec& spec) {
     ExitRecord failed;
     failed.started_ms = failed.finished_ms = WallMs();
     failed.error = "agent could not start the attempt: " + status.message();
-    WriteFileAtomic(dir + "/" + kExitFile, EncodeExitRecord(failed)).IgnoreError();
+    WriteFileAtomic(dir + "/" + kExitFile, EncodeExitRecord(failed), 0600, Durability::kAtomic)
+      .IgnoreError();
     e->exit = failed;
     entries_[key] = std::move(e);
     return status;
