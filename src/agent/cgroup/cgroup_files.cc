@@ -33,12 +33,17 @@ Status WriteFile(const std::string& path, const std::string& value, int* err_no)
 }
 
 Status MakeDirs(const std::string& path) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos != path.size() && path[pos] != '/') continue;
-    std::string prefix = path.substr(0, pos);
-    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-      return Internal("mkdir " + prefix + ": " + std::strerror(errno));
-    }
+  // The leaf first: an attempt's group usually lacks only its last folder, and each mkdir of
+  // an existing prefix walks the whole (long) path again.
+  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return Status::Ok();
+  if (errno != ENOENT) return Internal("mkdir " + path + ": " + std::strerror(errno));
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos || slash == 0) {
+    return Internal("mkdir " + path + ": " + std::strerror(ENOENT));
+  }
+  FG_RETURN_IF_ERROR(MakeDirs(path.substr(0, slash)));
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Internal("mkdir " + path + ": " + std::strerror(errno));
   }
   return Status::Ok();
 }

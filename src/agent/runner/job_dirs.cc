@@ -192,7 +192,9 @@ Status MakeJobDirs(const LaunchSpec& spec) {
   if (!spec.checkpoint_dir.empty()) {
     struct stat st;
     if (::stat(spec.checkpoint_dir.c_str(), &st) != 0) {
-      FG_RETURN_IF_ERROR(MakeParents(spec.checkpoint_dir));
+      // Its parent (DATA/checkpoints) is there after the first job: then no mkdir -p.
+      const std::string parent = spec.checkpoint_dir.substr(0, spec.checkpoint_dir.rfind('/'));
+      if (::stat(parent.c_str(), &st) != 0) FG_RETURN_IF_ERROR(MakeParents(spec.checkpoint_dir));
       FG_RETURN_IF_ERROR(MakeOwned(spec.checkpoint_dir, spec));
     }
   }
