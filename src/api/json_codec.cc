@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "api/json_deps.h"
 #include "api/json_telemetry.h"
 #include "api/json_util.h"
 #include "core/model/gang.h"
@@ -189,8 +190,10 @@ Out EncodeJobJson(const control::JobView& view) {
   } else {
     j["array"] = nullptr;
   }
+  j["dependencies"] = json_deps::Encode(s.dependencies);
   j["state"] = std::string(core::JobStateName(r.state));
   j["reason"] = r.reason;
+  j["waiting_for"] = json_deps::Encode(view.waiting_for);  // pending: what it still waits for
   if (r.state == core::JobState::kPending && view.queue_position > 0) {
     j["queue_position"] = view.queue_position;
   }
@@ -232,7 +235,7 @@ Result<core::JobSpec> ParseSubmitRequest(std::string_view body, std::string* arr
   FG_RETURN_IF_ERROR(json_util::CheckKnownKeys(
       obj,
       {"name", "argv", "env", "workdir", "resources", "priority", "max_retries", "time_limit_s",
-       "tenant", "stop_signal", "keep_outputs", "array"},
+       "tenant", "stop_signal", "keep_outputs", "array", "dependencies", "after"},
       ""));
   if (Present(obj, "array")) {
     if (array == nullptr) return InvalidArgument("array is not accepted here", "array");
@@ -240,6 +243,7 @@ Result<core::JobSpec> ParseSubmitRequest(std::string_view body, std::string* arr
   }
   core::JobSpec spec;
   if (!Present(obj, "argv")) return InvalidArgument("argv is required", "argv");
+  FG_RETURN_IF_ERROR(json_deps::Parse(obj, &spec.dependencies));
   FG_ASSIGN_OR_RETURN(spec.argv, json_util::GetStringArray(obj["argv"], "argv"));
   if (spec.argv.empty()) return InvalidArgument("argv must not be empty", "argv");
   if (Present(obj, "name")) {

@@ -101,6 +101,8 @@ struct TenantView {
 struct JobView {
   core::JobRecord record;       // record.reason is the current pending reason while pending
   int32_t queue_position = 0;   // >0 only while pending
+  // Pending only: the dependencies of record.spec.dependencies not met yet (controller_deps.cc).
+  std::vector<Dependency> waiting_for;
   billing::Totals usage;        // metered so far over all its attempts (a running one to now)
 };
 

@@ -282,6 +282,7 @@ void ControllerImpl::Tick() {
   }
   if (shutdown_) return;
   CheckNodesLocked(now, post);
+  RetryDoomedLocked();
   if (sched_dirty_ && !sched_in_flight_) sched_cv_.notify_one();
   if (now >= next_expiry_ms_) {
     next_expiry_ms_ = now + kExpiryPeriodMs;

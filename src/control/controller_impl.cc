@@ -196,6 +196,7 @@ Status ControllerImpl::RecoverLocked() {
     queued_since_ms_[id] = now;
     active_[id] = JobView{std::move(rec), 0};
   }
+  FG_RETURN_IF_ERROR(RecoverDependenciesLocked(changed));
   FG_RETURN_IF_ERROR(store_.Commit(changed));
   FG_ASSIGN_OR_RETURN(auto counts, store_.CountJobsByState());
   for (const auto& [state, n] : counts) {

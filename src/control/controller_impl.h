@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,7 @@
 #include "control/idempotency.h"
 #include "control/key_cache.h"
 #include "control/log_store.h"
+#include "core/queue/dependency_graph.h"
 #include "core/scheduler.h"
 #include "core/state.h"
 #include "store/group_commit.h"
@@ -60,6 +62,18 @@ Status ValidateBudget(const KeyBudget& budget);
 
 class ControllerImpl final : public Controller {
  public:
+  // A job a dependency stands for (the job, or one task of an array), and how it stood when
+  // read: state kRunning for "not ended".
+  struct DependencyMember {
+    core::JobId id = 0;
+    core::JobState state = core::JobState::kPending;
+    std::string reason;
+  };
+  struct DependencyTarget {
+    Dependency dep;
+    std::vector<DependencyMember> members;
+  };
+
   // `store` and `clock` must outlive the controller. Call Init() once before anything else.
   ControllerImpl(const ControllerOptions& options, store::Store& store, const Clock& clock,
                  std::unique_ptr<core::Scheduler> scheduler, std::unique_ptr<LogStore> logs);
@@ -213,6 +227,34 @@ class ControllerImpl final : public Controller {
   // a requeue), which a pass that placed nothing may wait longer for (controller_schedule.cc).
   void MarkDirtyLocked(bool arrival = false);
 
+  // --- dependencies (controller_deps.cc) ---
+  // What `dep` stands for, `target` being the job it names: its members (store reads for an
+  // array's tasks). No mu_ held.
+  Result<DependencyTarget> ReadTarget(const Dependency& dep, const core::JobRecord& target);
+  // Submit's checks that need no lock (store reads): each dependency names a job the caller
+  // may see, submitted before. NotFound / InvalidArgument with field "dependencies".
+  Result<std::vector<DependencyTarget>> ReadDependencies(const Caller& caller,
+                                                         const std::vector<Dependency>& deps);
+  // Brings the members' states up to date from memory and refuses (InvalidArgument) an ok
+  // dependency that can never be met. mu_ held.
+  Status CheckDependenciesLocked(std::vector<DependencyTarget>& targets) const;
+  // Job `id` (not committed yet, or recovered) waits for `deps`, resolved as `targets`.
+  void AddWaiterLocked(core::JobId id, const std::vector<Dependency>& deps,
+                       const std::vector<DependencyTarget>& targets);
+  // ToQueued(rec) with its hold (an unmet dependency).
+  core::QueuedJob QueuedLocked(const core::JobRecord& rec) const;
+  // A committed job ended: tells the graph, lifts or updates the holds of its dependents, and
+  // cancels those that can never run.
+  void JobEndedLocked(const core::JobRecord& rec);
+  // Updates a waiting job's hold, reason and waiting_for from the graph.
+  void RefreshWaiterLocked(core::JobId id);
+  void CancelDoomedLocked(const std::vector<core::DependencyGraph::Change>& doomed);
+  // From Tick(): cancels again the doomed jobs whose cancel was lost with a failed commit.
+  void RetryDoomedLocked();
+  // From RecoverLocked(): rebuilds the graph from the recovered pending jobs; those that can
+  // never run any more are cancelled into `changed`.
+  Status RecoverDependenciesLocked(store::WriteBatch& changed);
+
   // --- scheduling (controller_schedule.cc) ---
   void SchedulerLoop();
   // On the writer thread after a group's callbacks, mu_ held: when they called for a pass and
@@ -289,6 +331,14 @@ class ControllerImpl final : public Controller {
       std::make_shared<const billing::PriceTable>();
   int64_t next_budget_check_ms_ = 0;
   IdempotencyIndex idempotency_;
+  core::DependencyGraph deps_;  // pending jobs that wait for others (controller_deps.cc)
+  struct RecentEnd {
+    core::JobState state = core::JobState::kSucceeded;
+    std::string reason;
+  };
+  // The last ends committed, for submits that read a dependency before it ended.
+  std::unordered_map<core::JobId, RecentEnd> recent_ends_;
+  std::deque<core::JobId> recent_order_;
   core::JobId next_id_ = 1;
   uint64_t write_seq_ = 0;
   uint64_t epoch_ = 1;

@@ -97,6 +97,9 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
   if (Status st = CheckBudget(rec.tenant, rec.key_prefix, clock_.Now().ms); !st.ok()) {
     return done(st);
   }
+  // Store reads: before the lock. Checked again under it (CheckDependenciesLocked).
+  Result<std::vector<DependencyTarget>> targets = ReadDependencies(caller, rec.spec.dependencies);
+  if (!targets.ok()) return done(targets.error());
   std::string hash;
   const std::string& key = options.idempotency_key;
   if (!key.empty()) {
@@ -136,6 +139,10 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
     }
     return;
   }
+  if (Status st = CheckDependenciesLocked(*targets); !st.ok()) {
+    post.Add([done, st] { done(st); });
+    return;
+  }
   rec.id = next_id_++;
   rec.submit_ms = clock_.Now().ms;
   const core::JobId id = rec.id;
@@ -151,6 +158,9 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
     next_id_ = id + static_cast<core::JobId>(write.jobs.size());
   } else {
     write.jobs.push_back(std::move(rec));
+  }
+  for (const core::JobRecord& job : write.jobs) {  // each task of an array waits on its own
+    AddWaiterLocked(job.id, job.spec.dependencies, *targets);
   }
   if (key.empty()) {  // the common case: the view is computed under the writer's lock
     write.view_of = id;

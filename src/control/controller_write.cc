@@ -93,6 +93,9 @@ void ControllerImpl::OnCommitted(uint64_t seq, uint64_t epoch, Write write, Stat
       spdlog::warn("store commit failed: {}; {} changes in flight are dropped", status.ToString(),
                    in_flight_.size());
       ++epoch_;
+      for (const auto& [id, f] : in_flight_) {
+        if (!active_.contains(id)) deps_.Remove(id);  // a submit that never landed waits for none
+      }
       in_flight_.clear();
       nodes_in_flight_.clear();
     }
@@ -160,12 +163,14 @@ void ControllerImpl::ApplyCommittedLocked(core::JobRecord rec, Deferred& post) {
   }
   const bool in_queue = before == Where::kQueued;
   if (after == Where::kQueued && !in_queue) {
-    Check(state_.Apply(core::JobQueued{ToQueued(rec)}), id, "queueing");
+    const core::QueuedJob queued = QueuedLocked(rec);  // with its hold: an unmet dependency
+    if (!queued.hold.empty() && rec.reason.empty()) rec.reason = queued.hold;
+    Check(state_.Apply(core::JobQueued{queued}), id, "queueing");
     queued_since_ms_[id] = now;
     arrival = !dirty;
   }
   if (after == Where::kBound && !same_binding) {
-    if (!in_queue) Check(state_.Apply(core::JobQueued{ToQueued(rec)}), id, "queueing");
+    if (!in_queue) Check(state_.Apply(core::JobQueued{QueuedLocked(rec)}), id, "queueing");
     if (queue_wait_ != nullptr && queued_since_ms_.contains(id)) {
       queue_wait_->Observe(static_cast<double>(now - queued_since_ms_[id]) / 1000.0);
     }
@@ -183,11 +188,13 @@ void ControllerImpl::ApplyCommittedLocked(core::JobRecord rec, Deferred& post) {
   if (!same_binding) gangs_.Forget(id);  // a multi-node attempt's rank exits end with it
   if (core::IsTerminal(rec.state)) {
     ended_counts_[rec.state] += 1;
+    JobEndedLocked(rec);  // its dependents: released, or cancelled (controller_deps.cc)
     active_.erase(id);
     post.AddAll(logs_->MarkEnded(id));
   } else {
     JobView& view = active_[id];
     if (after != Where::kQueued) view.queue_position = 0;
+    view.waiting_for = deps_.Unmet(id);
     view.record = std::move(rec);
   }
   for (const std::string& name : bump) {

@@ -1,5 +1,7 @@
 #include "store/record_codec.h"
 
+#include "common/dependency.h"
+
 #include <exception>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -51,6 +53,8 @@ json JobSpecToJson(const core::JobSpec& s) {
     j["array_index"] = s.array_index;
     j["array_limit"] = s.array_limit;
   }
+  // "ok:12,13,any:14" (common/dependency.h); absent without dependencies.
+  if (!s.dependencies.empty()) j["after"] = DependenciesText(s.dependencies);
   return j;
 }
 
@@ -69,6 +73,10 @@ core::JobSpec JobSpecFromJson(const json& j) {
   Read(j, "array_id", s.array_id);
   Read(j, "array_index", s.array_index);
   Read(j, "array_limit", s.array_limit);
+  std::string after;
+  Read(j, "after", after);
+  // Written by JobSpecToJson, so it parses; a damaged one keeps what parsed before the damage.
+  if (!after.empty()) ParseDependencies(after, "after", &s.dependencies).IgnoreError();
   return s;
 }
 

@@ -40,6 +40,19 @@ TEST(RecordCodecTest, ArrayTaskRoundTrips) {
   EXPECT_EQ(EncodeJobSpec(FullSpec())->find("array"), std::string::npos);  // plain jobs: none
 }
 
+TEST(RecordCodecTest, DependenciesRoundTripAsTheirText) {
+  core::JobSpec spec = FullSpec();
+  spec.dependencies = {{DependencyKind::kOk, 12}, {DependencyKind::kOk, 13},
+                       {DependencyKind::kAny, 14}};
+  auto text = EncodeJobSpec(spec);
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("\"after\":\"ok:12,13,any:14\""), std::string::npos) << *text;
+  auto back = DecodeJobSpec(*text);
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(*back, spec);
+  EXPECT_EQ(EncodeJobSpec(FullSpec())->find("after"), std::string::npos);  // none: no key
+}
+
 TEST(RecordCodecTest, PlacementRoundTrips) {
   core::Placement placement{"node", {{0, "u0", {500, 100}}, {2, "u2", {1000, 0}}}, 1500, 64};
   auto text = EncodePlacement(placement);

@@ -93,6 +93,25 @@ TEST_P(StoreConformanceTest, RoundTripsEveryField) {
   EXPECT_EQ(*got, full);
 }
 
+// Job dependencies live in the spec (spec_json): they come back from every read, including
+// the active-job list the controller rebuilds its queue (and dependency graph) from.
+TEST_P(StoreConformanceTest, RoundTripsDependenciesForRecovery) {
+  JobRecord first = MakeJob("first", JobState::kSucceeded);
+  first.id = Create(first);
+  JobRecord waiting = MakeJob("waiting");
+  waiting.spec.dependencies = {{DependencyKind::kOk, first.id}, {DependencyKind::kAny, 42},
+                               {DependencyKind::kOk, 43}};
+  waiting.id = Create(waiting);
+  auto got = store_->GetJob(waiting.id);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(got->spec.dependencies, waiting.spec.dependencies);
+  auto active = store_->ListActiveJobs();
+  ASSERT_TRUE(active.ok()) << active.error().ToString();
+  ASSERT_EQ(active->size(), 1u);
+  EXPECT_EQ(active->at(0), waiting);
+  EXPECT_TRUE(store_->GetJob(first.id)->spec.dependencies.empty());
+}
+
 TEST_P(StoreConformanceTest, RoundTripsAbsentOptionals) {
   JobRecord job = MakeJob("bare");
   job.spec.argv.clear();

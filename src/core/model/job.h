@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/dependency.h"
 #include "core/model/resources.h"
 
 namespace fastgpu::core {
@@ -18,7 +19,8 @@ enum class JobState {
   kRunning,    // the agent reported the process started
   kSucceeded,  // exited 0
   kFailed,     // exited non-zero, killed by a signal, or could not start
-  kCancelled,  // cancelled by a user (pending or running)
+  kCancelled,  // cancelled by a user (pending or running), or never to run: a dependency
+               // it needs to succeed failed or was cancelled (reason "dependency 12 failed")
 };
 
 // "pending", "scheduled", ... ; ParseJobState returns false for an unknown name.
@@ -51,6 +53,9 @@ struct JobSpec {
   JobId array_id = 0;
   int32_t array_index = -1;
   int32_t array_limit = 0;
+  // Jobs that must end first (submit --after ok:12,any:13; core/queue/dependency_graph.h): by
+  // the job (or array) id they name, as given, without repeats; at most kMaxDependencies.
+  std::vector<Dependency> dependencies;
   bool operator==(const JobSpec&) const = default;
 };
 
