@@ -45,6 +45,27 @@ def _from_config(url, api_key):
     return url, api_key
 
 
+def _dependencies(after):
+    """The submit body's "after" (texts) and "dependencies" (pairs) for Client.submit's after."""
+    items = [after] if isinstance(after, (str, int, dict, tuple)) else list(after)
+    texts, pairs = [], []
+    for item in items:
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, tuple) and len(item) == 2:
+            pairs.append({"kind": item[0], "job": item[1]})
+        elif isinstance(item, dict) and "id" in item:  # a job as submit() returned it
+            pairs.append({"kind": "ok", "job": item["id"]})
+        else:  # a job id; anything else the server refuses naming the field
+            pairs.append({"kind": "ok", "job": item})
+    out = {}
+    if texts:
+        out["after"] = texts
+    if pairs:
+        out["dependencies"] = pairs
+    return out
+
+
 class Client:
     """A client of one fastgpu server.
 
@@ -81,14 +102,19 @@ class Client:
     # ---------------------------------------------------------------------------- jobs
     def submit(self, command, *, gpus=None, gpu_memory_mib=None, cpus=None, memory_mib=None,
                gpu_models=None, nodes=None, name=None, env=None, workdir=None, priority=None,
-               max_retries=None, time_limit_s=None, array=None):
+               max_retries=None, time_limit_s=None, array=None, after=None):
         """Submits a job and returns it (committed when this returns).
 
         command: the argv as a list, or a string run by /bin/sh -c. gpus: a whole count (2) or
         a fraction of one GPU (0.25). nodes > 1: a multi-node job, the other resources per node.
         Raises InvalidArgument (with .field) when the server rejects the request, e.g.
         gpus=1.5 or more GPUs than any node has. array="0-99%8": a job array, one job per
-        index (at most 8 running at once), each with FASTGPU_ARRAY_INDEX; returns the first."""
+        index (at most 8 running at once), each with FASTGPU_ARRAY_INDEX; returns the first.
+        after: dependencies (Slurm's afterok / afterany): "ok:12,any:13" as the CLI's --after,
+        or a list of such strings, ("ok", 12) pairs, job ids or job objects (a bare id or job
+        means ok: start only after it succeeded). The job waits with a reason and a
+        "waiting_for" list, and is cancelled ("dependency 12 failed ...") when an ok one fails.
+        An unknown job, or another tenant's, raises NotFound with field "dependencies"."""
         argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         body = {"argv": argv}
         resources = {k: v for k, v in (("gpus", gpus), ("gpu_memory_mib", gpu_memory_mib),
@@ -102,6 +128,8 @@ class Client:
                            ("time_limit_s", time_limit_s), ("array", array)):
             if value is not None:
                 body[key] = value
+        if after is not None:
+            body.update(_dependencies(after))
         return self._json("POST", "/v1/jobs", body)
 
     def get(self, job_id):

@@ -74,6 +74,21 @@ class FakeServerTest(unittest.TestCase):
         self.client.submit("echo $HOME")  # a string runs under the shell
         self.assertEqual(json.loads(_Handler.seen[1][3])["argv"], ["/bin/sh", "-c", "echo $HOME"])
 
+    def test_after_sends_texts_and_pairs(self):
+        _Handler.routes[("POST", "/v1/jobs")] = (201, {"id": 9, "state": "pending"})
+        self.client.submit(["true"], after="ok:7,any:8")
+        self.assertEqual(json.loads(_Handler.seen[0][3])["after"], ["ok:7,any:8"])
+        self.client.submit(["true"], after=[("any", 3), 4, {"id": 5, "state": "running"},
+                                            "ok:6"])
+        body = json.loads(_Handler.seen[1][3])
+        self.assertEqual(body["dependencies"], [{"kind": "any", "job": 3},
+                                                {"kind": "ok", "job": 4},
+                                                {"kind": "ok", "job": 5}])
+        self.assertEqual(body["after"], ["ok:6"])
+        self.client.submit(["true"], after=12)
+        self.assertEqual(json.loads(_Handler.seen[2][3])["dependencies"],
+                         [{"kind": "ok", "job": 12}])
+
     def test_errors_are_typed_with_field(self):
         _Handler.routes[("POST", "/v1/jobs")] = (
             400, {"error": {"code": "invalid_argument", "message": "bad gpus",

@@ -89,6 +89,10 @@ Job DecodeJob(const json& j) {
     job.array_index = Int(*a, "index");
     job.array_limit = Int(*a, "limit");
   }
+  for (const char* key : {"dependencies", "waiting_for"}) {
+    std::vector<std::string>& out = key[0] == 'd' ? job.dependencies : job.waiting_for;
+    for (const json& d : Array(j, key)) out.push_back(Str(d, "kind") + ":" + std::to_string(Int(d, "job")));
+  }
   job.state = Str(j, "state");
   job.reason = Str(j, "reason");
   job.queue_position = Int(j, "queue_position");

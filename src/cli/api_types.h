@@ -38,6 +38,8 @@ struct Job {
   int64_t array_id = 0;      // > 0: a task of job array array_id (its first task's id)
   int64_t array_index = -1;  // that task's index
   int64_t array_limit = 0;   // how many of the array's tasks run at once; 0: no limit
+  std::vector<std::string> dependencies;  // as submitted: "ok:12", "any:13"
+  std::vector<std::string> waiting_for;   // pending: the dependencies not met yet
   std::string state;  // pending|scheduled|running|succeeded|failed|cancelled
   std::string reason;
   int64_t queue_position = 0;  // > 0 only while pending

@@ -26,6 +26,14 @@ int ReportError(const Status& status) {
   return kExitError;
 }
 
+int ReportSubmitError(const Status& status) {
+  const std::string& field = status.field();
+  if (field.rfind("dependencies", 0) != 0 && field != "after") return ReportError(status);
+  std::fprintf(stderr, "%s\n",
+               UsageErrorLine(Status(status.code(), status.message(), "--after")).c_str());
+  return kExitError;
+}
+
 int ReportUsageError(const Status& status) {
   std::fprintf(stderr, "%s\n", UsageErrorLine(status).c_str());
   return kExitUsage;

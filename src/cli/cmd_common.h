@@ -24,6 +24,10 @@ std::unique_ptr<ApiClient> Connect(const GlobalFlags& globals);
 // kExitError.
 int ReportError(const Status& status);
 
+// ReportError for the answer to a submit, except that an error about the job's dependencies
+// (field "dependencies..." or "after") names the flag: "error: --after job 9 not found: ...".
+int ReportSubmitError(const Status& status);
+
 // Prints UsageErrorLine(status) to stderr and returns kExitUsage.
 int ReportUsageError(const Status& status);
 

@@ -153,7 +153,7 @@ int RunCommand(const GlobalFlags& globals, const RunFlags& flags) {
   std::unique_ptr<ApiClient> client = Connect(globals);
   if (client == nullptr) return kExitError;
   Result<Job> job = client->Submit(*body);
-  if (!job.ok()) return ReportError(job.error());
+  if (!job.ok()) return ReportSubmitError(job.error());
   if (flags.detach) {
     std::printf("%" PRId64 "\n", job->id);
     return kExitOk;

@@ -50,6 +50,8 @@ std::vector<std::pair<std::string, std::string>> Fields(const Job& job) {
       {"reason", job.reason.empty() ? "-" : job.reason},
   };
   if (job.queue_position > 0) f.emplace_back("queue position", std::to_string(job.queue_position));
+  if (!job.dependencies.empty()) f.emplace_back("after", Join(job.dependencies, ", "));
+  if (!job.waiting_for.empty()) f.emplace_back("waiting for", Join(job.waiting_for, ", "));
   f.emplace_back("command", Join(job.argv, " "));
   if (!job.workdir.empty()) f.emplace_back("workdir", job.workdir);
   f.emplace_back("resources", Resources(job));

@@ -54,7 +54,7 @@ int SubmitCommand(const GlobalFlags& globals, const SubmitFlags& flags) {
   std::unique_ptr<ApiClient> client = Connect(globals);
   if (client == nullptr) return kExitError;
   Result<Job> job = client->Submit(*body);
-  if (!job.ok()) return ReportError(job.error());
+  if (!job.ok()) return ReportSubmitError(job.error());
   if (flags.json) {
     std::printf("%s\n", job->json.c_str());
   } else {

@@ -31,6 +31,7 @@ void AddSubmit(CLI::App& app, const std::shared_ptr<GlobalFlags>& globals, int& 
       "  retries: 2\n"
       "  time_limit: 2h\n"
       "  array: 0-99%8        # optional: one job per index, at most 8 at once\n"
+      "  after: [ok:12]       # optional: start after job 12 succeeded (any:12: after it ended)\n"
       "Flags given with -f override the file's values.");
   cmd->add_option("-f,--file", flags->file, "YAML job spec ('-' reads stdin)");
   AddJobOptions(cmd, flags->options);
@@ -139,6 +140,10 @@ void AddJobOptions(CLI::App* cmd, RunOptions& o) {
   cmd->add_option("--array", o.array,
                   "A job array: one job per index, e.g. 0-99%8 (at most 8 at once); each has "
                   "FASTGPU_ARRAY_INDEX");
+  cmd->add_option("--after", o.after,
+                  "Start only after other jobs: ok:ID (it succeeded) or any:ID (it ended), "
+                  "e.g. ok:12,13 (repeatable); an array's ID means all its tasks")
+      ->allow_extra_args(false);
 }
 
 std::string NearestFlag(const std::string& typed, const std::vector<std::string>& known) {

@@ -25,6 +25,7 @@ const std::map<std::string, std::string>& FlagToKey() {
       {"--time-limit", "time_limit"},
       {"--stop-signal", "stop_signal"},
       {"--array", "array"},
+      {"--after", "after"},
       {"command", "command"},
   };
   return *kMap;
@@ -33,7 +34,8 @@ const std::map<std::string, std::string>& FlagToKey() {
 const std::set<std::string> kTopKeys = {"name",    "command",     "env",
                                         "workdir", "resources",   "priority",
                                         "retries", "max_retries", "time_limit",
-                                        "stop_signal", "keep_outputs", "array"};
+                                        "stop_signal", "keep_outputs", "array",
+                                        "after"};
 const std::set<std::string> kResourceKeys = {"gpus",   "gpu_memory", "cpus",
                                              "memory", "gpu_models", "nodes"};
 
@@ -159,6 +161,9 @@ class SpecReader {
     if (root["array"]) {
       FG_ASSIGN_OR_RETURN(o.array, Scalar(root["array"], "array"));
     }
+    if (root["after"]) {  // "ok:12,13" or a list of such
+      FG_ASSIGN_OR_RETURN(o.after, List(root["after"], "after"));
+    }
     if (root["keep_outputs"]) {
       FG_ASSIGN_OR_RETURN(std::string keep, Scalar(root["keep_outputs"], "keep_outputs"));
       if (keep != "true" && keep != "false") {
@@ -234,6 +239,7 @@ RunOptions MergeRunOptions(RunOptions base, const RunOptions& f) {
   over(base.array, f.array);
   base.keep_outputs = base.keep_outputs || f.keep_outputs;
   base.env.insert(base.env.end(), f.env.begin(), f.env.end());
+  base.after.insert(base.after.end(), f.after.begin(), f.after.end());
   base.gpu_models.insert(base.gpu_models.end(), f.gpu_models.begin(), f.gpu_models.end());
   if (!f.argv.empty()) base.argv = f.argv;
   return base;

@@ -12,6 +12,8 @@
 //   priority: 10                             # -1000..1000
 //   retries: 2                               # 0..100 (alias: max_retries)
 //   time_limit: 2h                           # seconds, or a number with s, m, h or d
+//   array: 0-99%8                            # a job array (as --array)
+//   after: [ok:12, any:13]                   # dependencies (as --after): "ok:12,13" or a list
 // Values follow the `fastgpu run` flags of the same meaning.
 
 #include <string>
@@ -27,8 +29,8 @@ namespace fastgpu::cli {
 // BuildSubmitBody rejects (the message names the YAML key, not the flag).
 Result<RunOptions> ParseJobSpec(const std::string& yaml, const std::string& source);
 
-// `base` with every option given in `flags` (non-empty) put over it; env and gpu_models
-// given in `flags` are appended to the file's. The command of `flags`, when given, replaces
+// `base` with every option given in `flags` (non-empty) put over it; env, gpu_models and
+// after given in `flags` are appended to the file's. The command of `flags`, when given, replaces
 // the file's.
 RunOptions MergeRunOptions(RunOptions base, const RunOptions& flags);
 

@@ -1,5 +1,7 @@
 #include "cli/run_options.h"
 
+#include "common/dependency.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -143,6 +145,15 @@ Result<std::string> BuildSubmitBody(const RunOptions& o) {
   if (!o.stop_signal.empty()) body["stop_signal"] = o.stop_signal;
   if (o.keep_outputs) body["keep_outputs"] = true;
   if (!o.array.empty()) body["array"] = o.array;
+  if (!o.after.empty()) {
+    std::vector<Dependency> deps;
+    for (const std::string& text : o.after) FG_RETURN_IF_ERROR(ParseDependencies(text, "--after", &deps));
+    json list = json::array();
+    for (const Dependency& d : deps) {
+      list.push_back({{"kind", std::string(DependencyKindName(d.kind))}, {"job", d.job}});
+    }
+    body["dependencies"] = std::move(list);
+  }
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -28,13 +28,16 @@ struct RunOptions {
   std::string stop_signal;              // --stop-signal: SIGUSR1 (the server checks the name)
   bool keep_outputs = false;            // --keep-outputs
   std::string array;                    // --array: "0-99%8" (the server checks it)
+  std::vector<std::string> after;       // --after ok:12,13 / any:14, repeatable
   std::vector<std::string> argv;        // the command after `--`
 };
 
 // The JSON body of POST /v1/jobs for `options` (docs/api/protocol.md): argv, name, env,
 // workdir, and a "resources" object holding only the quantities given (gpus as a number:
 // 2 or 0.25; gpu_memory_mib; cpus; memory_mib; gpu_models; nodes), priority, max_retries and
-// time_limit_s, stop_signal, keep_outputs and array when given. Returns InvalidArgument whose field is the flag at fault
+// time_limit_s, stop_signal, keep_outputs and array when given, and "dependencies"
+// ([{"kind":"ok","job":12}...]) from every --after (common/dependency.h; "--after ok:abc" is
+// InvalidArgument field "--after" that says how to write it). Returns InvalidArgument whose field is the flag at fault
 // ("--gpus", "--env", ...) and whose message starts with the value typed, e.g.
 // field "--gpus", message "1.5: more than one GPU must be a whole number; ...";
 // an empty command gives field "command".

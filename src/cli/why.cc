@@ -171,6 +171,19 @@ WhyAnswer ExplainJob(const Job& job, const Pool& pool) {
     if (job.cancel_requested) a.verdict += "; a cancel was requested";
     return a;
   }
+  if (!job.waiting_for.empty()) {  // held: the scheduler does not look for room for it yet
+    std::string list;
+    for (const std::string& dep : job.waiting_for) list += (list.empty() ? "" : ", ") + dep;
+    a.verdict = "it waits for its dependencies (" + list +
+                "); it is not placed, nor is room kept for it, until they are met";
+    for (const std::string& dep : job.waiting_for) {
+      const size_t colon = dep.find(':');
+      const std::string id = dep.substr(colon + 1);
+      a.actions.push_back("job " + id + (dep.rfind("ok:", 0) == 0 ? " must succeed" : " must end") +
+                          " (fastgpu why " + id + ")");
+    }
+    return a;
+  }
   Need need = NeedOf(job);
   if (need.devices == 0) {
     a.verdict = "it needs no GPU; it waits for CPU or memory on a node";

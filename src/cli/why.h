@@ -20,6 +20,8 @@ struct WhyAnswer {
 // Explains `job` against `pool`:
 // - ended: verdict "job N SUCCEEDED|... (exit code C)"; no actions;
 // - scheduled/running: where it is bound; no actions;
+// - pending and waiting for dependencies (job.waiting_for): the verdict lists them, and one
+//   action per dependency says what must happen ("job 12 must succeed (fastgpu why 12)");
 // - pending: the verdict says whether the job
 //   * fits free capacity now ("fits now on NODE; it starts at the scheduler's next pass,
 //     after the N jobs ahead of it"),
