@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "fakes/temp_dir.h"
+
 namespace fastgpu::sim {
 namespace {
 
@@ -40,7 +42,7 @@ Outcome RunSim(std::vector<std::string> args) {
 class SimCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/sim_command_test";
+    dir_ = tmp_.path();  // private: ctest -j runs these tests (and other trees') at once
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     Write("nodes.csv",
@@ -66,6 +68,7 @@ class SimCommandTest : public ::testing::Test {
     return s.str();
   }
 
+  fastgpu::test::TempDir tmp_;
   std::string dir_;
 };
 
