@@ -1,5 +1,4 @@
 // Job dependencies in the user API's JSON: see json_deps.h.
-#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -9,19 +8,6 @@ namespace fastgpu::api::json_deps {
 namespace {
 
 using json_util::Json;
-
-Status Append(const Dependency& dep, const std::string& field, std::vector<Dependency>* out) {
-  if (std::find(out->begin(), out->end(), dep) != out->end()) return Status::Ok();
-  if (out->size() >= kMaxDependencies) {
-    return InvalidArgument("more than " + std::to_string(kMaxDependencies) +
-                               " dependencies; a job may wait for at most " +
-                               std::to_string(kMaxDependencies) +
-                               " jobs (an array counts as one: name its ID)",
-                           field);
-  }
-  out->push_back(dep);
-  return Status::Ok();
-}
 
 Status ParseStructured(const Json& list, std::vector<Dependency>* out) {
   if (!list.is_array()) {
@@ -46,7 +32,7 @@ Status ParseStructured(const Json& list, std::vector<Dependency>* out) {
     if (!item.contains("job")) return InvalidArgument(at + ".job is required", at + ".job");
     FG_ASSIGN_OR_RETURN(dep.job, json_util::GetInt(item["job"], at + ".job", 1,
                                                    std::numeric_limits<int64_t>::max()));
-    FG_RETURN_IF_ERROR(Append(dep, "dependencies", out));
+    FG_RETURN_IF_ERROR(AppendDependency(dep, "dependencies", out));
   }
   return Status::Ok();
 }
@@ -61,7 +47,7 @@ Status ParseText(const Json& after, std::vector<Dependency>* out) {
   for (const std::string& text : texts) {
     std::vector<Dependency> parsed;
     FG_RETURN_IF_ERROR(ParseDependencies(text, "after", &parsed));
-    for (const Dependency& dep : parsed) FG_RETURN_IF_ERROR(Append(dep, "after", out));
+    for (const Dependency& dep : parsed) FG_RETURN_IF_ERROR(AppendDependency(dep, "after", out));
   }
   return Status::Ok();
 }

@@ -56,6 +56,20 @@ std::string DependenciesText(const std::vector<Dependency>& deps) {
   return out;
 }
 
+Status AppendDependency(const Dependency& dep, const std::string& field,
+                        std::vector<Dependency>* out) {
+  if (std::find(out->begin(), out->end(), dep) != out->end()) return Status::Ok();
+  if (out->size() >= kMaxDependencies) {
+    return InvalidArgument("more than " + std::to_string(kMaxDependencies) +
+                               " dependencies; a job may wait for at most " +
+                               std::to_string(kMaxDependencies) +
+                               " jobs (an array counts as one: depend on its ID)",
+                           field);
+  }
+  out->push_back(dep);
+  return Status::Ok();
+}
+
 Status ParseDependencies(std::string_view text, const std::string& field,
                          std::vector<Dependency>* out) {
   if (text.empty()) return Bad(text, "no dependency given", field);
@@ -88,17 +102,7 @@ Status ParseDependencies(std::string_view text, const std::string& field,
         return Bad(text, "\"" + std::string(id_text) + "\" is not a job ID (a positive number)",
                    field);
       }
-      const Dependency dep{kind, id};
-      if (std::find(out->begin(), out->end(), dep) == out->end()) {
-        if (out->size() >= kMaxDependencies) {
-          return InvalidArgument("more than " + std::to_string(kMaxDependencies) +
-                                     " dependencies; a job may wait for at most " +
-                                     std::to_string(kMaxDependencies) +
-                                     " jobs (an array counts as one: depend on its ID)",
-                                 field);
-        }
-        out->push_back(dep);
-      }
+      FG_RETURN_IF_ERROR(AppendDependency(Dependency{kind, id}, field, out));
       if (colon == std::string_view::npos) break;
       ids = ids.substr(colon + 1);
     }

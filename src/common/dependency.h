@@ -39,6 +39,11 @@ std::string DependencyText(const Dependency& dep);
 // "ok:12,13,any:14": consecutive items of one kind share it.
 std::string DependenciesText(const std::vector<Dependency>& deps);
 
+// Appends `dep` to `*out` unless it is there already; InvalidArgument with `field` when that
+// would make more than kMaxDependencies.
+Status AppendDependency(const Dependency& dep, const std::string& field,
+                        std::vector<Dependency>* out);
+
 // Appends the dependencies of `text` to `*out`, in order, without repeats (an exact repeat is
 // dropped). InvalidArgument with `field` and a message that quotes the text and says how to
 // write it, for: an empty item, an unknown kind (foo:12), an ID that is not a positive whole

@@ -15,23 +15,11 @@ core::JobSpec After(std::vector<Dependency> deps, int32_t gpus = 1) {
   return spec;
 }
 
-class ControllerDepsTest : public ControllerTest {
+class ControllerDepsTest : public FileControllerTest {
  protected:
   void SetUp() override {
-    path_ = dir_.path() + "/state.db";
-    auto store = store::OpenSqliteStore(path_);
-    ASSERT_TRUE(store.ok()) << store.error().ToString();
-    store_ = std::move(*store);
-    OpenController();
+    FileControllerTest::SetUp();
     ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 4)).ok());
-  }
-  void Restart() {
-    controller_.reset();
-    store_.reset();
-    auto store = store::OpenSqliteStore(path_);
-    ASSERT_TRUE(store.ok()) << store.error().ToString();
-    store_ = std::move(*store);
-    OpenController();
   }
   // Runs job `id` (attempt 1) to its end with `code`.
   void Finish(core::JobId id, int32_t code) {
@@ -52,7 +40,6 @@ class ControllerDepsTest : public ControllerTest {
     auto v = controller_->Submit(caller, std::move(spec));
     return v.ok() ? Status::Ok() : v.error();
   }
-  std::string path_;
 };
 
 TEST_F(ControllerDepsTest, OkWaitsHeldWithoutAReservationThenRunsAfterSuccess) {

@@ -130,4 +130,26 @@ class ControllerTest : public ::testing::Test {
   std::unique_ptr<Controller> controller_;
 };
 
+// A controller over a SQLite file in the test's folder, which Restart() opens again.
+class FileControllerTest : public ControllerTest {
+ protected:
+  void SetUp() override {
+    path_ = dir_.path() + "/state.db";
+    auto store = store::OpenSqliteStore(path_);
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    store_ = std::move(*store);
+    OpenController();
+  }
+  // Drops the controller and the store, then opens both again.
+  void Restart() {
+    controller_.reset();
+    store_.reset();
+    auto store = store::OpenSqliteStore(path_);
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    store_ = std::move(*store);
+    OpenController();
+  }
+  std::string path_;
+};
+
 }  // namespace fastgpu::control::testing

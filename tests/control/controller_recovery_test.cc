@@ -6,26 +6,7 @@ namespace {
 
 using core::JobState;
 
-class ControllerRecoveryTest : public ControllerTest {
- protected:
-  void SetUp() override {
-    path_ = dir_.path() + "/state.db";
-    auto store = store::OpenSqliteStore(path_);
-    ASSERT_TRUE(store.ok()) << store.error().ToString();
-    store_ = std::move(*store);
-    OpenController();
-  }
-  // Drops the controller and the store, then opens both again.
-  void Restart() {
-    controller_.reset();
-    store_.reset();
-    auto store = store::OpenSqliteStore(path_);
-    ASSERT_TRUE(store.ok()) << store.error().ToString();
-    store_ = std::move(*store);
-    OpenController();
-  }
-  std::string path_;
-};
+using ControllerRecoveryTest = FileControllerTest;
 
 TEST_F(ControllerRecoveryTest, RestartKeepsQueueAndBindingsAndSecrets) {
   const Controller::Secrets first = controller_->FirstStartSecrets();
