@@ -94,11 +94,14 @@ Status ControllerImpl::Init() {
   };
   writer.after_callbacks = [this] {
     in_writer_callbacks_ = false;
-    AfterGroupLocked();
-    Deferred post;
-    swap(post, group_post_);
-    mu_.unlock();
-  };  // post runs here, unlocked
+    {
+      Deferred post;
+      swap(post, group_post_);
+      mu_.unlock();
+    }  // post runs here, unlocked: the group's answers (acks the agent waits for) go first
+    std::lock_guard<std::mutex> lock(mu_);
+    AfterGroupLocked();  // then the scheduling pass the group called for
+  };
   committer_ = std::make_unique<store::GroupCommitter>(store_, writer, options_.metrics);
   RegisterMetrics();
   scheduler_thread_ = std::thread([this] {

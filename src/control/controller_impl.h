@@ -257,9 +257,9 @@ class ControllerImpl final : public Controller {
 
   // --- scheduling (controller_schedule.cc) ---
   void SchedulerLoop();
-  // On the writer thread after a group's callbacks, mu_ held: when they called for a pass and
-  // passes are cheap, runs it right here (its decisions are the writer's next group, with no
-  // wake-up of the scheduler thread in between); else wakes the scheduler thread.
+  // On the writer thread after a group's callbacks and their answers, mu_ held: when they
+  // called for a pass and passes are cheap, runs it right here (its decisions are the writer's
+  // next group, with no wake-up of the scheduler thread in between); else wakes that thread.
   void AfterGroupLocked();
   // Plans once and hands the placements, preemptions and infeasible failures to the writer.
   void ScheduleLocked();
