@@ -164,6 +164,9 @@ Status ServerHandleImpl::StartFollowing() {
   store::postgres::ConnectOptions connect;
   connect.url = options_.store;
   if (const char* password = std::getenv("FASTGPU_PG_PASSWORD")) connect.password = password;
+  // A leader frozen inside a commit holds the lease row's share lock: after a lease's time
+  // the database ends its session, so that a follower can take over (postgres_conn.h).
+  connect.idle_in_transaction_timeout_ms = options_.leader_lease_ms;
   FG_ASSIGN_OR_RETURN(std::unique_ptr<store::PostgresStore> postgres,
                       store::PostgresStore::Open(connect));
   postgres_ = postgres.get();

@@ -163,6 +163,12 @@ Status Connection::Connect() {
     keys.push_back("password");
     values.push_back(options_.password.c_str());
   }
+  const std::string idle = "-c idle_in_transaction_session_timeout=" +
+                           std::to_string(options_.idle_in_transaction_timeout_ms);
+  if (options_.idle_in_transaction_timeout_ms > 0) {
+    keys.push_back("options");
+    values.push_back(idle.c_str());
+  }
   keys.push_back("dbname");
   values.push_back(options_.url.c_str());
   keys.push_back(nullptr);

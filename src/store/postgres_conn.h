@@ -81,6 +81,11 @@ struct ConnectOptions {
   std::string url;       // postgres://[user@]host[:port]/db[?param=...] (libpq's URI form)
   std::string password;  // "" : the URL's, else libpq's own (PGPASSWORD, ~/.pgpass)
   int connect_timeout_s = 3;
+  // > 0: PostgreSQL ends this connection's session when it sits inside a transaction for
+  // longer (idle_in_transaction_session_timeout). A leader frozen in the middle of a commit
+  // (SIGSTOP, a VM pause) would otherwise hold its share lock on the lease row forever, and no
+  // follower could take over until it woke up; the server passes its lease duration.
+  int64_t idle_in_transaction_timeout_ms = 0;
 };
 
 // InvalidArgument (field "store") unless `url` is a postgres:// or postgresql:// URI libpq

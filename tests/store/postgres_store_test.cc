@@ -191,6 +191,29 @@ std::unique_ptr<PostgresStore> MustOpenFenced(const std::string& url) {
   return store.ok() ? std::move(store).value() : nullptr;
 }
 
+// A session that sits inside a transaction longer than its timeout is ended by the database
+// (what frees a frozen leader's lock on the lease row); one that is not inside a transaction
+// is left alone.
+TEST_F(PostgresStoreTest, ASessionIdleInsideATransactionIsEndedAfterItsTimeout) {
+  postgres::ConnectOptions options;
+  options.url = url_;
+  options.password = cluster_.password;
+  options.idle_in_transaction_timeout_ms = 200;
+  auto conn = postgres::Connection::Open(options);
+  ASSERT_TRUE(conn.ok()) << conn.error().ToString();
+  std::lock_guard<std::mutex> lock((*conn)->mu());
+  auto setting = (*conn)->Exec("SHOW idle_in_transaction_session_timeout");
+  ASSERT_TRUE(setting.ok()) << setting.error().ToString();
+  EXPECT_EQ(setting->row(0).ColumnText(0), "200ms");
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // idle, but not in a transaction
+  ASSERT_TRUE((*conn)->Exec("SELECT 1").ok());
+  ASSERT_TRUE((*conn)->ExecScript("BEGIN").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // 3x the timeout, in one
+  Result<postgres::Rows> late = (*conn)->Exec("SELECT 1");
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code(), StatusCode::kUnavailable) << late.error().ToString();
+}
+
 // Two servers, a and b: one lease at a time, and the epoch fences the one that lost it.
 TEST_F(PostgresStoreTest, OneLeaderAtATimeAndTheOldOneIsFenced) {
   std::unique_ptr<PostgresStore> store_a = MustOpenFenced(url_);
