@@ -26,6 +26,29 @@ class BackfillTest : public QueueTest {
   static constexpr int64_t kNow = 10000;
 };
 
+// A job held at the gate (an unmet dependency, submit --after) is no head: it gets no
+// reservation, so what the reservation would keep waiting starts now.
+TEST_F(BackfillTest, AHeldJobReservesNothing) {
+  MustApply(state_, JobHold{2, "waiting for job 9 to succeed"});
+  Queue(TenantJob(4, "t", 1));  // no limit: would delay job 2 if job 2 were the head
+  std::vector<Decision> d = Plan(kNow);
+  ASSERT_EQ(d.size(), 2u);
+  // Expected: 2 waits with its hold as the reason; 4 takes the free GPU at once.
+  EXPECT_EQ(d[0].id, 2);
+  EXPECT_EQ(d[0].verdict, Verdict::kWait);
+  EXPECT_EQ(d[0].reason, "waiting for job 9 to succeed");
+  EXPECT_EQ(d[1].id, 4);
+  EXPECT_EQ(d[1].verdict, Verdict::kPlaced);
+  // Released: 2 is the head again, reserved node a at 100 s, and 4 waits behind it.
+  MustApply(state_, JobHold{2, ""});
+  d = Plan(kNow);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].id, 2);
+  EXPECT_EQ(d[0].queue_position, 1);
+  EXPECT_EQ(d[1].id, 4);
+  EXPECT_EQ(d[1].verdict, Verdict::kWait) << d[1].reason;
+}
+
 TEST_F(BackfillTest, ShortJobBackfillsLongJobWaitsForTheReservation) {
   Queue(TenantJob(3, "t", 1, 0, /*time_limit_s=*/500));  // ends at 510 s: would delay job 2
   Queue(TenantJob(4, "t", 1));                           // no limit: would delay job 2
