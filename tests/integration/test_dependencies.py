@@ -54,13 +54,18 @@ class DependencyTest(ClusterTestCase):
 
     def test_a_failure_cancels_ok_dependents_in_cascade_and_any_runs(self):
         c = self.cluster
-        a = self.submit("--gpus", "1", "--", "sh", "-c", "sleep 0.5; exit 3")
+        flag = c.path("fail-a")  # a fails once its dependents are submitted
+        a = self.submit("--gpus", "1", "--", "sh", "-c",
+                        f"while [ ! -e {flag} ]; do sleep 0.05; done; exit 3")
         b = self.submit("--after", f"ok:{a}", "--", "echo", "never")
         chained = self.submit("--after", f"ok:{b}", "--", "echo", "never")
         spec = c.path("after.yaml")
         with open(spec, "w") as f:
             f.write(f"command: echo cleanup\nafter: [any:{a}]\n")
         cleanup = self.submit("-f", spec)
+        self.assertEqual(c.job(chained)["reason"], f"waiting for job {b} to succeed")
+        with open(flag, "w"):
+            pass
         failed = c.wait_state(a, "failed", timeout=30)
         cancelled = c.wait_state(b, "cancelled", timeout=30)
         self.assertEqual(cancelled["reason"], f"dependency {a} failed (exit code 3)")
@@ -83,9 +88,14 @@ class DependencyTest(ClusterTestCase):
 
     def test_python_client_after(self):
         client = fastgpu.Client(self.cluster.url, self.cluster.admin_key)
-        a = client.submit(["sh", "-c", "exit 1"], gpus=0.5)
+        flag = self.cluster.path("fail-py")
+        a = client.submit(["sh", "-c", f"while [ ! -e {flag} ]; do sleep 0.05; done; exit 1"],
+                          gpus=0.5)
         b = client.submit(["true"], after=[a])  # a job object: ok on it
         d = client.submit(["true"], after=f"any:{a['id']}")
+        self.assertEqual(client.get(b["id"])["waiting_for"], [{"kind": "ok", "job": a["id"]}])
+        with open(flag, "w"):
+            pass
         self.assertEqual(client.wait(b["id"], timeout=30)["reason"],
                          f"dependency {a['id']} failed (exit code 1)")
         self.assertEqual(client.wait(d["id"], timeout=30)["state"], "succeeded")
