@@ -1,6 +1,7 @@
 // Job dependencies through the controller: holds, release, cancel cascades, bad input, arrays
 // and a restart. The rules themselves: tests/core/queue/dependency_graph_test.cc.
 #include "control/controller_fixture.h"
+#include "fakes/controlled_store.h"
 
 namespace fastgpu::control::testing {
 namespace {
@@ -215,6 +216,45 @@ TEST_F(ControllerDepsTest, ARestartCancelsWhatCanNoLongerRun) {
   EXPECT_EQ(MustGet(b).record.reason, "dependency " + std::to_string(a) + " failed (exit code 2)");
   EXPECT_EQ(MustGet(b).record.state, JobState::kCancelled);
   EXPECT_EQ(MustGet(c).record.reason, "dependency " + std::to_string(b) + " was cancelled");
+}
+
+// The cancel of a job that can never run is lost with a failed commit: the job stays held (it
+// never runs), and Tick() writes the cancel again once the store takes writes.
+TEST(ControllerDepsFaultTest, ALostCancelIsWrittenAgainByTick) {
+  TempDir dir;
+  auto inner = store::OpenSqliteStore(dir.path() + "/state.db");
+  ASSERT_TRUE(inner.ok()) << inner.error().ToString();
+  test::ControlledStore store(std::move(*inner));
+  FakeClock clock{Instant{1'700'000'000'000}};
+  ControllerOptions options;
+  options.data_dir = dir.path();
+  auto opened = Controller::Open(options, store, clock);
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  Controller& c = **opened;
+  ASSERT_TRUE(c.RegisterNode(MakeNode("n1", 1)).ok());
+  auto a = c.Submit(Admin(), GpuJob(1));
+  ASSERT_TRUE(a.ok());
+  core::JobSpec after = GpuJob(1);
+  after.dependencies = {{kOk, a->record.id}};
+  auto b = c.Submit(Admin(), after);
+  ASSERT_TRUE(b.ok()) << b.error().ToString();
+  ASSERT_TRUE(c.Report("n1", {Running(a->record.id, 1)}).ok());
+  // The commit of a's end lands; the next one (b's cancel) and later ones fail.
+  store.FailFrom(store.commits() + 2);
+  ASSERT_TRUE(c.Report("n1", {Exited(a->record.id, 1, 5)}).ok());
+  c.Settle();
+  const std::string why = "dependency " + std::to_string(a->record.id) + " failed (exit code 5)";
+  JobView held = *c.GetJob(Admin(), b->record.id);
+  EXPECT_EQ(held.record.state, JobState::kPending);
+  EXPECT_EQ(held.record.reason, "can never run: " + why);
+  EXPECT_EQ(store.GetJob(b->record.id)->state, JobState::kPending);
+  store.FailFrom(0);  // the disk has room again
+  c.Tick();
+  c.Settle();
+  JobView ended = *c.GetJob(Admin(), b->record.id);
+  EXPECT_EQ(ended.record.state, JobState::kCancelled);
+  EXPECT_EQ(ended.record.reason, why);
+  EXPECT_EQ(store.GetJob(b->record.id)->state, JobState::kCancelled);
 }
 
 }  // namespace

@@ -26,7 +26,9 @@ class ControlledStore final : public store::Store {
       ++commits_;
       entered_cv_.notify_all();
       cv_.wait(lock, [this] { return !hold_; });
-      if (fail_) return Unavailable("the store's disk is full: injected");
+      if (fail_ || (fail_from_ > 0 && commits_ >= fail_from_)) {
+        return Unavailable("the store's disk is full: injected");
+      }
     }
     return inner_->Commit(batch);
   }
@@ -48,6 +50,12 @@ class ControlledStore final : public store::Store {
   void SetFail(bool fail) {
     std::lock_guard<std::mutex> lock(mu_);
     fail_ = fail;
+  }
+  // Commit number n (counting from 1, as commits() does) and every later one fail, until
+  // FailFrom(0).
+  void FailFrom(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_from_ = n;
   }
   int commits() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -115,6 +123,7 @@ class ControlledStore final : public store::Store {
   std::condition_variable entered_cv_;
   bool hold_ = false;
   bool fail_ = false;
+  int fail_from_ = 0;
   int commits_ = 0;
 };
 
