@@ -205,6 +205,32 @@ void ControllerImpl::RetryDoomedLocked() {
   CancelDoomedLocked(again);
 }
 
+Result<std::vector<ControllerImpl::DependencyTarget>> ControllerImpl::RecoveredTargetsLocked(
+    const std::vector<Dependency>& deps) {
+  std::vector<DependencyTarget> targets;
+  for (const Dependency& dep : deps) {
+    Result<core::JobRecord> target = active_.contains(dep.job)
+                                         ? Result<core::JobRecord>(active_.at(dep.job).record)
+                                         : store_.GetJob(dep.job);
+    if (!target.ok()) {  // cannot happen (jobs are never deleted): it never succeeds
+      target = core::JobRecord{};
+      target->id = dep.job;
+      target->state = core::JobState::kCancelled;
+    }
+    FG_ASSIGN_OR_RETURN(DependencyTarget t, ReadTarget(dep, *target));
+    for (DependencyMember& m : t.members) {
+      if (auto it = recent_ends_.find(m.id); it != recent_ends_.end()) {
+        m.state = it->second.state;  // cancelled earlier in this recovery
+        m.reason = it->second.reason;
+      } else if (active_.contains(m.id)) {
+        m.state = core::JobState::kRunning;
+      }
+    }
+    targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
 Status ControllerImpl::RecoverDependenciesLocked(store::WriteBatch& changed) {
   std::vector<core::JobId> waiting;
   for (const auto& [id, view] : active_) {
@@ -216,28 +242,8 @@ Status ControllerImpl::RecoverDependenciesLocked(store::WriteBatch& changed) {
   std::sort(waiting.begin(), waiting.end());  // dependencies have lower ids: they come first
   const int64_t now = clock_.Now().ms;
   for (core::JobId id : waiting) {
-    std::vector<DependencyTarget> targets;
     const std::vector<Dependency> deps = active_.at(id).record.spec.dependencies;
-    for (const Dependency& dep : deps) {
-      Result<core::JobRecord> target = active_.contains(dep.job)
-                                           ? Result<core::JobRecord>(active_.at(dep.job).record)
-                                           : store_.GetJob(dep.job);
-      if (!target.ok()) {  // cannot happen (jobs are never deleted): it never succeeds
-        target = core::JobRecord{};
-        target->id = dep.job;
-        target->state = core::JobState::kCancelled;
-      }
-      FG_ASSIGN_OR_RETURN(DependencyTarget t, ReadTarget(dep, *target));
-      for (DependencyMember& m : t.members) {
-        if (auto it = recent_ends_.find(m.id); it != recent_ends_.end()) {
-          m.state = it->second.state;  // doomed earlier in this recovery
-          m.reason = it->second.reason;
-        } else if (active_.contains(m.id)) {
-          m.state = core::JobState::kRunning;
-        }
-      }
-      targets.push_back(std::move(t));
-    }
+    FG_ASSIGN_OR_RETURN(std::vector<DependencyTarget> targets, RecoveredTargetsLocked(deps));
     AddWaiterLocked(id, deps, targets);
     const std::string doomed = deps_.DoomReason(id);
     if (doomed.empty()) continue;

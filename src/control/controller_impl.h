@@ -254,6 +254,9 @@ class ControllerImpl final : public Controller {
   // From RecoverLocked(): rebuilds the graph from the recovered pending jobs; those that can
   // never run any more are cancelled into `changed`.
   Status RecoverDependenciesLocked(store::WriteBatch& changed);
+  // What `deps` stand for during recovery: from memory, else the store (ends by this
+  // recovery included).
+  Result<std::vector<DependencyTarget>> RecoveredTargetsLocked(const std::vector<Dependency>& deps);
 
   // --- scheduling (controller_schedule.cc) ---
   void SchedulerLoop();
