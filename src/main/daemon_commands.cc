@@ -67,7 +67,8 @@ void AddServer(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--rate-burst", opts->rate_limit_burst, "Requests per API key at once")
       ->capture_default_str();
-  cmd->add_option("--http-threads", opts->http_threads, "Threads serving HTTP")
+  cmd->add_option("--http-threads", opts->http_threads,
+                  "Threads serving HTTP; 0: one per CPU core, 2 to 4")
       ->capture_default_str();
   cmd->add_option("--tls-cert", opts->tls_cert_file,
                   "Serve HTTPS with this certificate chain (PEM); needs --tls-key");

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -144,7 +145,10 @@ Status ServerHandleImpl::StartLeading(uint16_t port) {
   route_options.limiter = limiter_.get();
   route_options.metrics = &metrics_;
   api::HttpServerOptions http_options = HttpOptions(port);
-  http_options.threads = options.http_threads;
+  http_options.threads =
+      options.http_threads > 0
+          ? options.http_threads
+          : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 4);
   http_options.metrics = &metrics_;
   FG_ASSIGN_OR_RETURN(
       http_, api::HttpServer::Start(http_options, api::AllRoutes(*controller_, route_options)));
