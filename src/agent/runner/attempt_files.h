@@ -7,7 +7,8 @@
 //                   clock just before its fork, written by the supervisor
 //   stdout.log      the job's stdout; stderr.log its stderr
 //   exit.json       ExitRecord, written by the supervisor when the job has ended
-//   acked           empty marker: the server has committed the end; the agent forgets it
+//   acked           marker: the server has committed the end; the agent forgets it (it is
+//                   supervisor.pid renamed, so it may hold the supervisor's old pid)
 // Every file that a reader may see half-written is written atomically (tmp, rename), and none
 // is fsynced: they matter while the jobs they describe can still run, across a restart of the
 // agent (the page cache keeps them), not across a restart of the machine (which ends those
