@@ -144,6 +144,18 @@ class JobUserTest : public SupervisorTest {
     spec.env["TMPDIR"] = spec.job_dir + "/tmp";
     return spec;
   }
+  // Runs `script` as the job user in a cgroup of its own (so that no process of it can be
+  // left) to its end; the exit must be 0.
+  AttemptStatus RunInGroup(ProcessRunner& runner, const AttemptKey& key, const std::string& script,
+                           LaunchSpec* spec_out = nullptr) {
+    LaunchSpec spec = UserSpec(key, script);
+    spec.cgroup = "fastgpu-test-sup/" + std::to_string(::getpid()) + "-" + key.ToString();
+    EXPECT_TRUE(runner.Start(key, spec).ok());
+    AttemptStatus s = WaitExited(runner, key);
+    EXPECT_EQ(s.exit.exit_code, 0) << s.exit.error << ReadOrEmpty(s.dir + "/stderr.log");
+    if (spec_out != nullptr) *spec_out = spec;
+    return s;
+  }
 };
 
 TEST_F(JobUserTest, RunsAsItsUserInFoldersOnlyThatUserMayEnter) {
@@ -190,31 +202,24 @@ TEST_F(JobUserTest, CleanupNeverFollowsTheJobsLinks) {
   EXPECT_EQ(ReadOrEmpty(precious), "keep me");
 }
 
-// With a cgroup (so that no process of the job can be left), an emptied folder is kept for the
-// next job of the same user: it starts in the same folder, which holds nothing of the first.
+// An emptied folder is kept for the next job of the same user: it starts in the same folder,
+// which holds nothing of the first.
 TEST_F(JobUserTest, ReusesTheEmptiedFolderForTheNextJobOfTheSameUser) {
   if (!CanMakeCgroups()) GTEST_SKIP() << "this process cannot create cgroups";
   auto runner = NewRunner();
-  const std::string group = "fastgpu-test-sup/" + std::to_string(::getpid()) + "-";
-  LaunchSpec first = UserSpec({21, 1}, "echo secret > out.txt; mkdir -p deep/er; "
-                                       "touch \"$TMPDIR\"/t; ln -s / escape; stat -c %i ..");
-  first.cgroup = group + "21";
-  ASSERT_TRUE(runner->Start({21, 1}, first).ok());
-  AttemptStatus a = WaitExited(*runner, {21, 1});
-  ASSERT_EQ(a.exit.exit_code, 0) << a.exit.error << ReadOrEmpty(a.dir + "/stderr.log");
+  LaunchSpec first;
+  AttemptStatus a = RunInGroup(*runner, {21, 1},
+                               "echo secret > out.txt; mkdir -p deep/er; touch \"$TMPDIR\"/t; "
+                               "ln -s / escape; stat -c %i ..",
+                               &first);
   EXPECT_TRUE(a.exit.warning.empty()) << a.exit.warning;
   EXPECT_FALSE(std::filesystem::exists(first.job_dir));
-
-  LaunchSpec second = UserSpec({22, 1}, "cd .. && find . -mindepth 1 | sort && stat -c %i . && "
-                                        "stat -c %a:%u . work tmp");
-  second.cgroup = group + "22";
-  ASSERT_TRUE(runner->Start({22, 1}, second).ok());
-  AttemptStatus b = WaitExited(*runner, {22, 1});
-  ASSERT_EQ(b.exit.exit_code, 0) << b.exit.error << ReadOrEmpty(b.dir + "/stderr.log");
-  const std::string uid = std::to_string(kJobUid);
-  EXPECT_EQ(ReadOrEmpty(b.dir + "/stdout.log"), "./tmp\n./work\n" + ReadOrEmpty(a.dir + "/stdout.log") +
-                                                    "700:" + uid + "\n700:" + uid + "\n700:" +
-                                                    uid + "\n");
+  AttemptStatus b = RunInGroup(*runner, {22, 1},
+                               "cd .. && find . -mindepth 1 | sort && stat -c %i . && "
+                               "stat -c %a:%u . work tmp");
+  const std::string owned = "700:" + std::to_string(kJobUid) + "\n";
+  EXPECT_EQ(ReadOrEmpty(b.dir + "/stdout.log"),
+            "./tmp\n./work\n" + ReadOrEmpty(a.dir + "/stdout.log") + owned + owned + owned);
 }
 
 // A job that swaps its tmp/ for a link to a folder of root's: its folder is deleted, not reused,
@@ -224,17 +229,8 @@ TEST_F(JobUserTest, AFolderWithALinkInPlaceOfTmpIsNotReused) {
   auto runner = NewRunner();
   const std::string victim = temp_.File("victim");
   ASSERT_EQ(::mkdir(victim.c_str(), 0755), 0);
-  const std::string group = "fastgpu-test-sup/" + std::to_string(::getpid()) + "-";
-  LaunchSpec first = UserSpec({23, 1}, "cd .. && rmdir tmp && ln -s " + victim + " tmp");
-  first.cgroup = group + "23";
-  ASSERT_TRUE(runner->Start({23, 1}, first).ok());
-  AttemptStatus a = WaitExited(*runner, {23, 1});
-  ASSERT_EQ(a.exit.exit_code, 0) << a.exit.error << ReadOrEmpty(a.dir + "/stderr.log");
-  LaunchSpec second = UserSpec({24, 1}, "cd .. && find . -mindepth 1 | sort");
-  second.cgroup = group + "24";
-  ASSERT_TRUE(runner->Start({24, 1}, second).ok());
-  AttemptStatus b = WaitExited(*runner, {24, 1});
-  ASSERT_EQ(b.exit.exit_code, 0) << b.exit.error << ReadOrEmpty(b.dir + "/stderr.log");
+  RunInGroup(*runner, {23, 1}, "cd .. && rmdir tmp && ln -s " + victim + " tmp");
+  AttemptStatus b = RunInGroup(*runner, {24, 1}, "cd .. && find . -mindepth 1 | sort");
   EXPECT_EQ(ReadOrEmpty(b.dir + "/stdout.log"), "./tmp\n./work\n");
   struct stat st;
   ASSERT_EQ(::lstat(victim.c_str(), &st), 0);
