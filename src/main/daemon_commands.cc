@@ -68,7 +68,7 @@ void AddServer(CLI::App& app, int& exit_code) {
   cmd->add_option("--rate-burst", opts->rate_limit_burst, "Requests per API key at once")
       ->capture_default_str();
   cmd->add_option("--http-threads", opts->http_threads,
-                  "Threads serving HTTP; 0: one per CPU core, 2 to 4")
+                  "Threads serving HTTP; 0: two per CPU core, 4 to 16")
       ->capture_default_str();
   cmd->add_option("--tls-cert", opts->tls_cert_file,
                   "Serve HTTPS with this certificate chain (PEM); needs --tls-key");

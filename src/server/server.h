@@ -25,8 +25,9 @@ struct ServerOptions {
   std::string config_file;                // scheduler config (YAML, see scheduler_config.h)
   int64_t node_grace_ms = 10000;
   int64_t heartbeat_ms = 2000;            // told to agents
-  // 0: one per CPU core, 2 to 4 (on a 2-core machine, 4 threads cost more in switches than they
-  // gain: durable submits 11k/s against 14k/s with 2, docs/performance.md "Control plane").
+  // 0: two per CPU core, 4 to 16. On this 2-core machine, quiet, 2 threads gave the most durable
+  // submits (19.9k/s) but too few GETs (39.2k/s), 3 and 4 both targets (4: 45.2k GET/s, 18.0k
+  // submits/s; docs/performance.md "Control plane").
   int http_threads = 0;
   double rate_limit_rps = 2000;           // per API key; 0: no limit
   double rate_limit_burst = 4000;

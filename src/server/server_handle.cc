@@ -148,7 +148,7 @@ Status ServerHandleImpl::StartLeading(uint16_t port) {
   http_options.threads =
       options.http_threads > 0
           ? options.http_threads
-          : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 4);
+          : std::clamp(2 * static_cast<int>(std::thread::hardware_concurrency()), 4, 16);
   http_options.metrics = &metrics_;
   FG_ASSIGN_OR_RETURN(
       http_, api::HttpServer::Start(http_options, api::AllRoutes(*controller_, route_options)));
