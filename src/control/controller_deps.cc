@@ -27,6 +27,9 @@ namespace {
 
 constexpr const char* kField = "dependencies";
 constexpr size_t kRecentEnds = 65536;  // ends remembered for submits racing them
+// Every task of a waiting array holds one edge per job it waits for: a 1,000-task array after
+// another fits; 100 such dependencies (10^8 edges, gigabytes) do not.
+constexpr size_t kMaxDependencyWaits = 1'000'000;
 
 Status DependencyNotFound(core::JobId id) {
   return NotFound("job " + std::to_string(id) +
@@ -65,7 +68,7 @@ Result<ControllerImpl::DependencyTarget> ControllerImpl::ReadTarget(
 }
 
 Result<std::vector<ControllerImpl::DependencyTarget>> ControllerImpl::ReadDependencies(
-    const Caller& caller, const std::vector<Dependency>& deps) {
+    const Caller& caller, const std::vector<Dependency>& deps, size_t tasks) {
   std::vector<DependencyTarget> out;
   if (deps.empty()) return out;
   if (deps.size() > kMaxDependencies) {
@@ -92,6 +95,15 @@ Result<std::vector<ControllerImpl::DependencyTarget>> ControllerImpl::ReadDepend
     }
     FG_ASSIGN_OR_RETURN(DependencyTarget t, ReadTarget(dep, found->record));
     out.push_back(std::move(t));
+  }
+  size_t members = 0;
+  for (const DependencyTarget& t : out) members += t.members.size();
+  if (members * tasks > kMaxDependencyWaits) {
+    return InvalidArgument(std::to_string(tasks) + " waiting job(s) times " +
+                               std::to_string(members) + " jobs waited for is more than " +
+                               std::to_string(kMaxDependencyWaits) +
+                               " waits: split the array, or depend on fewer arrays",
+                           kField);
   }
   return out;
 }
@@ -160,13 +172,17 @@ void ControllerImpl::RefreshWaiterLocked(core::JobId id) {
   MarkDirtyLocked();
 }
 
-void ControllerImpl::JobEndedLocked(const core::JobRecord& rec) {
-  recent_ends_[rec.id] = RecentEnd{rec.state, rec.reason};
-  recent_order_.push_back(rec.id);
+void ControllerImpl::NoteEndedLocked(core::JobId id, const core::JobRecord& rec) {
+  recent_ends_[id] = RecentEnd{rec.state, rec.reason};
+  recent_order_.push_back(id);
   if (recent_order_.size() > kRecentEnds) {
     recent_ends_.erase(recent_order_.front());
     recent_order_.pop_front();
   }
+}
+
+void ControllerImpl::JobEndedLocked(const core::JobRecord& rec) {
+  NoteEndedLocked(rec.id, rec);
   deps_.Remove(rec.id);
   std::vector<core::JobId> progressed;
   std::vector<core::DependencyGraph::Change> changes =
@@ -256,8 +272,7 @@ Status ControllerImpl::RecoverDependenciesLocked(store::WriteBatch& changed) {
     FG_RETURN_IF_ERROR(state_.Apply(core::JobReleased{id}));
     active_.erase(id);
     queued_since_ms_.erase(id);
-    recent_ends_[id] = RecentEnd{rec.state, rec.reason};
-    recent_order_.push_back(id);
+    NoteEndedLocked(id, rec);
     changed.jobs.push_back(std::move(rec));
   }
   for (core::JobId id : waiting) {

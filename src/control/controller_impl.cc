@@ -186,6 +186,7 @@ Status ControllerImpl::RecoverLocked() {
         rec.reason = "cancelled by user";
         rec.end_ms = now;
         FG_RETURN_IF_ERROR(state_.Apply(core::JobReleased{id}));
+        NoteEndedLocked(id, rec);  // its dependents are recovered from this end, not the store's
         changed.jobs.push_back(std::move(rec));
         continue;
       }

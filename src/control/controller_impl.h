@@ -232,9 +232,11 @@ class ControllerImpl final : public Controller {
   // array's tasks). No mu_ held.
   Result<DependencyTarget> ReadTarget(const Dependency& dep, const core::JobRecord& target);
   // Submit's checks that need no lock (store reads): each dependency names a job the caller
-  // may see, submitted before. NotFound / InvalidArgument with field "dependencies".
+  // may see, submitted before, and the `tasks` waiting jobs (an array's) times the jobs they
+  // wait for stay within kMaxDependencyWaits. NotFound / InvalidArgument, field "dependencies".
   Result<std::vector<DependencyTarget>> ReadDependencies(const Caller& caller,
-                                                         const std::vector<Dependency>& deps);
+                                                         const std::vector<Dependency>& deps,
+                                                         size_t tasks);
   // Brings the members' states up to date from memory and refuses (InvalidArgument) an ok
   // dependency that can never be met. mu_ held.
   Status CheckDependenciesLocked(std::vector<DependencyTarget>& targets) const;
@@ -246,6 +248,9 @@ class ControllerImpl final : public Controller {
   // A committed job ended: tells the graph, lifts or updates the holds of its dependents, and
   // cancels those that can never run.
   void JobEndedLocked(const core::JobRecord& rec);
+  // Remembers a committed (or, in recovery, about to be committed) end for the dependency
+  // checks that read a job before its end reached them (recent_ends_).
+  void NoteEndedLocked(core::JobId id, const core::JobRecord& rec);
   // Updates a waiting job's hold, reason and waiting_for from the graph.
   void RefreshWaiterLocked(core::JobId id);
   void CancelDoomedLocked(const std::vector<core::DependencyGraph::Change>& doomed);

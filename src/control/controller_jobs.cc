@@ -98,7 +98,8 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
     return done(st);
   }
   // Store reads: before the lock. Checked again under it (CheckDependenciesLocked).
-  Result<std::vector<DependencyTarget>> targets = ReadDependencies(caller, rec.spec.dependencies);
+  Result<std::vector<DependencyTarget>> targets = ReadDependencies(
+      caller, rec.spec.dependencies, array ? array->indexes.size() : 1);
   if (!targets.ok()) return done(targets.error());
   std::string hash;
   const std::string& key = options.idempotency_key;

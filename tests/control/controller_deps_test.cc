@@ -177,6 +177,29 @@ TEST_F(ControllerDepsTest, AnArrayDependencyMeansEveryTask) {
             JobState::kCancelled);
 }
 
+// Each task of a waiting array waits for every member on its own: the product is bounded.
+TEST_F(ControllerDepsTest, AnArrayWaitingForArraysIsBoundedInWaits) {
+  SubmitOptions thousand;
+  thousand.array = "0-999";
+  auto a = controller_->Submit(Admin(), GpuJob(1), thousand);
+  auto b = controller_->Submit(Admin(), GpuJob(1), thousand);
+  ASSERT_TRUE(a.ok() && b.ok());
+  // 1,000 tasks x 1,000 members: accepted.
+  auto fits = controller_->Submit(Admin(), After({{kOk, a->record.id}}), thousand);
+  ASSERT_TRUE(fits.ok()) << fits.error().ToString();
+  EXPECT_EQ(fits->record.reason,
+            "waiting for array " + std::to_string(a->record.id) + " to succeed (1000 of 1000 "
+            "tasks left)");
+  // 1,000 tasks x 2,000 members: refused, naming the field, and nothing is stored.
+  const core::JobId next = fits->record.id + 1000;
+  auto refused = controller_->Submit(
+      Admin(), After({{kOk, a->record.id}, {kAny, b->record.id}}), thousand);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().field(), "dependencies");
+  EXPECT_FALSE(store_->GetJob(next).ok());
+}
+
 TEST_F(ControllerDepsTest, ARestartRebuildsTheWaitingJobs) {
   const core::JobId a = MustSubmit(GpuJob(1)).record.id;
   const core::JobId done = MustSubmit(GpuJob(1)).record.id;
@@ -216,6 +239,34 @@ TEST_F(ControllerDepsTest, ARestartCancelsWhatCanNoLongerRun) {
   EXPECT_EQ(MustGet(b).record.reason, "dependency " + std::to_string(a) + " failed (exit code 2)");
   EXPECT_EQ(MustGet(b).record.state, JobState::kCancelled);
   EXPECT_EQ(MustGet(c).record.reason, "dependency " + std::to_string(b) + " was cancelled");
+}
+
+// A job whose node is gone and whose cancel was requested ends (cancelled) in the recovery
+// itself: its dependents are decided from that end, not left waiting for it.
+TEST_F(ControllerDepsTest, ARestartDecidesTheDependentsOfAJobItCancels) {
+  const core::JobId a = MustSubmit(GpuJob(1)).record.id;
+  controller_->Settle();
+  ASSERT_EQ(MustGet(a).record.state, JobState::kScheduled);
+  const core::JobId b = MustSubmit(After({{kAny, a}})).record.id;
+  const core::JobId c = MustSubmit(After({{kOk, a}})).record.id;
+  // a's node is gone from the store and its cancel was requested: the store says so.
+  controller_.reset();
+  core::JobRecord bound = *store_->GetJob(a);
+  ASSERT_TRUE(bound.placement.has_value());
+  bound.placement->node = "gone";
+  bound.cancel_requested = true;
+  store::WriteBatch batch;
+  batch.jobs.push_back(bound);
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  Restart();
+  // Expected: a cancelled; b (any) released and placed; c (ok) cancelled because of a.
+  EXPECT_EQ(MustGet(a).record.state, JobState::kCancelled);
+  const JobView any = SettleUntil(b, JobState::kScheduled);
+  EXPECT_EQ(any.record.state, JobState::kScheduled);
+  EXPECT_TRUE(any.waiting_for.empty());
+  const JobView ok = SettleUntil(c, JobState::kCancelled);
+  EXPECT_EQ(ok.record.state, JobState::kCancelled);
+  EXPECT_EQ(ok.record.reason, "dependency " + std::to_string(a) + " was cancelled");
 }
 
 // The cancel of a job that can never run is lost with a failed commit: the job stays held (it

@@ -13,7 +13,11 @@
 // is fsynced: they matter while the jobs they describe can still run, across a restart of the
 // agent (the page cache keeps them), not across a restart of the machine (which ends those
 // jobs). What a user was told is durable on the server: a job's end counts once the server has
-// committed the agent's report of it.
+// committed the agent's report of it. The one window this leaves: a job ends, and the machine
+// loses power before the server has committed the agent's report; exit.json may then be gone
+// after the reboot, and the agent reports the attempt as ended with no exit code and the error
+// "the supervisor ended without recording the job's end" (a failure, never a success that did
+// not happen). An fsync of exit.json cost 2-9 ms at the end of every job on this machine.
 
 #include <cstdint>
 #include <map>

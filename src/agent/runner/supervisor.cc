@@ -29,8 +29,8 @@ namespace {
 constexpr int kExecFailedCode = 127;
 
 // Not fsynced (attempt_files.h): the durable record of a job's end is the server's commit of
-// the agent's report; exit.json bridges restarts of the agent, and a power loss that could
-// lose it also ends every job of the node. Its fsync cost 2-9 ms of the job's end here.
+// the agent's report; exit.json bridges restarts of the agent. A power loss between the end and
+// that commit makes the attempt a failure with no exit code (attempt_files.h).
 void WriteExit(const std::string& dir, const ExitRecord& record) {
   Status s = WriteFileAtomic(dir + "/" + kExitFile, EncodeExitRecord(record), 0600,
                              Durability::kAtomic);
