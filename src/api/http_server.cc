@@ -174,8 +174,10 @@ class ResponderImpl final : public Responder,
     if (state_ == State::kNew) SendLocked(std::move(response));
   }
 
-  // Posted to the server's threads, which outlive every answer (Stop() drains them first).
+  // Posted to the server's threads, which outlive every answer (Stop() drains them first); once
+  // stopping, built here instead: the drain may time out, and a post could outlive io_.
   void SendBuilt(std::function<HttpResponse()> build) override {
+    if (in_flight_->stopped()) return Send(build());
     asio::post(io_, [self = shared_from_this(), build = std::move(build)] { self->Send(build()); });
   }
 

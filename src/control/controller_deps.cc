@@ -39,10 +39,8 @@ Status DependencyNotFound(core::JobId id) {
 
 bool Ended(core::JobState s) { return core::IsTerminal(s); }
 
-// "failed (exit code 3)" / "was cancelled".
 std::string EndText(const ControllerImpl::DependencyMember& m) {
-  if (m.state == core::JobState::kCancelled) return "was cancelled";
-  return m.reason.empty() ? "failed" : "failed (" + m.reason + ")";
+  return core::HowItEnded(m.state, m.reason);
 }
 
 }  // namespace

@@ -3,15 +3,11 @@
 #include <algorithm>
 
 namespace fastgpu::core {
-namespace {
 
-// How member `id` ended, as a reason: "failed (exit code 3)", "was cancelled".
 std::string HowItEnded(JobState state, const std::string& reason) {
   if (state == JobState::kCancelled) return "was cancelled";
   return reason.empty() ? "failed" : "failed (" + reason + ")";
 }
-
-}  // namespace
 
 void DependencyGraph::Add(JobId job, std::vector<Dependency> deps,
                           std::vector<std::vector<JobId>> members) {

@@ -24,6 +24,10 @@
 
 namespace fastgpu::core {
 
+// How a dependency that was not met ended, for reasons: "failed (exit code 3)" (`reason` is
+// the job's own), "failed", "was cancelled".
+std::string HowItEnded(JobState state, const std::string& reason);
+
 class DependencyGraph {
  public:
   // A decision about a waiting job.
