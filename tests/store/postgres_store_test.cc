@@ -206,9 +206,24 @@ TEST_F(PostgresStoreTest, ASessionIdleInsideATransactionIsEndedAfterItsTimeout) 
   ASSERT_TRUE(setting.ok()) << setting.error().ToString();
   EXPECT_EQ(setting->row(0).ColumnText(0), "200ms");
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // idle, but not in a transaction
-  ASSERT_TRUE((*conn)->Exec("SELECT 1").ok());
+  auto pid = (*conn)->Exec("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok()) << pid.error().ToString();
+  const std::string backend = pid->row(0).ColumnText(0);
+  // A second session watches for the first one's end (a statement on the first would make it
+  // active again and restart its idle timer), however late a loaded machine lets it come.
+  options.idle_in_transaction_timeout_ms = 0;
+  auto watcher = postgres::Connection::Open(options);
+  ASSERT_TRUE(watcher.ok()) << watcher.error().ToString();
+  std::lock_guard<std::mutex> watch_lock((*watcher)->mu());
   ASSERT_TRUE((*conn)->ExecScript("BEGIN").ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // 3x the timeout, in one
+  bool ended = false;
+  for (int i = 0; i < 500 && !ended; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto left = (*watcher)->Exec("SELECT count(*) FROM pg_stat_activity WHERE pid = " + backend);
+    ASSERT_TRUE(left.ok()) << left.error().ToString();
+    ended = left->row(0).ColumnText(0) == "0";
+  }
+  EXPECT_TRUE(ended) << "the session idle in its transaction was not ended within 10 s";
   Result<postgres::Rows> late = (*conn)->Exec("SELECT 1");
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code(), StatusCode::kUnavailable) << late.error().ToString();
