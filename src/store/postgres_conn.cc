@@ -149,6 +149,18 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectOptions& optio
 
 Connection::~Connection() { Pq().PQfinish(conn_); }
 
+// A statement after the connection, not libpq's `options`: an `options=` in the store URL
+// would replace those, and the leader-freeze protection with them.
+bool Connection::SetSessionTimeout() {
+  if (options_.idle_in_transaction_timeout_ms <= 0) return true;
+  const std::string sql = "SET idle_in_transaction_session_timeout = " +
+                          std::to_string(options_.idle_in_transaction_timeout_ms);
+  pg_result* result = Pq().PQexec(conn_, sql.c_str());
+  const bool ok = Pq().PQresultStatus(result) == PGRES_COMMAND_OK;
+  Pq().PQclear(result);
+  return ok;
+}
+
 Status Connection::Connect() {
   Pq().PQfinish(conn_);
   conn_ = nullptr;
@@ -163,18 +175,12 @@ Status Connection::Connect() {
     keys.push_back("password");
     values.push_back(options_.password.c_str());
   }
-  const std::string idle = "-c idle_in_transaction_session_timeout=" +
-                           std::to_string(options_.idle_in_transaction_timeout_ms);
-  if (options_.idle_in_transaction_timeout_ms > 0) {
-    keys.push_back("options");
-    values.push_back(idle.c_str());
-  }
   keys.push_back("dbname");
   values.push_back(options_.url.c_str());
   keys.push_back(nullptr);
   values.push_back(nullptr);
   conn_ = Pq().PQconnectdbParams(keys.data(), values.data(), 1);
-  if (conn_ != nullptr && Pq().PQstatus(conn_) == CONNECTION_OK) {
+  if (conn_ != nullptr && Pq().PQstatus(conn_) == CONNECTION_OK && SetSessionTimeout()) {
     backoff_ = std::chrono::milliseconds(0);
     last_error_.clear();
     return Status::Ok();

@@ -127,6 +127,7 @@ class Connection {
   // Connects when not connected (honouring the backoff). OK or Unavailable.
   Status EnsureConnected();
   Status Connect();
+  bool SetSessionTimeout();  // the idle-in-transaction timeout of options_, if any
   // Status for a failed result (or a null one) of `what`; notes a lost connection.
   Status Failure(pg_result* result, std::string_view what);
 

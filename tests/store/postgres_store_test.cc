@@ -205,6 +205,16 @@ TEST_F(PostgresStoreTest, ASessionIdleInsideATransactionIsEndedAfterItsTimeout) 
   auto setting = (*conn)->Exec("SHOW idle_in_transaction_session_timeout");
   ASSERT_TRUE(setting.ok()) << setting.error().ToString();
   EXPECT_EQ(setting->row(0).ColumnText(0), "200ms");
+  {  // An options= in the URL does not take the timeout away.
+    postgres::ConnectOptions with_options = options;
+    with_options.url = url_ + "?options=-c%20idle_in_transaction_session_timeout%3D0";
+    auto other = postgres::Connection::Open(with_options);
+    ASSERT_TRUE(other.ok()) << other.error().ToString();
+    std::lock_guard<std::mutex> other_lock((*other)->mu());
+    auto shown = (*other)->Exec("SHOW idle_in_transaction_session_timeout");
+    ASSERT_TRUE(shown.ok()) << shown.error().ToString();
+    EXPECT_EQ(shown->row(0).ColumnText(0), "200ms");
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // idle, but not in a transaction
   auto pid = (*conn)->Exec("SELECT pg_backend_pid()");
   ASSERT_TRUE(pid.ok()) << pid.error().ToString();
