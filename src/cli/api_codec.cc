@@ -89,10 +89,14 @@ Job DecodeJob(const json& j) {
     job.array_index = Int(*a, "index");
     job.array_limit = Int(*a, "limit");
   }
-  for (const char* key : {"dependencies", "waiting_for"}) {
-    std::vector<std::string>& out = key[0] == 'd' ? job.dependencies : job.waiting_for;
+  // [{"kind":"ok","job":12}] -> {"ok:12"}, the form --after takes.
+  auto texts = [&j](const char* key) {
+    std::vector<std::string> out;
     for (const json& d : Array(j, key)) out.push_back(Str(d, "kind") + ":" + std::to_string(Int(d, "job")));
-  }
+    return out;
+  };
+  job.dependencies = texts("dependencies");
+  job.waiting_for = texts("waiting_for");
   job.state = Str(j, "state");
   job.reason = Str(j, "reason");
   job.queue_position = Int(j, "queue_position");
