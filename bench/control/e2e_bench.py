@@ -194,6 +194,31 @@ def cpu_ms(pid):
     return own, kids
 
 
+def live_children(pid):
+    """The pids of a process's children that are still running (the supervisor launcher)."""
+    kids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                kids += [int(k) for k in f.read().split()]
+        except OSError:
+            pass
+    return kids
+
+
+def descendants_cpu_ms(pid):
+    """CPU of a process's reaped children and of its live children with theirs: the agent's
+    supervisors and jobs, whether the agent or its supervisor launcher forked them."""
+    _, total = cpu_ms(pid)
+    for kid in live_children(pid):
+        try:
+            own, reaped = cpu_ms(kid)
+        except OSError:
+            continue
+        total += own + reaped
+    return total
+
+
 class CpuMeter:
     """CPU per job of the server, the agent, the agent's children (supervisors and jobs) and
     of this script's reaped children (the CLI processes): a figure that load disturbs less
@@ -209,7 +234,8 @@ class CpuMeter:
 
     def read(self):
         server, _ = cpu_ms(self.pool.server.pid)
-        agent, jobs = cpu_ms(self.pool.agent.pid)
+        agent, _ = cpu_ms(self.pool.agent.pid)
+        jobs = descendants_cpu_ms(self.pool.agent.pid)
         r = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"server": server, "agent": agent, "supervisors+jobs": jobs,
                 "cli": (r.ru_utime + r.ru_stime) * 1000.0}

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "agent/runner/supervisor.h"
+#include "agent/runner/supervisor_launcher.h"
 #include "main/log_format.h"
 #include "main/signals.h"
 #include "main/up.h"
@@ -206,10 +208,19 @@ void AddUp(CLI::App& app, int& exit_code) {
 
 void AddSupervise(CLI::App& app, int& exit_code) {
   auto dir = std::make_shared<std::string>();
+  auto launcher = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("supervise", "");  // hidden: started by the agent
   cmd->group("");
-  cmd->add_option("dir", *dir, "Attempt folder")->required();
-  cmd->callback([dir, &exit_code] { exit_code = agent::RunSupervisor(*dir); });
+  cmd->add_option("dir", *dir, "Attempt folder");
+  cmd->add_flag(agent::kLauncherFlag, *launcher, "Fork supervisors on request (the agent's)");
+  cmd->callback([dir, launcher, &exit_code] {
+    if (*launcher == dir->empty()) {
+      std::fprintf(stderr, "fastgpu supervise: give an attempt folder or --launcher\n");
+      exit_code = 2;
+      return;
+    }
+    exit_code = *launcher ? agent::RunLauncher() : agent::RunSupervisor(*dir);
+  });
 }
 
 }  // namespace

@@ -204,6 +204,97 @@ TEST_F(RunnerTest, NewRunnerReadoptsRunningAndExitedAttempts) {
   EXPECT_EQ(tracked, (std::vector<AttemptKey>{{10, 1}}));
 }
 
+// "PPid" of /proc/PID/status; 0 when unreadable.
+pid_t ParentOf(pid_t pid) {
+  std::istringstream in(ReadOrEmpty("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::atoi(line.c_str() + 5));
+  }
+  return 0;
+}
+
+std::string CwdOf(pid_t pid) {
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec).string();
+}
+
+pid_t SupervisorOf(const AttemptStatus& s) {
+  return static_cast<pid_t>(std::atoi(ReadOrEmpty(s.dir + "/supervisor.pid").c_str()));
+}
+
+TEST_F(RunnerTest, SupervisorsAreForkedByOneLauncher) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({20, 1}, Spec({"sleep", "30"})).ok());
+  ASSERT_TRUE(runner->Start({21, 1}, Spec({"sleep", "30"})).ok());
+  AttemptStatus a = WaitRunning(*runner, {20, 1});
+  AttemptStatus b = WaitRunning(*runner, {21, 1});
+  const pid_t launcher = ParentOf(SupervisorOf(a));
+  EXPECT_NE(launcher, ::getpid());  // not exec'd by the runner
+  EXPECT_EQ(ParentOf(launcher), ::getpid());
+  EXPECT_EQ(ParentOf(SupervisorOf(b)), launcher);
+  EXPECT_EQ(CwdOf(SupervisorOf(a)), a.dir);  // how an adopting runner knows it
+  EXPECT_EQ(ReadOrEmpty("/proc/" + std::to_string(launcher) + "/cmdline"),
+            std::string(FG_TEST_SUPERVISOR) + '\0' + "--launcher" + '\0');
+  ASSERT_TRUE(runner->Signal({20, 1}, SIGTERM).ok());
+  ASSERT_TRUE(runner->Signal({21, 1}, SIGTERM).ok());
+  EXPECT_EQ(WaitExited(*runner, {20, 1}).exit.signal, SIGTERM);
+  EXPECT_EQ(WaitExited(*runner, {21, 1}).exit.signal, SIGTERM);
+  // The launcher reaps them: no zombie is left under it.
+  EXPECT_TRUE(Eventually([&] { return ::kill(SupervisorOf(a), 0) != 0; }));
+}
+
+TEST_F(RunnerTest, ALauncherThatDiedIsReplaced) {
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({22, 1}, Spec({"sleep", "30"})).ok());
+  AttemptStatus first = WaitRunning(*runner, {22, 1});
+  const pid_t launcher = ParentOf(SupervisorOf(first));
+  ASSERT_GT(launcher, 0);
+  ASSERT_EQ(::kill(launcher, SIGKILL), 0);
+  ASSERT_TRUE(Eventually([&] { return ParentOf(launcher) != ::getpid() ||
+                                      ReadOrEmpty("/proc/" + std::to_string(launcher) + "/stat")
+                                              .find(") Z") != std::string::npos; }));
+  ASSERT_TRUE(runner->Start({23, 1}, Spec({"sh", "-c", "exit 7"})).ok());
+  EXPECT_EQ(WaitExited(*runner, {23, 1}).exit.exit_code, 7);
+  // The first job's supervisor lost its parent, not its job.
+  EXPECT_EQ(WaitRunning(*runner, {22, 1}).pid, first.pid);
+  ASSERT_TRUE(runner->Signal({22, 1}, SIGTERM).ok());
+  EXPECT_EQ(WaitExited(*runner, {22, 1}).exit.signal, SIGTERM);
+}
+
+// A stop of an adopted attempt still goes through its supervisor (so the job gets the signal it
+// chose), which the new runner recognises by its working folder.
+TEST_F(RunnerTest, AnAdoptedLaunchedSupervisorStopsTheJobItsWay) {
+  LaunchSpec spec = Spec({"sh", "-c",
+                          "trap 'echo checkpointed; exit 42' USR1; echo ready; "
+                          "while :; do sleep 0.05; done"});
+  spec.stop_signal = SIGUSR1;
+  {
+    auto first = NewRunner();
+    ASSERT_TRUE(first->Start({24, 1}, spec).ok());
+    WaitOutput(*first, {24, 1}, "ready\n");
+  }
+  auto second = NewRunner();
+  ASSERT_TRUE(second->Signal({24, 1}, SIGTERM).ok());
+  AttemptStatus s = WaitExited(*second, {24, 1});
+  EXPECT_EQ(s.exit.exit_code, 42);
+  EXPECT_EQ(ReadOrEmpty(s.dir + "/stdout.log"), "ready\ncheckpointed\n");
+}
+
+TEST_F(RunnerTest, WithoutTheLauncherEachSupervisorIsExecd) {
+  RunnerOptions options{data_dir_, {FG_TEST_SUPERVISOR}, 10000};
+  options.use_launcher = false;
+  auto runner = ProcessRunner::Create(options);
+  ASSERT_TRUE(runner.ok());
+  ASSERT_TRUE((*runner)->Start({25, 1}, Spec({"sleep", "30"})).ok());
+  AttemptStatus s = WaitRunning(**runner, {25, 1});
+  EXPECT_EQ(ParentOf(SupervisorOf(s)), ::getpid());
+  EXPECT_EQ(ReadOrEmpty("/proc/" + std::to_string(SupervisorOf(s)) + "/cmdline"),
+            std::string(FG_TEST_SUPERVISOR) + '\0' + s.dir + '\0');
+  ASSERT_TRUE((*runner)->Signal({25, 1}, SIGTERM).ok());
+  EXPECT_EQ(WaitExited(**runner, {25, 1}).exit.signal, SIGTERM);
+}
+
 TEST_F(RunnerTest, ForgetRefusesARunningAttempt) {
   auto runner = NewRunner();
   ASSERT_TRUE(runner->Start({12, 1}, Spec({"sleep", "30"})).ok());

@@ -65,11 +65,15 @@ int64_t MtimeMs(const std::string& path) {
 // whose supervisor is gone.
 constexpr std::chrono::milliseconds kBackstopMargin{2000};
 
-// Whether `pid` is the supervisor of the attempt folder `dir` (its command line names it), so
-// that a recycled pid is never signalled.
+// Whether `pid` is the supervisor of the attempt folder `dir`, so that a recycled pid is never
+// signalled: an exec'd one's command line names the folder, a launched one works in it.
 bool IsSupervisorOf(pid_t pid, const std::string& dir) {
   if (pid <= 0) return false;
-  auto cmdline = ReadWholeFile("/proc/" + std::to_string(pid) + "/cmdline");
+  const std::string proc = "/proc/" + std::to_string(pid);
+  char cwd[PATH_MAX];
+  ssize_t n = ::readlink((proc + "/cwd").c_str(), cwd, sizeof(cwd));
+  if (n > 0 && std::string_view(cwd, static_cast<size_t>(n)) == dir) return true;
+  auto cmdline = ReadWholeFile(proc + "/cmdline");
   if (!cmdline.ok()) return false;
   std::string needle = dir;
   needle.push_back('\0');
@@ -108,7 +112,13 @@ struct ProcessRunner::Entry {
 };
 
 ProcessRunner::ProcessRunner(RunnerOptions options)
-    : options_(std::move(options)), attempts_dir_(options_.data_dir + "/attempts") {}
+    : options_(std::move(options)), attempts_dir_(options_.data_dir + "/attempts") {
+  if (options_.use_launcher) {
+    std::vector<std::string> command = options_.supervisor_command;
+    command.push_back(kLauncherFlag);
+    launcher_ = std::make_unique<LauncherClient>(std::move(command));
+  }
+}
 
 ProcessRunner::~ProcessRunner() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -161,7 +171,24 @@ Status ProcessRunner::Adopt() {
   return Status::Ok();
 }
 
-Status ProcessRunner::SpawnSupervisor(const std::string& dir, int* pid) {
+Status ProcessRunner::SpawnSupervisor(const std::string& dir, int* pid, bool* own_child) {
+  *own_child = false;
+  if (launcher_) {
+    Result<pid_t> launched = launcher_->Launch(dir);
+    if (launched.ok()) {
+      *pid = *launched;
+      return Status::Ok();
+    }
+    if (launched.error().code() != StatusCode::kUnavailable) return launched.error();
+    spdlog::warn("no supervisor launcher ({}); each supervisor is exec'd from now on",
+                 launched.error().message());
+    launcher_.reset();
+  }
+  *own_child = true;
+  return ExecSupervisor(dir, pid);
+}
+
+Status ProcessRunner::ExecSupervisor(const std::string& dir, int* pid) {
   std::vector<std::string> args = options_.supervisor_command;
   args.push_back(dir);
   std::vector<char*> argv;
@@ -239,7 +266,6 @@ Status ProcessRunner::Start(const AttemptKey& key, const LaunchSpec& spec) {
   auto e = std::make_unique<Entry>();
   e->key = key;
   e->dir = dir;
-  e->own_child = true;
   LaunchSpec launch = spec;
   if (launch.job_dir.empty()) launch.job_dir = dir + "/job";
   launch.spare_dir = options_.data_dir + "/spare-job-dirs";
@@ -249,7 +275,7 @@ Status ProcessRunner::Start(const AttemptKey& key, const LaunchSpec& spec) {
     status = WriteFileAtomic(dir + "/" + kSpecFile, EncodeLaunchSpec(launch), 0600,
                              Durability::kAtomic);
   }
-  if (status.ok()) status = SpawnSupervisor(dir, &e->supervisor);
+  if (status.ok()) status = SpawnSupervisor(dir, &e->supervisor, &e->own_child);
   if (!status.ok()) {
     ExitRecord failed;
     failed.started_ms = failed.finished_ms = WallMs();

@@ -4,8 +4,9 @@
 //
 // Jobs outlive the agent: a new ProcessRunner on the same data folder re-adopts every attempt
 // folder not yet marked acked, as running (the job's pid is alive or its supervisor is) or
-// exited (exit.json exists). Supervisors this object started are reaped in Poll(), so none
-// stays a zombie. Destroying the runner leaves every job running.
+// exited (exit.json exists). Supervisors are forked by the launcher, which reaps them; those this
+// object exec'd itself (no launcher) are reaped in Poll(). Either way none stays a zombie.
+// Destroying the runner leaves every job running.
 //
 // Safe for concurrent use (one mutex; Poll() does small file reads under it).
 
@@ -18,6 +19,8 @@
 
 #include "agent/runner/attempt_files.h"
 #include "agent/runner/attempt_key.h"
+#include "agent/runner/launcher_client.h"
+#include "agent/runner/supervisor_launcher.h"
 #include "common/result.h"
 
 namespace fastgpu::agent {
@@ -28,6 +31,10 @@ struct RunnerOptions {
   // binary's `fastgpu-supervise` beside it, else {readlink("/proc/self/exe"), "supervise"}.
   std::vector<std::string> supervisor_command;
   int64_t kill_grace_ms = 10000;  // SIGTERM -> SIGKILL
+  // Supervisors are forked by a resident launcher (supervisor_launcher.h) started with
+  // supervisor_command + "--launcher"; where none can be started, each is exec'd. false:
+  // always exec'd.
+  bool use_launcher = true;
 };
 
 enum class AttemptPhase {
@@ -94,7 +101,8 @@ class ProcessRunner {
   struct Entry;
   explicit ProcessRunner(RunnerOptions options);
   Status Adopt();
-  Status SpawnSupervisor(const std::string& dir, int* pid);
+  Status SpawnSupervisor(const std::string& dir, int* pid, bool* own_child);
+  Status ExecSupervisor(const std::string& dir, int* pid);
   void Refresh(Entry& e);
   void DeliverSignals(Entry& e);
 
@@ -103,6 +111,7 @@ class ProcessRunner {
   mutable std::mutex mu_;
   std::map<AttemptKey, std::unique_ptr<Entry>> entries_;  // guarded by mu_
   std::vector<int> unreaped_;  // supervisors of forgotten attempts to reap; guarded by mu_
+  std::unique_ptr<LauncherClient> launcher_;  // null: exec each supervisor; guarded by mu_
 };
 
 }  // namespace fastgpu::agent
