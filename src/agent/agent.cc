@@ -1,4 +1,5 @@
 // The agent's two loops (see agent_impl.h): the watcher and the reporter.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,16 @@
 
 namespace fastgpu::agent {
 namespace {
+
+// Whether both of an attempt's output streams are empty and were never rotated (log_files.h).
+bool WroteNoOutput(const std::string& dir) {
+  for (const char* stream : {"/stdout.log", "/stderr.log"}) {
+    struct stat st;
+    if (::stat((dir + stream).c_str(), &st) == 0 && st.st_size > 0) return false;
+    if (::access((dir + stream + ".1").c_str(), F_OK) == 0) return false;
+  }
+  return true;
+}
 
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
@@ -234,6 +245,9 @@ bool AgentImpl::ReportOnce() {
 
 bool AgentImpl::HasUnannounced(const std::vector<AttemptStatus>& statuses) const {
   for (const AttemptStatus& s : statuses) {
+    // An attempt that ended without output has nothing anyone could read early: its end report
+    // alone tells the server it ran (one round trip and one commit less per short job).
+    if (s.phase == AttemptPhase::kExited && WroteNoOutput(s.dir)) continue;
     bool known = std::any_of(last_reports_.begin(), last_reports_.end(),
                              [&](const AttemptReport& r) { return r.key == s.key; });
     if (!known) return true;

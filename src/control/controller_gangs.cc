@@ -19,6 +19,9 @@ void ControllerImpl::GangReportLocked(const std::string& node, const AttemptRepo
     ApplyStarted(r, now_ms, rec);
     return;
   }
+  // A rank that ran and ended before it was announced (agent.cc sends no running report for
+  // a short rank without output) started the job all the same.
+  if (r.error.empty()) ApplyStarted(r, now_ms, rec);
   const core::JobId id = rec.id;
   const bool was_failed = gangs_.Failed(id);
   gangs_.Exited(id, core::RankOn(*rec.placement, node), r);

@@ -41,6 +41,15 @@ std::vector<store::JobEvent> EventsForChange(const core::JobRecord* before,
       (before == nullptr || before->state != core::JobState::kRunning || !same_attempt)) {
     out.push_back(Event(after, "started", now_ms));
   }
+  // A job that ended before its start was reported (the agent sends one report for a short
+  // job without output) still started: the history says so, in order, before it finished.
+  if (before != nullptr && same_attempt && before->state == core::JobState::kScheduled &&
+      core::IsTerminal(after.state) && after.start_ms > 0) {
+    store::JobEvent e = Event(after, "started", now_ms);
+    e.state = std::string(core::JobStateName(core::JobState::kRunning));
+    if (before->placement) e.node = before->placement->node;
+    out.push_back(std::move(e));
+  }
   if (after.cancel_requested && !core::IsTerminal(after.state) &&
       (before == nullptr || !before->cancel_requested)) {
     out.push_back(Event(after, "cancel_requested", now_ms));

@@ -75,6 +75,40 @@ TEST_F(ControllerTest, EventsTellTheJobsHistory) {
   EXPECT_EQ(controller_->JobEvents(Member("other"), id).error().code(), StatusCode::kNotFound);
 }
 
+// The agent reports a short job without output only once, when it has ended.
+TEST_F(ControllerTest, AnEndReportedWithoutAStartStillTellsTheStart) {
+  ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 2)).ok());
+  const core::JobId id = MustSubmit(GpuJob(1)).record.id;
+  AttemptReport ended = Exited(id, 1, 0);
+  ended.started_ms = 1'000'000;
+  ended.finished_ms = 1'000'004;
+  ASSERT_TRUE(controller_->Report("n1", {ended}).ok());
+  auto events = controller_->JobEvents(Admin(), id);
+  ASSERT_TRUE(events.ok()) << events.error().ToString();
+  std::vector<std::string> types;
+  for (const store::JobEvent& e : *events) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"submitted", "scheduled", "started", "finished"}));
+  EXPECT_EQ((*events)[2].node, "n1");
+  EXPECT_EQ((*events)[2].state, "running");
+  EXPECT_EQ((*events)[3].state, "succeeded");
+  auto job = controller_->GetJob(Admin(), id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->record.start_ms, 1'000'000);
+  EXPECT_EQ(job->record.end_ms, 1'000'004);
+}
+
+// One that could not be started never started: no such event.
+TEST_F(ControllerTest, AnAttemptThatCouldNotStartHasNoStartedEvent) {
+  ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 2)).ok());
+  const core::JobId id = MustSubmit(GpuJob(1)).record.id;
+  ASSERT_TRUE(controller_->Report("n1", {Exited(id, 1, 127, std::nullopt, "exec 'x': No such file")}).ok());
+  auto events = controller_->JobEvents(Admin(), id);
+  ASSERT_TRUE(events.ok()) << events.error().ToString();
+  std::vector<std::string> types;
+  for (const store::JobEvent& e : *events) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"submitted", "scheduled", "finished"}));
+}
+
 class ControllerFaultTest : public ControllerTest {
  protected:
   void SetUp() override {
