@@ -6,8 +6,8 @@
 Starts a server and one agent (bench/control/e2e_bench.py's Pool), runs its latency benchmark
 (one `sh -c 'echo > FIFO'` job at a time on an idle pool) under `perf record` of the kernel's
 process and cgroup tracepoints, and prints the median and max milliseconds of each step of the
-agent's attempts: the agent's spawn of the supervisor -> the supervisor's exec -> its fork of
-the job -> the job's first and last cgroup join -> the job's exec -> its exit -> the
+agent's attempts: the agent's spawn of the supervisor -> the supervisor's exec (or the agent's
+supervisor launcher's fork of it) -> its fork of the job -> the job's first and last cgroup join -> the job's exec -> its exit -> the
 supervisor's exit. Only the benchmark's own agent and its children are counted.
 """
 
@@ -27,13 +27,14 @@ import e2e_bench  # noqa: E402
 
 EVENTS = ["sched:sched_process_fork", "sched:sched_process_exec", "sched:sched_process_exit",
           "cgroup:cgroup_attach_task"]
-STEPS = [("spawn", "sup_exec"), ("sup_exec", "fork"), ("fork", "join_first"),
+STEPS = [("spawn", "sup_exec"), ("sup_exec", "fork"), ("spawn", "fork"), ("fork", "join_first"),
          ("join_first", "join_last"), ("join_last", "job_exec"), ("spawn", "job_exec"),
          ("job_exec", "job_exit"), ("job_exit", "sup_exit")]
 
 
-def attempts(script, agent_pid):
-    """One dict of step -> ms per supervisor the agent started."""
+def attempts(script, agent_pid, launcher_pid=0):
+    """One dict of step -> ms per supervisor the agent started: exec'd by the agent, or forked
+    by its supervisor launcher (then "spawn" is the launcher's fork, and there is no exec)."""
     by_sup, by_job = {}, {}
     for line in script.splitlines():
         m = re.match(r"\s*\S+\s+(\d+)\s+\[\d+\]\s+([\d.]+):\s+(\S+):\s+(.*)", line)
@@ -41,8 +42,9 @@ def attempts(script, agent_pid):
             continue
         pid, t, event, rest = int(m.group(1)), float(m.group(2)) * 1000, m.group(3), m.group(4)
         child = re.search(r"child_pid=(\d+)", rest)
-        if event == "sched:sched_process_fork" and pid == agent_pid:
-            by_sup[int(child.group(1))] = {"spawn": t}
+        if event == "sched:sched_process_fork" and pid in (agent_pid, launcher_pid):
+            if int(child.group(1)) != launcher_pid:
+                by_sup[int(child.group(1))] = {"spawn": t}
         elif event == "sched:sched_process_fork" and pid in by_sup and "fork" not in by_sup[pid]:
             by_sup[pid]["fork"] = t
             by_job[int(child.group(1))] = by_sup[pid]
@@ -81,7 +83,9 @@ def main():
         fields = "comm,pid,cpu,time,event,trace"  # pid: the process, not the thread
         script = subprocess.run(["perf", "script", "-i", data, "-F", fields], capture_output=True,
                                 text=True).stdout
-        found = attempts(script, pool.agent.pid)
+        launchers = [k for k in e2e_bench.live_children(pool.agent.pid)
+                     if b"--launcher" in open(f"/proc/{k}/cmdline", "rb").read()]
+        found = attempts(script, pool.agent.pid, launchers[0] if launchers else 0)
     finally:
         pool.close()
         if os.path.exists(data):

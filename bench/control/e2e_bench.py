@@ -47,7 +47,7 @@ def free_port():
 class Pool:
     """A server and one agent in a temporary folder."""
 
-    def __init__(self, binary, gpus):
+    def __init__(self, binary, gpus, agent_args=()):
         self.bin = binary
         # Not under /tmp: jobs get a private /tmp, and they run as their tenant's user.
         self.tmp = tempfile.mkdtemp(prefix="fg-bench-", dir="/var/tmp")
@@ -68,7 +68,7 @@ class Pool:
         env = dict(os.environ, FASTGPU_JOIN_TOKEN=token)
         self.agent = subprocess.Popen(
             [binary, "agent", "--server", self.url, "--data", os.path.join(self.tmp, "agent"),
-             "--name", "bench", "--simulate", f"{gpus}xA100-80GB"],
+             "--name", "bench", "--simulate", f"{gpus}xA100-80GB", *agent_args],
             stdout=open(os.path.join(self.tmp, "agent.log"), "wb"), stderr=subprocess.STDOUT,
             env=env, start_new_session=True)
         self._wait(lambda: self.nodes_ready() == 1, "agent")
@@ -384,13 +384,15 @@ def main():
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--mode", default="all", choices=["http", "cli", "latency", "run", "all"])
+    ap.add_argument("--agent-arg", action="append", default=[],
+                    help="an extra agent flag, e.g. --agent-arg=--supervisor-launcher=false")
     args = ap.parse_args()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up on `timeout`
     modes = ["http", "cli", "latency", "run"] if args.mode == "all" else [args.mode]
     for mode in modes:
-        pool = Pool(args.bin, args.gpus)
+        pool = Pool(args.bin, args.gpus, args.agent_arg)
         try:
             if mode == "http":
                 bench_http(pool, args.jobs, args.clients)

@@ -28,6 +28,9 @@ struct AgentOptions {
   // `fastgpu-supervise` beside this binary, else {readlink("/proc/self/exe"), "supervise"}.
   // Tests point it at their own supervisor binary.
   std::vector<std::string> supervisor_command;
+  // Supervisors are forked by one resident launcher (runner/supervisor_launcher.h); false:
+  // each is exec'd (a fallback, and the comparison in docs/performance.md).
+  bool supervisor_launcher = true;
   int64_t desired_wait_ms = 10000;                 // long poll of GET /v1/agent/desired
   std::string nvml_library = "libnvidia-ml.so.1";  // what dlopen loads when not simulating
   // libfastgpu-vgpu.so, preloaded into fractional jobs (docs/vgpu.md). Empty: found next to

@@ -85,7 +85,8 @@ Result<std::unique_ptr<AgentHandle>> AgentHandle::Start(const AgentOptions& opti
   reg.simulated = gpus.simulated;
   reg.devices = gpus.monitor->Specs();
 
-  RunnerOptions runner_options{options.data_dir, options.supervisor_command, options.kill_grace_ms};
+  RunnerOptions runner_options{options.data_dir, options.supervisor_command, options.kill_grace_ms,
+                               options.supervisor_launcher};
   FG_ASSIGN_OR_RETURN(parts.runner, ProcessRunner::Create(std::move(runner_options)));
   const std::string data_dir = std::filesystem::absolute(options.data_dir).string();
   FG_ASSIGN_OR_RETURN(parts.users, JobUsers::Open(options.users, data_dir + "/tenant-uids.json",

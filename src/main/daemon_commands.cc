@@ -167,6 +167,9 @@ void AddAgent(CLI::App& app, int& exit_code) {
   cmd->add_option("--join-token-file", *token_file, "Read the join token from this file");
   cmd->add_option("--kill-grace-ms", opts->kill_grace_ms, "SIGTERM to SIGKILL delay")
       ->capture_default_str();
+  cmd->add_option("--supervisor-launcher", opts->supervisor_launcher,
+                  "Fork each job's supervisor from one resident process (false: exec each)")
+      ->capture_default_str();
   cmd->add_option("--vgpu-library", opts->vgpu_library,
                   "libfastgpu-vgpu.so preloaded into fractional jobs (default: next to this binary)");
   cmd->add_option("--nvml-library", opts->nvml_library, "The NVML library dlopen loads")

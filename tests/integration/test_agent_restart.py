@@ -14,6 +14,11 @@ from harness import Agent, Cluster, ClusterTestCase, pid_alive, touch, wait_for
 ENDED = ("succeeded", "failed", "cancelled")
 
 
+def parent_of(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("PPid:")).split()[1])
+
+
 def wait_file(path):
     return f"while [ ! -f {path} ]; do sleep 0.05; done"
 
@@ -41,6 +46,9 @@ class AgentRestartTest(ClusterTestCase):
         for j in jobs:
             with open(os.path.join(agent.data_dir, "attempts", f"{j}-1", "supervisor.pid")) as f:
                 supervisors[j] = int(f.read())
+        launched = "--supervisor-launcher=false" not in agent.extra_args
+        for pid in supervisors.values():  # forked by the launcher, or exec'd by the agent
+            self.assertEqual(parent_of(pid) != agent.proc.pid, launched, pid)
 
         c.stop_agent(agent, signal.SIGKILL)
         self.assertIsNotNone(agent.proc.poll(), "the agent should be dead")
@@ -68,6 +76,14 @@ class AgentRestartTest(ClusterTestCase):
         self.assertEqual(c.cli("logs", jobs[1], "--stderr").stdout, "b-err\n")
         for j in jobs:  # each supervisor recorded its job's end and went
             wait_for(lambda p=supervisors[j]: not pid_alive(p), 5, f"supervisor of job {j} to end")
+
+
+class AgentRestartExecSupervisorsTest(AgentRestartTest):
+    """The same with `--supervisor-launcher=false`: each supervisor exec'd by the agent."""
+
+    def setUp(self):
+        self.cluster = self.enterContext(Cluster(agents=[
+            Agent("node-a", "4xA100-80GB", extra_args=["--supervisor-launcher=false"])]))
 
 
 if __name__ == "__main__":
