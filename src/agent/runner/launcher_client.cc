@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +10,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+
+#include "agent/runner/clean_spawn.h"
 
 namespace fastgpu::agent {
 namespace {
@@ -29,36 +30,18 @@ Status LauncherClient::Start() {
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
     return Unavailable("socketpair: " + ErrnoText(errno));
   }
-  std::vector<std::string> args = command_;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  // stdin is the socket, stdout /dev/null, stderr the agent's; no other descriptor, default
-  // signal state, PATH the only variable (as for an exec'd supervisor).
-  posix_spawn_file_actions_t files;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&files);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_adddup2(&files, fds[1], 0);
-  posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addclosefrom_np(&files, 3);
-  sigset_t defaults, none;
-  sigemptyset(&defaults);
+  // stdin is the socket, stdout /dev/null, stderr the agent's; nothing blocked (the launcher
+  // sets its own mask).
+  sigset_t none;
   sigemptyset(&none);
-  for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  char path_env[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  char* envp[] = {path_env, nullptr};
   pid_t child = 0;
-  int err = ::posix_spawn(&child, argv[0], &files, &attr, argv.data(), envp);
-  posix_spawn_file_actions_destroy(&files);
-  posix_spawnattr_destroy(&attr);
+  const int err = SpawnClean(command_, {StdioSource{fds[1]}, StdioSource{-1, "/dev/null", O_WRONLY},
+                                        StdioSource{2}},
+                             none, &child);
   ::close(fds[1]);
   if (err != 0) {
     ::close(fds[0]);
-    return Unavailable("spawn '" + args[0] + "': " + ErrnoText(err));
+    return Unavailable("spawn '" + command_[0] + "': " + ErrnoText(err));
   }
   socket_ = fds[0];
   pid_ = child;

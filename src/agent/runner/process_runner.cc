@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,6 +14,8 @@
 #include <cstring>
 #include <iterator>
 #include <optional>
+
+#include "agent/runner/clean_spawn.h"
 
 namespace fastgpu::agent {
 namespace {
@@ -191,43 +192,21 @@ Status ProcessRunner::SpawnSupervisor(const std::string& dir, int* pid, bool* ow
 Status ProcessRunner::ExecSupervisor(const std::string& dir, int* pid) {
   std::vector<std::string> args = options_.supervisor_command;
   args.push_back(dir);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   std::string log_path = dir + "/supervisor.log";
   int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) return Internal("open '" + log_path + "': " + ErrnoText(errno));
-  // posix_spawn, not fork: glibc's clone(CLONE_VM|CLONE_VFORK) does not copy the agent's page
-  // tables (a fork of this multi-threaded process cost more than the rest of a start). The
-  // child: stdin /dev/null, stdout and stderr on supervisor.log, no other descriptor, default
-  // dispositions. It starts with the signals the supervisor handles blocked (the mask survives
-  // exec), so that a stop sent right after Start() waits for it instead of killing it.
-  posix_spawn_file_actions_t files;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&files);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&files, log_fd, 1);
-  posix_spawn_file_actions_adddup2(&files, log_fd, 2);
-  posix_spawn_file_actions_addclosefrom_np(&files, 3);
-  sigset_t defaults, handled;
-  sigemptyset(&defaults);
+  // stdin /dev/null, stdout and stderr on supervisor.log. It starts with the signals the
+  // supervisor handles blocked, so that a stop sent right after Start() waits for it instead
+  // of killing it.
+  sigset_t handled;
   sigemptyset(&handled);
-  for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&defaults, sig);
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&handled, sig);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setsigmask(&attr, &handled);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  // Nothing of the agent's environment (a join token, say) reaches the supervisor.
-  char path_env[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  char* envp[] = {path_env, nullptr};
-  pid_t child = 0;
-  int err = ::posix_spawn(&child, argv[0], &files, &attr, argv.data(), envp);
-  posix_spawn_file_actions_destroy(&files);
-  posix_spawnattr_destroy(&attr);
+  const int err =
+      SpawnClean(args, {StdioSource{-1, "/dev/null", O_RDONLY}, StdioSource{log_fd},
+                        StdioSource{log_fd}},
+                 handled, pid);
   ::close(log_fd);
   if (err != 0) return Internal("spawn '" + args[0] + "': " + ErrnoText(err));
-  *pid = child;
   return Status::Ok();
 }
 
