@@ -15,6 +15,12 @@ namespace {
 
 using core::JobState;
 
+std::vector<std::string> TypesOf(const std::vector<store::JobEvent>& events) {
+  std::vector<std::string> types;
+  for (const store::JobEvent& e : events) types.push_back(e.type);
+  return types;
+}
+
 TEST_F(ControllerTest, IdempotencyKeyReturnsTheFirstJob) {
   SubmitOptions keyed{"retry-me-1"};
   JobView first = *controller_->Submit(Admin(), GpuJob(1), keyed);
@@ -64,9 +70,8 @@ TEST_F(ControllerTest, EventsTellTheJobsHistory) {
   ASSERT_TRUE(controller_->Report("n1", {Exited(id, 1, 3)}).ok());
   auto events = controller_->JobEvents(Admin(), id);
   ASSERT_TRUE(events.ok()) << events.error().ToString();
-  std::vector<std::string> types;
-  for (const store::JobEvent& e : *events) types.push_back(e.type);
-  EXPECT_EQ(types, (std::vector<std::string>{"submitted", "scheduled", "started", "finished"}));
+  EXPECT_EQ(TypesOf(*events),
+            (std::vector<std::string>{"submitted", "scheduled", "started", "finished"}));
   EXPECT_EQ((*events)[1].node, "n1");
   EXPECT_EQ((*events)[1].devices.size(), 1u);
   EXPECT_EQ((*events)[3].state, "failed");
@@ -85,9 +90,8 @@ TEST_F(ControllerTest, AnEndReportedWithoutAStartStillTellsTheStart) {
   ASSERT_TRUE(controller_->Report("n1", {ended}).ok());
   auto events = controller_->JobEvents(Admin(), id);
   ASSERT_TRUE(events.ok()) << events.error().ToString();
-  std::vector<std::string> types;
-  for (const store::JobEvent& e : *events) types.push_back(e.type);
-  EXPECT_EQ(types, (std::vector<std::string>{"submitted", "scheduled", "started", "finished"}));
+  EXPECT_EQ(TypesOf(*events),
+            (std::vector<std::string>{"submitted", "scheduled", "started", "finished"}));
   EXPECT_EQ((*events)[2].node, "n1");
   EXPECT_EQ((*events)[2].state, "running");
   EXPECT_EQ((*events)[3].state, "succeeded");
@@ -101,12 +105,11 @@ TEST_F(ControllerTest, AnEndReportedWithoutAStartStillTellsTheStart) {
 TEST_F(ControllerTest, AnAttemptThatCouldNotStartHasNoStartedEvent) {
   ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 2)).ok());
   const core::JobId id = MustSubmit(GpuJob(1)).record.id;
-  ASSERT_TRUE(controller_->Report("n1", {Exited(id, 1, 127, std::nullopt, "exec 'x': No such file")}).ok());
+  AttemptReport failed = Exited(id, 1, 127, std::nullopt, "exec 'x': No such file");
+  ASSERT_TRUE(controller_->Report("n1", {failed}).ok());
   auto events = controller_->JobEvents(Admin(), id);
   ASSERT_TRUE(events.ok()) << events.error().ToString();
-  std::vector<std::string> types;
-  for (const store::JobEvent& e : *events) types.push_back(e.type);
-  EXPECT_EQ(types, (std::vector<std::string>{"submitted", "scheduled", "finished"}));
+  EXPECT_EQ(TypesOf(*events), (std::vector<std::string>{"submitted", "scheduled", "finished"}));
 }
 
 class ControllerFaultTest : public ControllerTest {
