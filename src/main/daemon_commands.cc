@@ -217,7 +217,7 @@ void AddSupervise(CLI::App& app, int& exit_code) {
   cmd->add_option("dir", *dir, "Attempt folder");
   cmd->add_flag(agent::kLauncherFlag, *launcher, "Fork supervisors on request (the agent's)");
   cmd->callback([dir, launcher, &exit_code] {
-    if (*launcher == dir->empty()) {
+    if (*launcher != dir->empty()) {  // exactly one of the two
       std::fprintf(stderr, "fastgpu supervise: give an attempt folder or --launcher\n");
       exit_code = 2;
       return;
