@@ -380,6 +380,7 @@ class Fastgpu:
         return rss_kib([self.proc.pid], field) if self.proc else 0
 
     def helpers_rss_kib(self):
-        # fastgpu-supervise (its comm cut to 15 characters), or `fastgpu supervise`.
-        pids = pids_named("fastgpu-supervi", self.dir) + pids_named("fastgpu", self.dir)
+        # fastgpu-supervise (its comm cut to 15 characters), or `fastgpu supervise`, which
+        # runs as fastgpu-daemon.
+        pids = pids_named("fastgpu-supervi", self.dir) + pids_named("fastgpu-daemon", self.dir)
         return rss_kib(p for p in pids if p != self.proc.pid)

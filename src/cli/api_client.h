@@ -1,7 +1,7 @@
 #pragma once
 // ApiClient: a small typed client of the fastgpu user API (docs/api/protocol.md) over HTTP.
 //
-// Every call opens its own connection (cpp-httplib, TCP_NODELAY), so one ApiClient is safe for
+// Every call opens its own connection (cli/http_client.h), so one ApiClient is safe for
 // concurrent use: `fastgpu run` follows stdout and stderr from two threads and cancels from a
 // third. Calls block; none retries.
 //

@@ -1,4 +1,5 @@
-// The single `fastgpu` binary: daemons (server, agent, up, supervise) and client commands.
+// `fastgpu-daemon`: every command, the daemons (server, agent, up, supervise), sim and the client
+// commands. The lean `fastgpu` (cli_main.cc) execs it for all but the client commands.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>

@@ -748,15 +748,16 @@ def _wait_quietly(proc, timeout=5.0):
         return False
 
 
-def make_tls_files(folder):
-    """A CA and a server certificate for 127.0.0.1 and localhost signed by it, made now by the
-    openssl command (scripts/install-deps.sh): returns (ca.pem, server.pem, server.key)."""
+def make_tls_files(folder, san="IP:127.0.0.1,DNS:localhost"):
+    """A CA and a server certificate for `san` (by default 127.0.0.1 and localhost) signed by
+    it, made now by the openssl command (scripts/install-deps.sh): returns (ca.pem, server.pem,
+    server.key)."""
     os.makedirs(folder, exist_ok=True)
     ca_key, ca, key, csr, cert = (os.path.join(folder, n) for n in
                                   ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
     ext = os.path.join(folder, "san.ext")
     with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        f.write(f"subjectAltName={san}\n")
 
     def openssl(*args):
         subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)

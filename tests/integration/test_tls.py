@@ -1,10 +1,13 @@
 """TLS: the server serves HTTPS with a given certificate and key; the agent and the CLI verify
 it against a CA file (--ca-file / FASTGPU_CA_FILE) and refuse a server they cannot verify."""
 
+import http.server
 import os
 import re
+import ssl
 import subprocess
 import sys
+import threading
 import unittest
 
 from harness import (REPO_ROOT, Agent, Cluster, ClusterTestCase, _clean_env, make_tls_files,
@@ -51,6 +54,30 @@ class TlsTest(ClusterTestCase):
         self.assertIn("TLS certificate not trusted", r.stderr)
         r = c.cli("--ca-file", c.ca_file, "ps", env=env)
         self.assertEqual(r.returncode, 0)
+
+    def test_cli_checks_the_name_in_the_certificate(self):
+        c = self.cluster
+        env = {"FASTGPU_CA_FILE": "", "FASTGPU_CONFIG": c.path("no-config.json")}
+        by_name = c.url.replace("127.0.0.1", "localhost")  # the certificate names both
+        r = c.cli("--url", by_name, "--ca-file", c.ca_file, "ps", env=env)
+        self.assertEqual(r.returncode, 0, r)
+        # A server whose certificate, signed by a trusted CA, names another host.
+        ca, cert, key = make_tls_files(c.path("elsewhere"), san="DNS:elsewhere.example")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            for host in ("127.0.0.1", "localhost"):
+                url = f"https://{host}:{server.server_address[1]}"
+                r = c.cli("--url", url, "--ca-file", ca, "ps", check=False, env=env)
+                self.assertEqual(r.returncode, 1, r)
+                self.assertIn("TLS certificate not trusted", r.stderr)
+        finally:
+            server.shutdown()
+            server.server_close()
 
     def test_agent_without_the_ca_never_registers(self):
         c = self.cluster
