@@ -19,10 +19,14 @@ Status ControllerImpl::AddUsage(const std::vector<JobView*>& views) {
   store::UsageFilter filter;
   std::map<core::JobId, JobView*> by_id;
   for (JobView* v : views) {
+    v->usage = billing::Totals{};
+    // Usage is metered from a placement on: a job never bound (a pending one, the usual GET
+    // of a waiting user) has none, and costs no query.
+    if (v->record.attempt == 0) continue;
     filter.jobs.push_back(v->record.id);
     by_id[v->record.id] = v;
-    v->usage = billing::Totals{};
   }
+  if (filter.jobs.empty()) return Status::Ok();
   const std::shared_ptr<const billing::PriceTable> prices = Prices();
   FG_ASSIGN_OR_RETURN(std::vector<store::UsageRecord> records, store_.ListUsage(filter));
   billing::Meter(records, 0, INT64_MAX, clock_.Now().ms, *prices,
