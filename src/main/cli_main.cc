@@ -69,7 +69,10 @@ void RegisterDaemonPlaceholders(CLI::App& app, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && IsDaemonCommand(argv[1])) ExecDaemon(argv);
+  // `completion` too: fastgpu-daemon's app knows the flags of every command, its own included.
+  if (argc >= 2 && (IsDaemonCommand(argv[1]) || std::string_view(argv[1]) == "completion")) {
+    ExecDaemon(argv);
+  }
   CLI::App app{"fastgpu: a shared, metered GPU pool"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "fastgpu 0.1.0");
