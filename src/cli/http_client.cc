@@ -203,6 +203,8 @@ const char* HttpErrorText(HttpError error) {
       return "TLS handshake failed";
     case HttpError::kTlsNotTrusted:
       return "TLS certificate not trusted (trust its CA with --ca-file or FASTGPU_CA_FILE)";
+    case HttpError::kTlsCaFile:
+      return "cannot read the CA file given with --ca-file or FASTGPU_CA_FILE";
     case HttpError::kCanceled:
       return "canceled";
   }

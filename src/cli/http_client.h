@@ -31,6 +31,7 @@ enum class HttpError {
   kWrite,              // broken or silent past write_timeout_ms while sending
   kTlsHandshake,
   kTlsNotTrusted,      // the certificate does not verify or does not name the host
+  kTlsCaFile,          // ca_file cannot be read as PEM certificates (nothing was sent)
   kCanceled,           // the body sink returned false
 };
 

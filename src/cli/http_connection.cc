@@ -90,7 +90,7 @@ bool IsIpLiteral(const std::string& host) {
 }
 
 // A client context that verifies the server against options.ca_file or the system's CAs;
-// nullptr when it cannot be made or the CA file does not load. Set before SSL_new, which
+// nullptr when it cannot be made or the CA file does not load. Set up before SSL_new, which
 // copies the verify mode.
 SSL_CTX* VerifyingContext(const HttpOptions& options) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
@@ -155,18 +155,21 @@ class PipeSignalBlock {
 
 std::pair<std::unique_ptr<HttpConnection>, HttpError> HttpConnection::Open(
     const HttpOrigin& origin, const HttpOptions& options) {
+  SSL_CTX* ctx = nullptr;
+  if (origin.tls) {
+    ctx = VerifyingContext(options);
+    if (ctx == nullptr) return {nullptr, HttpError::kTlsCaFile};
+  }
   HttpError error = HttpError::kNone;
   const int fd = Connect(origin, options, error);
-  if (fd < 0) return {nullptr, error};
-  if (!origin.tls) {
-    return {std::unique_ptr<HttpConnection>(new HttpConnection(fd, nullptr, nullptr)),
-            HttpError::kNone};
+  if (fd < 0) {
+    if (ctx != nullptr) SSL_CTX_free(ctx);
+    return {nullptr, error};
   }
-  SSL_CTX* ctx = VerifyingContext(options);
   SSL* ssl = ctx != nullptr ? SSL_new(ctx) : nullptr;
   // Owned from here: the destructor frees what was made and closes the socket.
   std::unique_ptr<HttpConnection> connection(new HttpConnection(fd, ctx, ssl));
-  if (ctx == nullptr) return {nullptr, HttpError::kTlsNotTrusted};
+  if (!origin.tls) return {std::move(connection), HttpError::kNone};
   if (ssl == nullptr) return {nullptr, HttpError::kTlsHandshake};
   error = Handshake(ssl, fd, origin);
   if (error != HttpError::kNone) return {nullptr, error};

@@ -19,8 +19,8 @@ namespace fastgpu::cli {
 class HttpConnection {
  public:
   // Connects to origin (every resolved address in turn, within connect_timeout_ms in all) and,
-  // for https, completes the verified handshake. On failure: nullptr and why (kConnection,
-  // kConnectionTimeout, kTlsHandshake, kTlsNotTrusted).
+  // for https, completes the verified handshake. On failure: nullptr and why (kTlsCaFile before
+  // any connection is made; kConnection, kConnectionTimeout, kTlsHandshake, kTlsNotTrusted).
   static std::pair<std::unique_ptr<HttpConnection>, HttpError> Open(const HttpOrigin& origin,
                                                                     const HttpOptions& options);
   ~HttpConnection();

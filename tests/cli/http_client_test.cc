@@ -219,6 +219,15 @@ TEST(HttpClientTest, UnresolvableHostIsAConnectionError) {
             HttpError::kConnection);
 }
 
+TEST(HttpClientTest, UnreadableCaFileIsSaidBeforeConnecting) {
+  HttpOptions options = Quick();
+  options.ca_file = "/nonexistent/ca.pem";
+  // No server listens on port 1: the CA file is tried first.
+  HttpReply reply = SendHttp(HttpOrigin{true, "127.0.0.1", 1}, HttpRequest{}, options);
+  EXPECT_EQ(reply.error, HttpError::kTlsCaFile);
+  EXPECT_NE(std::string(HttpErrorText(reply.error)).find("--ca-file"), std::string::npos);
+}
+
 TEST(HttpOriginTest, ParsesSchemesHostsAndPorts) {
   auto plain = ParseHttpOrigin("http://127.0.0.1:8080");
   ASSERT_TRUE(plain);

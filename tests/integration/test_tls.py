@@ -52,6 +52,9 @@ class TlsTest(ClusterTestCase):
         r = c.cli("--ca-file", other_ca, "ps", check=False, env=env)
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("TLS certificate not trusted", r.stderr)
+        r = c.cli("--ca-file", c.path("no-such-ca.pem"), "ps", check=False, env=env)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("cannot read the CA file", r.stderr)
         r = c.cli("--ca-file", c.ca_file, "ps", env=env)
         self.assertEqual(r.returncode, 0)
 
