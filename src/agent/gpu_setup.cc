@@ -8,6 +8,7 @@
 #include "agent/nvml_gpu_discovery.h"
 #include "agent/nvml_gpu_sampler.h"
 #include "agent/simulated_gpus.h"
+#include "common/self_exe.h"
 
 namespace fastgpu::agent {
 namespace {
@@ -19,9 +20,7 @@ std::string FindVgpuLibrary(const std::string& configured) {
   if (!configured.empty()) {
     candidates.push_back(configured);
   } else {
-    std::error_code ec;
-    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    std::filesystem::path dir = exe.parent_path();
+    std::filesystem::path dir = std::filesystem::path(SelfExecutable()).parent_path();
     candidates.push_back((dir / "../vgpu/libfastgpu-vgpu.so").string());
     candidates.push_back((dir / "../lib/fastgpu/libfastgpu-vgpu.so").string());
   }

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "common/self_exe.h"
 
 namespace {
 
@@ -40,12 +40,10 @@ bool IsDaemonCommand(std::string_view arg) {
 
 // fastgpu-daemon in this binary's folder, else the first on PATH.
 [[noreturn]] void ExecDaemon(char** argv) {
-  char self[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  const std::string self = fastgpu::SelfExecutable();
   std::string beside = "fastgpu-daemon";
-  if (n > 0) {
-    const std::string path(self, static_cast<size_t>(n));
-    beside = path.substr(0, path.rfind('/') + 1) + "fastgpu-daemon";
+  if (!self.empty()) {
+    beside = self.substr(0, self.rfind('/') + 1) + "fastgpu-daemon";
     ::execv(beside.c_str(), argv);
   }
   ::execvp("fastgpu-daemon", argv);

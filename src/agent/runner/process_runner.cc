@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "agent/runner/clean_spawn.h"
+#include "common/self_exe.h"
 
 namespace fastgpu::agent {
 namespace {
@@ -84,10 +85,8 @@ bool IsSupervisorOf(pid_t pid, const std::string& dir) {
 // `fastgpu-supervise` beside our own binary when it is there (one runs per job, and it is a
 // fraction of fastgpu's size), else `fastgpu supervise`.
 std::vector<std::string> DefaultSupervisorCommand() {
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return {"/proc/self/exe", "supervise"};
-  std::string self(buf, static_cast<size_t>(n));
+  const std::string self = SelfExecutable();
+  if (self.empty()) return {"/proc/self/exe", "supervise"};
   std::string small = self.substr(0, self.rfind('/') + 1) + "fastgpu-supervise";
   if (::access(small.c_str(), X_OK) == 0) return {small};
   return {self, "supervise"};
