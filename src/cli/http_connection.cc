@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace fastgpu::cli {
@@ -199,8 +200,8 @@ ssize_t HttpConnection::Read(char* buffer, size_t size) {
 }
 
 bool HttpConnection::WriteAll(std::string_view data) {
-  std::unique_ptr<PipeSignalBlock> block;
-  if (ssl_ != nullptr) block = std::make_unique<PipeSignalBlock>();
+  std::optional<PipeSignalBlock> block;
+  if (ssl_ != nullptr) block.emplace();
   while (!data.empty()) {
     ssize_t n = 0;
     if (ssl_ == nullptr) {
