@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "agent/agent_impl.h"
+#include "agent/cgroup/cgroup.h"
 #include "agent/runner/attempt_files.h"
 
 namespace fastgpu::agent {
@@ -323,6 +324,14 @@ bool AgentImpl::SendReport(std::vector<AttemptReport> reports, bool force) {
     }
   }
   return true;
+}
+
+void AgentImpl::RemoveCgroupParent() {
+  if (host_env_.attempts_dir.empty()) return;
+  auto hierarchy = cgroup::Detect();
+  if (!hierarchy.ok()) return;
+  const std::string parent = AgentCgroupParent(host_env_.attempts_dir);
+  cgroup::Remove(cgroup::Existing(*hierarchy, parent)).IgnoreError();  // fails while not empty
 }
 
 NodeStatusReport AgentImpl::CurrentNodeStatus() const {

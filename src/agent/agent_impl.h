@@ -99,9 +99,13 @@ class AgentImpl final : public AgentHandle {
     if (fencer_.joinable()) fencer_.join();
     health_.Stop();
     monitor_->Stop();
+    RemoveCgroupParent();
   }
 
  private:
+  // The agent's cgroup folder, above its jobs' groups, goes when no group is left below it
+  // (jobs outlive the agent; a later agent on the same data folder makes it again).
+  void RemoveCgroupParent();
   bool stopping() {
     std::lock_guard<std::mutex> lock(mu_);
     return stopping_;

@@ -40,8 +40,7 @@ void ProbeCgroups(const IsolationProbe& probe, NodeIsolation& out) {
   out.cgroups = h->mode == cgroup::Mode::kV2 ? "cgroup v2" : "cgroup v1";
   out.devices = g->devices_error.empty() ? cgroup::DeviceBackendName(g->devices)
                                          : "none: " + g->devices_error;
-  cgroup::Remove(*g).IgnoreError();
-  for (const std::string& dir : g->dirs) ::rmdir(dir.substr(0, dir.rfind('/')).c_str());
+  cgroup::Remove(*g).IgnoreError();  // the agent's folder above it stays for its jobs
 }
 
 // In a child: a mount namespace with a slave root and a hidepid procfs, as jobs get.

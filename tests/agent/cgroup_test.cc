@@ -1,6 +1,8 @@
 #include "agent/cgroup/cgroup.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +85,28 @@ TEST(CgroupCreate, V2WritesLimitsAndEnablesControllers) {
   EXPECT_EQ(Read(dir + "/pids.max"), "512");
   EXPECT_EQ(Read(t.File("cgroup.subtree_control")), "+memory +cpu +pids");
   EXPECT_EQ(Read(t.File("fastgpu/cgroup.subtree_control")), "+memory +cpu +pids");
+}
+
+TEST(CgroupCreate, V1MakesAPidsGroupOnlyForAPidsLimit) {
+  TempDir t;
+  Hierarchy h;
+  h.mode = Mode::kV1;
+  h.memory = t.File("memory");
+  h.cpu = t.File("cpu");
+  h.pids = t.File("pids");
+  auto plain = Create(h, "fastgpu/a/1-1", {.cpu_milli = 500, .memory_bytes = 1 << 20});
+  ASSERT_TRUE(plain.ok()) << plain.error().ToString();
+  EXPECT_EQ(plain->dirs, (std::vector<std::string>{t.File("memory/fastgpu/a/1-1"),
+                                                   t.File("cpu/fastgpu/a/1-1")}));
+  EXPECT_FALSE(std::filesystem::exists(t.File("pids/fastgpu/a/1-1")));
+  EXPECT_EQ(Read(t.File("memory/fastgpu/a/1-1/memory.limit_in_bytes")), "1048576");
+  EXPECT_EQ(Read(t.File("cpu/fastgpu/a/1-1/cpu.cfs_quota_us")), "50000");
+
+  auto limited = Create(h, "fastgpu/a/2-1", {.pids_max = 64});
+  ASSERT_TRUE(limited.ok()) << limited.error().ToString();
+  ASSERT_EQ(limited->dirs.size(), 3u);
+  EXPECT_EQ(limited->dirs[2], t.File("pids/fastgpu/a/2-1"));
+  EXPECT_EQ(Read(t.File("pids/fastgpu/a/2-1/pids.max")), "64");
 }
 
 TEST(CgroupCreate, RejectsNamesThatEscape) {

@@ -128,6 +128,32 @@ TEST_F(SupervisorTest, StopLeavesNoProcessBehindEvenInAnotherSession) {
   if (!h->pids.empty()) ::rmdir((h->pids + "/fastgpu-test-sup").c_str());
 }
 
+// The attempt's group goes with the job; the agent's folder above it stays for the next job
+// (the agent removes it when it stops): an empty memory group is 0.15 ms to make again.
+TEST_F(SupervisorTest, TheGroupGoesAndTheAgentsFolderStays) {
+  if (!CanMakeCgroups()) GTEST_SKIP() << "this process cannot create cgroups";
+  auto runner = NewRunner();
+  const std::string parent = "fastgpu-test-sup/" + std::to_string(::getpid()) + "-parent";
+  LaunchSpec spec = Spec({"true"});
+  spec.cgroup = parent + "/6-1";
+  ASSERT_TRUE(runner->Start({6, 1}, spec).ok());
+  AttemptStatus s = WaitExited(*runner, {6, 1});
+  EXPECT_EQ(s.exit.exit_code, 0);
+  EXPECT_EQ(s.exit.warning, "");
+  auto h = cgroup::Detect();
+  ASSERT_TRUE(h.ok());
+  EXPECT_FALSE(std::filesystem::exists(h->memory + "/" + spec.cgroup));
+  EXPECT_FALSE(std::filesystem::exists(h->cpu + "/" + spec.cgroup));
+  EXPECT_TRUE(std::filesystem::exists(h->memory + "/" + parent));
+  EXPECT_TRUE(std::filesystem::exists(h->cpu + "/" + parent));
+  if (!h->pids.empty()) EXPECT_FALSE(std::filesystem::exists(h->pids + "/" + parent));
+  EXPECT_TRUE(cgroup::Remove(cgroup::Existing(*h, parent)).ok());
+  for (const std::string& root : {h->memory, h->cpu}) {
+    EXPECT_FALSE(std::filesystem::exists(root + "/" + parent));
+    ::rmdir((root + "/fastgpu-test-sup").c_str());
+  }
+}
+
 // Root only: the job's user, its private folders and, where the kernel allows, its own /tmp,
 // /dev/shm and /proc view.
 class JobUserTest : public SupervisorTest {

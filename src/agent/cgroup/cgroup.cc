@@ -66,13 +66,13 @@ Result<Group> CreateV1(const Hierarchy& h, const std::string& name, const Limits
   FG_RETURN_IF_ERROR(MakeDirs(cpu));
   g.dirs = {memory, cpu};
   g.memory_dir = memory;
-  if (!h.pids.empty()) {
+  // A pids group only for a pids limit: the memory group already lists the job's processes,
+  // and each group is a mkdir, a join and an rmdir per job.
+  if (!h.pids.empty() && limits.pids_max > 0) {
     std::string pids = h.pids + "/" + name;
     FG_RETURN_IF_ERROR(MakeDirs(pids));
     g.dirs.push_back(pids);
-    if (limits.pids_max > 0) {
-      FG_RETURN_IF_ERROR(WriteFile(pids + "/pids.max", std::to_string(limits.pids_max)));
-    }
+    FG_RETURN_IF_ERROR(WriteFile(pids + "/pids.max", std::to_string(limits.pids_max)));
   }
   if (limits.memory_bytes > 0) {
     FG_RETURN_IF_ERROR(

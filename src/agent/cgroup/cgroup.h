@@ -54,7 +54,8 @@ struct Limits {
   DeviceBackend device_backend = DeviceBackend::kAuto;
 };
 
-// One attempt's group: the folders that make it up (one on v2, one per controller on v1).
+// One attempt's group: the folders that make it up (one on v2; on v1 one for memory, one for
+// cpu, one for pids only when there is a pids limit, one for devices when they are denied).
 struct Group {
   Mode mode = Mode::kV1;
   std::vector<std::string> dirs;  // dirs[0] holds cgroup.procs for membership and kill

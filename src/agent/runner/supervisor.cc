@@ -126,10 +126,9 @@ bool FinishGroup(const std::optional<cgroup::Group>& group, ExitRecord* record) 
   auto oom = cgroup::OomKilled(*group);
   record->oom_killed = oom.ok() && *oom;
   cgroup::KillAll(*group).IgnoreError();
-  const bool removed = cgroup::Remove(*group).ok();
-  // The agent's folder above it goes with its last attempt (rmdir fails while others remain).
-  for (const std::string& dir : group->dirs) ::rmdir(dir.substr(0, dir.rfind('/')).c_str());
-  return removed;
+  // The agent's folder above it stays: the agent made it at its start and removes it when it
+  // stops (an empty memory cgroup costs 0.15 ms to make again, on every job's path).
+  return cgroup::Remove(*group).ok();
 }
 
 // The job's private folders go unless the user asked to keep them; `reusable` when no process
