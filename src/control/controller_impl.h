@@ -271,6 +271,12 @@ class ControllerImpl final : public Controller {
   void AfterGroupLocked();
   // Plans once and hands the placements, preemptions and infeasible failures to the writer.
   void ScheduleLocked();
+  // At submit, for a job that would be the only one queued: plans it alone and, when it is
+  // placed, binds `rec` (state kScheduled, attempt 1) so that the submit's commit holds the
+  // placement too, one commit instead of two before the agent hears of it. False (rec
+  // unchanged) when other jobs wait, a pass's decisions are still being committed (their
+  // capacity is not in state_ yet), or the job would not be placed at once.
+  bool PlaceAtSubmitLocked(core::JobRecord& rec);
 
   // --- recovery and views (controller_impl.cc, controller_jobs.cc) ---
   Status EnsureSecretsLocked();

@@ -121,6 +121,25 @@ void ControllerImpl::ScheduleLocked() {
   WriteLocked(std::move(write));
 }
 
+bool ControllerImpl::PlaceAtSubmitLocked(core::JobRecord& rec) {
+  if (sched_in_flight_ || !state_.queued().empty() || !scheduler_ || shutdown_) return false;
+  const core::QueuedJob queued = QueuedLocked(rec);
+  if (!queued.hold.empty()) return false;
+  // Plan is pure: the job joins the queue only for this plan, and leaves it again either way.
+  if (!state_.Apply(core::JobQueued{queued}).ok()) return false;
+  std::vector<core::Decision> decisions = scheduler_->Plan(state_, clock_.Now(), rng_);
+  state_.Apply(core::JobReleased{rec.id}).IgnoreError();  // a queued job always leaves
+  if (decisions.size() != 1 || decisions[0].id != rec.id ||
+      decisions[0].verdict != core::Verdict::kPlaced) {
+    return false;
+  }
+  rec.state = core::JobState::kScheduled;
+  rec.attempt = 1;
+  rec.placement = std::move(decisions[0].placement);
+  if (placed_) placed_->Inc();
+  return true;
+}
+
 void ControllerImpl::Settle() {
   committer_->Flush();  // every change queued so far has been applied
   {

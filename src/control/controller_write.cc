@@ -173,6 +173,8 @@ void ControllerImpl::ApplyCommittedLocked(core::JobRecord rec, Deferred& post) {
     if (!in_queue) Check(state_.Apply(core::JobQueued{QueuedLocked(rec)}), id, "queueing");
     if (queue_wait_ != nullptr && queued_since_ms_.contains(id)) {
       queue_wait_->Observe(static_cast<double>(now - queued_since_ms_[id]) / 1000.0);
+    } else if (queue_wait_ != nullptr && before == Where::kNone) {
+      queue_wait_->Observe(0.0);  // placed at submit (PlaceAtSubmitLocked)
     }
     Check(BindLocked(rec, now), id, "binding");
     AddRankNodes(*rec.placement, bump);

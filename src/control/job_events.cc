@@ -27,7 +27,13 @@ std::vector<store::JobEvent> EventsForChange(const core::JobRecord* before,
                                              const core::JobRecord& after, int64_t now_ms) {
   std::vector<store::JobEvent> out;
   if (before == nullptr) {
-    out.push_back(Event(after, "submitted", now_ms));
+    store::JobEvent submitted = Event(after, "submitted", now_ms);
+    if (after.state != core::JobState::kPending) {  // placed at submit: one commit holds both
+      submitted.state = std::string(core::JobStateName(core::JobState::kPending));
+      submitted.attempt = 0;
+      submitted.node.clear();
+    }
+    out.push_back(std::move(submitted));
     if (after.state == core::JobState::kPending) return out;
   }
   const bool was_bound = before != nullptr && Bound(*before);

@@ -148,6 +148,25 @@ TEST_F(ControllerFaultTest, AFailedCommitAnswers503AndLeavesNothingBehind) {
   EXPECT_EQ(controller_->ListJobs(Admin(), all)->jobs.size(), 2u);
 }
 
+// A job placed at submit whose commit fails holds nothing: the node's GPUs stay free, and the
+// next job is placed at once on them.
+TEST_F(ControllerFaultTest, APlacementAtSubmitThatFailsToCommitHoldsNothing) {
+  ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 2)).ok());
+  controller_->Settle();
+  controlled_->SetFail(true);
+  auto lost = controller_->Submit(Admin(), GpuJob(2));
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code(), StatusCode::kUnavailable);
+  controlled_->SetFail(false);
+  EXPECT_TRUE(Desired("n1").attempts.empty());
+  JobView next = MustSubmit(GpuJob(2));
+  EXPECT_EQ(next.record.state, core::JobState::kScheduled);
+  ASSERT_TRUE(next.record.placement.has_value());
+  EXPECT_EQ(next.record.placement->node, "n1");
+  ASSERT_EQ(Desired("n1").attempts.size(), 1u);
+  EXPECT_EQ(Desired("n1").attempts[0].job, next.record.id);
+}
+
 TEST(KeyCacheTest, RevocationTakesEffectAtOnceAfterInvalidate) {
   TempDir dir;
   const std::string path = dir.path() + "/keys.db";

@@ -1,6 +1,8 @@
 // Submit, placement, the desired set and long polls, reports and the seed scenarios.
 #include "control/controller_fixture.h"
 
+#include <future>
+
 namespace fastgpu::control::testing {
 namespace {
 
@@ -31,6 +33,56 @@ TEST_F(ControllerTest, SubmitIsScheduledOnARegisteredNode) {
   auto stored = store_->GetJob(v.record.id);
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->state, JobState::kScheduled);
+}
+
+// The submit's own answer (what a 201 carries) of the asynchronous Submit.
+Result<JobView> AnswerOf(Controller& c, core::JobSpec spec) {
+  std::promise<Result<JobView>> answer;
+  c.Submit(Admin(), std::move(spec), SubmitOptions{},
+           [&answer](Result<JobView> v) { answer.set_value(std::move(v)); });
+  return answer.get_future().get();
+}
+
+// A job that is alone in the queue and fits is placed in its submit's own commit: the answer
+// is already scheduled, and its history says submitted (pending) then scheduled, at one time.
+TEST_F(ControllerTest, AJobAloneInTheQueueIsPlacedInItsSubmitsCommit) {
+  ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 4)).ok());
+  controller_->Settle();
+  Result<JobView> v = AnswerOf(*controller_, GpuJob(2));
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  EXPECT_EQ(v->record.state, JobState::kScheduled);
+  EXPECT_EQ(v->record.attempt, 1);
+  ASSERT_TRUE(v->record.placement.has_value());
+  EXPECT_EQ(v->record.placement->node, "n1");
+  EXPECT_EQ(v->record.placement->devices.size(), 2u);
+  auto events = store_->ListJobEvents(v->record.id);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].type, "submitted");
+  EXPECT_EQ((*events)[0].state, "pending");
+  EXPECT_EQ((*events)[0].attempt, 0);
+  EXPECT_EQ((*events)[0].node, "");
+  EXPECT_EQ((*events)[1].type, "scheduled");
+  EXPECT_EQ((*events)[1].node, "n1");
+  EXPECT_EQ((*events)[1].devices, (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ((*events)[0].time_ms, (*events)[1].time_ms);
+  EXPECT_EQ(Desired("n1").attempts.size(), 1u);
+}
+
+// With another job queued, a new one goes through the queue as before (the pass decides who
+// comes first), even when it would fit.
+TEST_F(ControllerTest, AJobBehindAQueuedOneIsPlacedByTheNextPass) {
+  ASSERT_TRUE(controller_->RegisterNode(MakeNode("n1", 4)).ok());
+  JobView running = MustSubmit(GpuJob(1));
+  core::JobSpec held = GpuJob(1);
+  held.dependencies = {Dependency{DependencyKind::kOk, running.record.id}};
+  JobView waiting = MustSubmit(held);
+  ASSERT_EQ(waiting.record.state, JobState::kPending);
+  Result<JobView> v = AnswerOf(*controller_, GpuJob(1));
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  EXPECT_EQ(v->record.state, JobState::kPending);
+  controller_->Settle();
+  EXPECT_EQ(MustGet(v->record.id).record.state, JobState::kScheduled);
 }
 
 TEST_F(ControllerTest, WatchDesiredAnswersAtOnceOnlyWhenTheVersionDiffers) {
