@@ -84,8 +84,11 @@ TEST(FillTest, GoldenAllocationPerPolicy) {
   const FillInput in = SmallInput();
   const Golden goldens[] = {
       {"random", 35, 86.675}, {"bestfit", 35, 86.60}, {"pack", 36, 85.725},
-      {"spread", 43, 79.40}, {"fgd", 36, 85.35},     {"fgd+", 36, 85.35},
+      {"spread", 43, 79.40}, {"fgd", 36, 85.35},     {"fgd+", 36, 85.725},
   };
+  // fgd+ here: multi-GPU tasks ask 14,000 of the 31,670 milli (44 %, over
+  // FgdPolicy::kMultiGpuShareLimit), so it has no tolerance and differs from fgd only by
+  // planning for every shape (fgd's 95 % cut drops the rarest ones).
   for (const Golden& g : goldens) {
     Result<FillRun> run = RunFill(in, g.policy, 42);
     ASSERT_TRUE(run.ok()) << run.error().ToString();

@@ -15,13 +15,20 @@ int PaperScore(double delta) {
 }
 
 // fgd+: a whole-GPU or CPU-only request takes the first node in order whose score is within
-// this much of the best; a slice takes the best score exactly (see docs/scheduler.md).
+// this much of the best (below kMultiGpuShareLimit); a slice takes the best score exactly.
 constexpr int64_t kPlusTolerance = 1;
+
+// FGD's typical tasks cover this percent of the workload's tasks.
+constexpr int kPaperCoveragePct = 95;
 
 }  // namespace
 
-FgdPolicy::FgdPolicy(WorkloadProfile profile, Variant variant)
-    : profile_(std::move(profile)), variant_(variant) {}
+FgdPolicy::FgdPolicy(const WorkloadProfile& profile, Variant variant)
+    : profile_(variant == Variant::kPaper ? TypicalShapes(profile, kPaperCoveragePct) : profile),
+      variant_(variant),
+      tolerance_(variant == Variant::kPlus && MultiGpuDemandShare(profile) < kMultiGpuShareLimit
+                     ? kPlusTolerance
+                     : 0) {}
 
 std::string_view FgdPolicy::name() const {
   return variant_ == Variant::kPaper ? kPaperName : kPlusName;
@@ -113,8 +120,8 @@ std::optional<Placement> FgdPolicy::Place(const QueuedJob& job, const NodePool& 
   };
   size_t best = cache.best.Best(nodes, score);
   if (best == NodePool::kNone) return std::nullopt;
-  if (variant_ == Variant::kPlus && KindOf(r) != RequestKind::kSlice) {
-    best = cache.best.FirstAtLeast(nodes, score, *score(best) - kPlusTolerance);
+  if (tolerance_ > 0 && KindOf(r) != RequestKind::kSlice) {
+    best = cache.best.FirstAtLeast(nodes, score, *score(best) - tolerance_);
   }
   std::vector<size_t> positions;
   const NodeState& n = nodes.at(best);

@@ -32,9 +32,10 @@ class PlacementPolicy {
 
 // What a policy may be told about its environment when it is made.
 struct PolicyOptions {
-  // The typical tasks that fragmentation-aware policies ("fgd", "fgd+") plan for; when
-  // unset they use GenericWorkloadProfile(). The simulator builds it from the trace
-  // (BuildWorkloadProfile); a server can build it from recent submissions.
+  // The workload's task shapes, all of them, that fragmentation-aware policies ("fgd",
+  // "fgd+") plan for (fgd takes FGD's typical 95 % of them itself); when unset they use
+  // GenericWorkloadProfile(). The simulator builds it from the trace
+  // (BuildWorkloadProfile(tasks)); a server can build it from recent submissions.
   std::optional<WorkloadProfile> workload;
 };
 

@@ -23,16 +23,56 @@ WorkloadProfile BuildWorkloadProfile(const std::vector<ResourceRequest>& tasks,
   std::vector<std::pair<TaskShape, int64_t>> ranked(counts.begin(), counts.end());
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
-  const int64_t total = static_cast<int64_t>(tasks.size());
-  WorkloadProfile profile;
-  int64_t covered = 0;
+  const double total = static_cast<double>(tasks.size());
+  WorkloadProfile all;
   for (const auto& [shape, count] : ranked) {
-    if (covered * 100 >= total * coverage_pct) break;
-    covered += count;
-    profile.shapes.push_back(WeightedShape{shape, static_cast<double>(count)});
+    all.shapes.push_back(WeightedShape{shape, static_cast<double>(count) / total, count});
   }
-  for (WeightedShape& w : profile.shapes) w.probability /= static_cast<double>(covered);
-  return profile;
+  return coverage_pct >= 100 ? all : TypicalShapes(all, coverage_pct);
+}
+
+WorkloadProfile TypicalShapes(const WorkloadProfile& profile, int coverage_pct) {
+  const std::vector<WeightedShape>& shapes = profile.shapes;
+  const bool counted = !shapes.empty() && std::all_of(shapes.begin(), shapes.end(),
+                                                      [](const auto& w) { return w.count > 0; });
+  // Counts are exact in a double, so the counted cut is integer arithmetic.
+  auto weight = [&](size_t i) {
+    return counted ? static_cast<double>(shapes[i].count) : shapes[i].probability;
+  };
+  std::vector<size_t> order(shapes.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return weight(a) > weight(b); });
+  double total = 0;
+  for (size_t i = 0; i < shapes.size(); ++i) total += weight(i);
+  std::vector<bool> kept(shapes.size(), false);
+  size_t kept_count = 0;
+  double covered = 0;
+  for (size_t i : order) {
+    if (covered * 100 >= total * coverage_pct) break;
+    covered += weight(i);
+    kept[i] = true;
+    ++kept_count;
+  }
+  if (kept_count == shapes.size()) return profile;
+  WorkloadProfile typical;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    if (!kept[i]) continue;
+    typical.shapes.push_back(shapes[i]);
+    typical.shapes.back().probability = weight(i) / covered;
+  }
+  return typical;
+}
+
+double MultiGpuDemandShare(const WorkloadProfile& profile) {
+  double all = 0;
+  double multi = 0;
+  for (const WeightedShape& w : profile.shapes) {
+    const double demand = w.probability * w.shape.gpu_count * w.shape.gpu_milli;
+    all += demand;
+    if (w.shape.gpu_count >= 2) multi += demand;
+  }
+  return all > 0 ? multi / all : 0;
 }
 
 WorkloadProfile GenericWorkloadProfile() {

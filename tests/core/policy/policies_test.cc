@@ -147,6 +147,95 @@ TEST(WorkloadProfileTest, TopShapesCoveringTheThreshold) {
   EXPECT_EQ(BuildWorkloadProfile({}).shapes.size(), GenericWorkloadProfile().shapes.size());
 }
 
+TEST(WorkloadProfileTest, WholeDistributionAndTypicalShapes) {
+  std::vector<ResourceRequest> tasks;
+  for (int i = 0; i < 6; ++i) tasks.push_back(WholeJob(1, 1).request);
+  for (int i = 0; i < 3; ++i) tasks.push_back(SliceJob(1, 500).request);
+  tasks.push_back(HostJob(1, 2000, 0).request);
+  // By default every shape, with its count: 6/10, 3/10, 1/10.
+  WorkloadProfile all = BuildWorkloadProfile(tasks);
+  ASSERT_EQ(all.shapes.size(), 3u);
+  EXPECT_EQ(all.shapes[0].count, 6);
+  EXPECT_DOUBLE_EQ(all.shapes[0].probability, 0.6);
+  EXPECT_EQ(all.shapes[2].count, 1);
+  // Cutting the whole profile is building with the cut, to the bit: 80 % keeps 6/9 and 3/9.
+  for (int pct : {50, 80, 95, 100}) {
+    WorkloadProfile cut = TypicalShapes(all, pct);
+    WorkloadProfile built = BuildWorkloadProfile(tasks, pct);
+    ASSERT_EQ(cut.shapes.size(), built.shapes.size()) << pct;
+    for (size_t i = 0; i < cut.shapes.size(); ++i) {
+      EXPECT_EQ(cut.shapes[i].shape, built.shapes[i].shape) << pct;
+      EXPECT_EQ(cut.shapes[i].probability, built.shapes[i].probability) << pct;
+    }
+  }
+  EXPECT_EQ(TypicalShapes(all, 80).shapes.size(), 2u);
+  EXPECT_DOUBLE_EQ(TypicalShapes(all, 80).shapes[1].probability, 3.0 / 9);
+  // A made-up profile is cut by probability, in its own order: the generic one's top six
+  // cover 93 %, so at 95 % all seven stay, unchanged.
+  const WorkloadProfile generic = GenericWorkloadProfile();
+  EXPECT_EQ(TypicalShapes(generic, 95).shapes.size(), 7u);
+  EXPECT_EQ(TypicalShapes(generic, 95).shapes[6].probability, generic.shapes[6].probability);
+  // At 60 %: 0.30 (1 GPU), 0.20 (half slice), 0.15 (quarter slice) -> 0.65; renormalised.
+  const WorkloadProfile top = TypicalShapes(generic, 60);
+  ASSERT_EQ(top.shapes.size(), 3u);
+  EXPECT_EQ(top.shapes[0].shape.gpu_count, 1);
+  EXPECT_EQ(top.shapes[1].shape.gpu_milli, 250);
+  EXPECT_DOUBLE_EQ(top.shapes[0].probability, 0.30 / 0.65);
+}
+
+TEST(WorkloadProfileTest, MultiGpuDemandShare) {
+  // 0.5 x 1 GPU (500 milli expected), 0.25 x a 0.5 slice (125), 0.25 x 2 GPUs (500), and a
+  // CPU-only shape that asks for no GPU: 500 / 1125 of the GPU demand is multi-GPU.
+  WorkloadProfile p;
+  p.shapes.push_back(WeightedShape{TaskShape{0, 1, 1000, {}}, 0.5});
+  p.shapes.push_back(WeightedShape{TaskShape{0, 1, 500, {}}, 0.25});
+  p.shapes.push_back(WeightedShape{TaskShape{0, 2, 1000, {}}, 0.25});
+  p.shapes.push_back(WeightedShape{TaskShape{4000, 0, 0, {}}, 0.5});
+  EXPECT_DOUBLE_EQ(MultiGpuDemandShare(p), 500.0 / 1125);
+  // The generic profile: 2, 4 and 8 GPUs ask 1.08 of its 1.5925 GPUs.
+  EXPECT_NEAR(MultiGpuDemandShare(GenericWorkloadProfile()), 1.08 / 1.5925, 1e-12);
+  EXPECT_EQ(MultiGpuDemandShare(WorkloadProfile{}), 0);
+}
+
+// Two 2-GPU nodes; b/0 holds a whole GPU. A 1-GPU request on b fills b; on a (first by name)
+// it breaks a's idle pair. fgd+ takes a, within 1 point, only while multi-GPU shapes carry
+// less than FgdPolicy::kMultiGpuShareLimit (11 %) of the expected GPU demand.
+TEST_F(PolicyTest, FgdPlusToleranceDependsOnMultiGpuShare) {
+  MustApply(state_, NodeUpserted{GpuNode("a", 2)});
+  MustApply(state_, NodeUpserted{GpuNode("b", 2)});
+  MustApply(state_, JobQueued{WholeJob(100, 1)});
+  Placement held;
+  held.node = "b";
+  held.devices.push_back(DeviceGrant{0, "b-gpu0", Slice{1000, 80 * test_util::kGiB}});
+  MustApply(state_, JobBound{100, held});
+  auto place = [&](const WorkloadProfile& p, FgdPolicy::Variant v) {
+    return FgdPolicy(p, v).Place(WholeJob(1, 1), state_.nodes(), rng_)->node;
+  };
+  // Few multi-GPU tasks: 0.99 x 1 GPU, 0.01 x 2 GPUs; 20 of 1010 expected milli (2 %).
+  // 2-GPU term: on b F goes 0.01 x 1000 -> 0 (score int(100 sigmoid(0.01)) = 50), on a 0 ->
+  // 10 (49). fgd+ sees it and the tolerance takes a; fgd's 95 % cut drops the 2-GPU shape
+  // (0.99 covers it), so both score 50 and a wins the tie.
+  WorkloadProfile few;
+  few.shapes.push_back(WeightedShape{TaskShape{0, 1, 1000, {}}, 0.99});
+  few.shapes.push_back(WeightedShape{TaskShape{0, 2, 1000, {}}, 0.01});
+  EXPECT_EQ(place(few, FgdPolicy::Variant::kPlus), "a");
+  EXPECT_EQ(place(few, FgdPolicy::Variant::kPaper), "a");
+  // Many: 0.91 x 1 GPU, 0.01 x 2 GPUs, 0.08 x 8 GPUs (which fit on neither node: their term
+  // is all idle milli, -80 on both); 660 of 1570 expected milli (42 %). b: delta -90, score
+  // 52; a: delta -70, score 51. fgd+ takes the exact best, b, and keeps a's pair idle; fgd's
+  // cut drops the 2-GPU shape again (0.91 + 0.08 = 0.99) and ties on a.
+  WorkloadProfile many;
+  many.shapes.push_back(WeightedShape{TaskShape{0, 1, 1000, {}}, 0.91});
+  many.shapes.push_back(WeightedShape{TaskShape{0, 2, 1000, {}}, 0.01});
+  many.shapes.push_back(WeightedShape{TaskShape{0, 8, 1000, {}}, 0.08});
+  EXPECT_EQ(place(many, FgdPolicy::Variant::kPlus), "b");
+  EXPECT_EQ(place(many, FgdPolicy::Variant::kPaper), "a");
+  // Without a workload (the server's case) the generic profile is 68 % multi-GPU demand: the
+  // exact best, b, as fgd with that profile.
+  EXPECT_EQ(place(GenericWorkloadProfile(), FgdPolicy::Variant::kPlus), "b");
+  EXPECT_EQ(place(GenericWorkloadProfile(), FgdPolicy::Variant::kPaper), "b");
+}
+
 TEST_F(PolicyTest, FgdFillsTheFragmentNotTheFirstNode) {
   MustApply(state_, NodeUpserted{GpuNode("a", 2)});
   MustApply(state_, NodeUpserted{GpuNode("b", 2)});
