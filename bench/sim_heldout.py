@@ -22,14 +22,16 @@ import sys
 COLUMNS = ["name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli", "gpu_spec"]
 
 
-def find_traces():
+def find_traces(how="pass it as the third argument"):
+    """The first shared/traces/alibaba-gpu-v2023 above this script; `how` says what to do
+    when there is none."""
     d = os.path.dirname(os.path.abspath(__file__))
     while d != "/":
         d = os.path.dirname(d)
         cand = os.path.join(d, "shared", "traces", "alibaba-gpu-v2023")
         if os.path.isdir(cand):
             return cand
-    sys.exit("sim_heldout.py: no trace folder found; pass it as the third argument")
+    sys.exit(f"{os.path.basename(sys.argv[0])}: no trace folder found; {how}")
 
 
 def load(traces, workload):
@@ -37,11 +39,11 @@ def load(traces, workload):
         return list(csv.DictReader(f))
 
 
-def write(path, rows):
+def write(path, rows, prefix="h"):
     with open(path, "w") as f:
         f.write(",".join(COLUMNS) + "\n")
         for i, r in enumerate(rows):
-            f.write(",".join([f"h-{i}", r["cpu_milli"], r["memory_mib"], r["num_gpu"],
+            f.write(",".join([f"{prefix}-{i}", r["cpu_milli"], r["memory_mib"], r["num_gpu"],
                               str(r["gpu_milli"]), r.get("gpu_spec") or ""]) + "\n")
 
 

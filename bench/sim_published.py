@@ -42,27 +42,14 @@ import random
 import subprocess
 import sys
 
-COLUMNS = ["name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli", "gpu_spec"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sim_heldout  # noqa: E402  (same folder: the trace finder, reader and writer)
+from sim_heldout import load  # noqa: E402
 HELD_OUT = ["cpu100", "cpu200", "gpushare60", "gpushare80", "gpushare100", "gpuspec10",
             "gpuspec20", "gpuspec25", "multigpu20", "multigpu40", "multigpu50"]
 SHIPPED_REBUILDS = ["cpu050", "cpu250", "gpushare40", "multigpu30"]
 SHIPPED = ["default", "cpu050", "cpu250", "gpushare40", "gpuspec33", "multigpu30"]
 HELDOUT_PY = ["mix_share_multi", "default_jitter", "gpuspec_halfcpu"]
-
-
-def find_traces():
-    d = os.path.dirname(os.path.abspath(__file__))
-    while d != "/":
-        d = os.path.dirname(d)
-        cand = os.path.join(d, "shared", "traces", "alibaba-gpu-v2023")
-        if os.path.isdir(cand):
-            return cand
-    sys.exit("sim_published.py: no trace folder found; pass --traces")
-
-
-def load(traces, workload):
-    with open(os.path.join(traces, f"openb_pod_list_{workload}.csv")) as f:
-        return list(csv.DictReader(f))
 
 
 def gpu_of(r):
@@ -140,14 +127,6 @@ def make(name, traces, seed=7):
     return gpuspec(default, load(traces, "gpuspec33"), num, rng)
 
 
-def write(path, rows):
-    with open(path, "w") as f:
-        f.write(",".join(COLUMNS) + "\n")
-        for i, r in enumerate(rows):
-            f.write(",".join([f"p-{i}", r["cpu_milli"], r["memory_mib"], r["num_gpu"],
-                              r["gpu_milli"], r.get("gpu_spec") or ""]) + "\n")
-
-
 def describe(rows):
     total = sum(gpu_of(r) for r in rows)
     gpu_tasks = [r for r in rows if int(r["num_gpu"]) > 0]
@@ -177,8 +156,6 @@ def rows_for(name, traces, draw, cache):
         return load(traces, name), False
     if name in HELDOUT_PY:
         if name not in cache:
-            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-            import sim_heldout  # noqa: E402  (same folder)
             tmp = os.path.join(cache.setdefault("dir", "/var/tmp"), "heldout-src")
             os.makedirs(tmp, exist_ok=True)
             for n, path in sim_heldout.make_workloads(traces, tmp).items():
@@ -229,7 +206,7 @@ def main():
     ap.add_argument("--summarize", metavar="RESULTS_CSV",
                     help="only print the table of an earlier run's OUT/results.csv")
     a = ap.parse_args()
-    traces = a.traces or find_traces()
+    traces = a.traces or sim_heldout.find_traces("pass --traces")
     if a.summarize:
         summarize(a.summarize, traces)
         return
@@ -254,7 +231,7 @@ def main():
             rows, drawn = rows_for(name, traces, draw, cache)
             tag = f"{name}.d{draw}" if drawn else name
             path = os.path.join(a.out, f"{tag}.csv")
-            write(path, rows)
+            sim_heldout.write(path, rows, prefix="p")
             if a.make_only:
                 print(f"{tag:<20} {describe(rows)}")
                 if not drawn:
