@@ -273,10 +273,11 @@ class ControllerImpl final : public Controller {
   void ScheduleLocked();
   // At submit, for a job that would be the only one queued: plans it alone and, when it is
   // placed, binds `rec` (state kScheduled, attempt 1) so that the submit's commit holds the
-  // placement too, one commit instead of two before the agent hears of it. False (rec
-  // unchanged) when other jobs wait, a pass's decisions are still being committed (their
-  // capacity is not in state_ yet), or the job would not be placed at once.
-  bool PlaceAtSubmitLocked(core::JobRecord& rec);
+  // placement too, one commit instead of two before the agent hears of it; `write` (the
+  // submit's) is then marked as a pass's decisions in flight. False (rec and write unchanged)
+  // when other jobs wait, a pass's decisions are still being committed (their capacity is not
+  // in state_ yet), or the job would not be placed at once.
+  bool PlaceAtSubmitLocked(core::JobRecord& rec, Write& write);
 
   // --- recovery and views (controller_impl.cc, controller_jobs.cc) ---
   Status EnsureSecretsLocked();

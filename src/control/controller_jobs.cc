@@ -158,12 +158,7 @@ void ControllerImpl::Submit(const Caller& caller, core::JobSpec spec, const Subm
     write.jobs = ExpandArray(rec, *array, id);
     next_id_ = id + static_cast<core::JobId>(write.jobs.size());
   } else {
-    if (targets->empty() && PlaceAtSubmitLocked(rec)) {
-      // Committed like a pass's decisions: no other pass plans until this placement landed.
-      write.from_scheduler = true;
-      write.covers_generation = sched_done_generation_;
-      sched_in_flight_ = true;
-    }
+    if (targets->empty()) PlaceAtSubmitLocked(rec, write);
     write.jobs.push_back(std::move(rec));
   }
   for (const core::JobRecord& job : write.jobs) {  // each task of an array waits on its own

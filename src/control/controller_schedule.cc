@@ -24,6 +24,14 @@ constexpr int kIdlePassSpacing = 12;  // the same after a pass that decided noth
 // queue's pass never holds up the writer's next transaction.
 constexpr std::chrono::microseconds kInlinePassMax{500};
 
+// A kPlaced decision applied to the job's record: its next attempt, bound to the placement.
+void MarkPlaced(core::JobRecord& rec, core::Decision& d) {
+  rec.state = core::JobState::kScheduled;
+  rec.attempt += 1;
+  rec.placement = std::move(d.placement);
+  rec.reason.clear();
+}
+
 void ControllerImpl::SchedulerLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
@@ -79,10 +87,7 @@ void ControllerImpl::ScheduleLocked() {
     }
     core::JobRecord rec = view.record;
     if (d.verdict == core::Verdict::kPlaced) {
-      rec.state = core::JobState::kScheduled;
-      rec.attempt += 1;
-      rec.placement = std::move(d.placement);
-      rec.reason.clear();
+      MarkPlaced(rec, d);
       if (placed_) placed_->Inc();
     } else if (d.verdict == core::Verdict::kPreempt) {
       rec.preempting_for = d.for_job;
@@ -121,7 +126,7 @@ void ControllerImpl::ScheduleLocked() {
   WriteLocked(std::move(write));
 }
 
-bool ControllerImpl::PlaceAtSubmitLocked(core::JobRecord& rec) {
+bool ControllerImpl::PlaceAtSubmitLocked(core::JobRecord& rec, Write& write) {
   if (sched_in_flight_ || !state_.queued().empty() || !scheduler_ || shutdown_) return false;
   const core::QueuedJob queued = QueuedLocked(rec);
   if (!queued.hold.empty()) return false;
@@ -133,10 +138,12 @@ bool ControllerImpl::PlaceAtSubmitLocked(core::JobRecord& rec) {
       decisions[0].verdict != core::Verdict::kPlaced) {
     return false;
   }
-  rec.state = core::JobState::kScheduled;
-  rec.attempt = 1;
-  rec.placement = std::move(decisions[0].placement);
+  MarkPlaced(rec, decisions[0]);
   if (placed_) placed_->Inc();
+  // Committed like a pass's decisions: no other pass plans until this placement landed.
+  write.from_scheduler = true;
+  write.covers_generation = sched_done_generation_;
+  sched_in_flight_ = true;
   return true;
 }
 
