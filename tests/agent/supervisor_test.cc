@@ -146,7 +146,9 @@ TEST_F(SupervisorTest, TheGroupGoesAndTheAgentsFolderStays) {
   EXPECT_FALSE(std::filesystem::exists(h->cpu + "/" + spec.cgroup));
   EXPECT_TRUE(std::filesystem::exists(h->memory + "/" + parent));
   EXPECT_TRUE(std::filesystem::exists(h->cpu + "/" + parent));
-  if (!h->pids.empty()) EXPECT_FALSE(std::filesystem::exists(h->pids + "/" + parent));
+  if (!h->pids.empty()) {
+    EXPECT_FALSE(std::filesystem::exists(h->pids + "/" + parent));
+  }
   EXPECT_TRUE(cgroup::Remove(cgroup::Existing(*h, parent)).ok());
   for (const std::string& root : {h->memory, h->cpu}) {
     EXPECT_FALSE(std::filesystem::exists(root + "/" + parent));
