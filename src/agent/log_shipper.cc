@@ -62,13 +62,6 @@ Result<bool> LogShipper::ShipStream(ServerClient& client, const std::string& nod
                                     const AttemptKey& key, const std::string& stream,
                                     const std::string& dir, Cursor& cursor) {
   if (cursor.abandoned) return true;
-  if (!cursor.loaded) {
-    cursor.loaded = true;
-    if (auto delta = LoadDelta(dir, stream)) {
-      cursor.delta = *delta;
-      cursor.synced = false;
-    }
-  }
   for (int i = 0; i < max_chunks_; ++i) {
     Status sent = Status::Ok();
     if (!cursor.synced) {  // where is the server? an empty append answers its size
@@ -81,6 +74,16 @@ Result<bool> LogShipper::ShipStream(ServerClient& client, const std::string& nod
       sent = ack.error();
     } else {
       FG_ASSIGN_OR_RETURN(LogRead read, ReadLog(dir, stream, cursor.offset, max_chunk_));
+      if (!cursor.loaded) {
+        cursor.loaded = true;
+        // A delta is written only after bytes were rotated away: no rotation, no file to read.
+        auto delta = read.rotated ? LoadDelta(dir, stream) : std::nullopt;
+        if (delta) {
+          cursor.delta = *delta;
+          cursor.synced = false;
+          continue;
+        }
+      }
       if (read.lost > 0) {
         sent = ShipLoss(client, node, key, stream, dir, read.lost, read.first, cursor);
       } else if (read.bytes.empty()) {

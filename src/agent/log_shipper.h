@@ -40,7 +40,7 @@ class LogShipper {
   struct Cursor {
     int64_t offset = 0;  // the node's logical offset up to which the server has the stream
     int64_t delta = 0;   // server offset - node offset (non-zero after lost bytes)
-    bool loaded = false; // delta read from its file
+    bool loaded = false; // delta looked for (on the first read: only a rotated stream has one)
     bool synced = true;  // offset is known (false after loading a delta: ask the server)
     bool abandoned = false;
   };

@@ -116,7 +116,10 @@ Result<LogRead> ReadLog(const std::string& dir, const std::string& stream, int64
     int64_t base = ReadBase(path);
     Fd current{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
     int current_errno = errno;
-    Fd previous{::open((path + ".1").c_str(), O_RDONLY | O_CLOEXEC)};
+    // Base 0 with S.log open: never rotated before that open (a rotation writes the offset
+    // before the new S.log exists), so there is no older segment to look for.
+    Fd previous;
+    if (base != 0 || current.fd < 0) previous.fd = ::open((path + ".1").c_str(), O_RDONLY | O_CLOEXEC);
     if (current.fd < 0 && current_errno != ENOENT) {
       return Internal("open '" + path + "': " + ErrnoText(current_errno));
     }
@@ -128,6 +131,7 @@ Result<LogRead> ReadLog(const std::string& dir, const std::string& stream, int64
       continue;
     }
     LogRead out;
+    out.rotated = base > 0;
     out.end = base + FdSize(current.fd);
     int64_t previous_base = base - FdSize(previous.fd);
     int64_t oldest = previous.fd >= 0 ? previous_base : base;

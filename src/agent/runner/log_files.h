@@ -58,6 +58,7 @@ struct LogRead {
   int64_t first = 0;  // the asked offset, or the oldest kept one when those bytes are gone
   int64_t lost = 0;   // first - asked offset when bytes were rotated away before being read
   int64_t end = 0;    // the stream's logical size when read
+  bool rotated = false;  // the stream has been rotated at least once (S.log begins past 0)
 };
 
 // Reads up to `max` bytes of stream S of DIR from logical `offset` (bytes of one segment at a
