@@ -102,6 +102,21 @@ TEST_F(SupervisorTest, LogsAreCappedOnTheNode) {
   EXPECT_EQ(tail->bytes, "\nend\n");
 }
 
+// The job child runs on a stack of its own until it execs: a script without "#!" goes through
+// /bin/sh, and execvpe copies the whole argv onto that stack to do so.
+TEST_F(SupervisorTest, AScriptWithoutAShebangGetsAllItsArguments) {
+  std::string script = temp_.File("no-shebang");
+  std::ofstream(script) << "echo \"$# ${50000}\"\n";
+  ::chmod(script.c_str(), 0755);
+  std::vector<std::string> argv{script};
+  for (int i = 1; i <= 50000; ++i) argv.push_back(std::to_string(i));
+  auto runner = NewRunner();
+  ASSERT_TRUE(runner->Start({10, 1}, Spec(argv)).ok());
+  AttemptStatus s = WaitExited(*runner, {10, 1});
+  EXPECT_EQ(s.exit.exit_code, 0) << s.exit.error;
+  EXPECT_EQ(ReadOrEmpty(s.dir + "/stdout.log"), "50000 50000\n");
+}
+
 TEST_F(SupervisorTest, StopLeavesNoProcessBehindEvenInAnotherSession) {
   if (!CanMakeCgroups()) GTEST_SKIP() << "this process cannot create cgroups";
   auto runner = NewRunner(/*grace_ms=*/300);

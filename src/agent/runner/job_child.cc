@@ -1,11 +1,13 @@
-// The job child between fork and exec (see job_child.h). The supervisor is single-threaded,
-// so the child may allocate; every failure goes to the error pipe.
+// The job child between its clone and exec (see job_child.h). The supervisor is
+// single-threaded and waits in the clone meanwhile, so the child may allocate; every failure
+// goes to the error pipe.
 #include "agent/runner/job_child.h"
 
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,9 +38,10 @@ bool Under(const std::string& path, const std::string& dir) {
          path[dir.size()] == '/';
 }
 
-// mkdir -p inside the private /tmp for a bind target, each new folder owned by the job.
-void MakeMountPoint(const ChildPlan& plan, const std::string& path) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
+// mkdir -p inside the private /tmp (or the cover) for a bind target, each new folder owned by
+// the job. `root` is the fresh mount the target lies under: the folders above it exist.
+void MakeMountPoint(const ChildPlan& plan, const std::string& path, const std::string& root) {
+  for (size_t pos = root.size() + 1; pos <= path.size(); ++pos) {
     if (pos != path.size() && path[pos] != '/') continue;
     std::string prefix = path.substr(0, pos);
     if (::mkdir(prefix.c_str(), 0700) == 0) {
@@ -89,7 +92,7 @@ void EnterPrivateMounts(const ChildPlan& plan) {
     FailErrno(plan, "private /dev/shm: mount tmpfs");
   }
   for (const auto& [path, fd] : keep) {
-    MakeMountPoint(plan, path);
+    MakeMountPoint(plan, path, Under(path, "/tmp") ? "/tmp" : plan.cover_dir);
     std::string source = "/proc/self/fd/" + std::to_string(fd);
     if (::mount(source.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) != 0) {
       FailErrno(plan, "private mounts: bind '" + path + "' back");
@@ -114,6 +117,22 @@ void DropToJobUser(const ChildPlan& plan) {
 }
 
 }  // namespace
+
+pid_t SpawnJobChild(const ChildPlan& plan) {
+  // Room for execvpe's own copies of argv (a script run through /bin/sh) on top of our frames;
+  // the kernel backs only the pages touched.
+  const size_t size = (size_t{1} << 20) + (plan.argv.size() + plan.env.size()) * sizeof(char*);
+  void* stack = ::mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  auto entry = [](void* arg) -> int { RunChild(*static_cast<const ChildPlan*>(arg)); };
+  pid_t pid = ::clone(entry, static_cast<char*>(stack) + size, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                      const_cast<ChildPlan*>(&plan));
+  int clone_errno = errno;
+  ::munmap(stack, size);
+  errno = clone_errno;
+  return pid;
+}
 
 [[noreturn]] void RunChild(const ChildPlan& plan) {
   sigset_t none;

@@ -223,14 +223,13 @@ int RunSupervisor(const std::string& dir) {
   if (group) p.plan.group = &*group;
 
   record.started_ms = WallMs();
-  pid_t job = ::fork();
-  if (job == 0) RunChild(p.plan);
-  int fork_errno = errno;
+  pid_t job = SpawnJobChild(p.plan);
+  int spawn_errno = errno;
   CloseChildEnds(p.plan);
   if (job < 0) {
     FinishGroup(group, &record);
     FinishJobDirs(*spec, &record);
-    return FailBeforeStart(dir, &record, std::string("fork: ") + std::strerror(fork_errno), 1);
+    return FailBeforeStart(dir, &record, std::string("clone: ") + std::strerror(spawn_errno), 1);
   }
   ::setpgid(job, job);  // also done by the child; whichever runs first wins the race
   std::string exec_error = ReadExecError(p.error_read);

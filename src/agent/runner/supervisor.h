@@ -10,12 +10,12 @@
 //  2. reads DIR/spec.json (a LaunchSpec); makes the job's private folders (job_dirs.h) and its
 //     cgroup with limits and device rules (a node that cannot make one runs the job without,
 //     and exit.json's `warning` says why);
-//  3. forks the job (job_child.h): own process group, cgroup, optional private mounts, the
+//  3. spawns the job (job_child.h): own process group, cgroup, optional private mounts, the
 //     job's user, chdir(workdir), stdin /dev/null, stdout and stderr into pipes, execvpe() with
 //     exactly the spec's environment. A failed step is reported back through a close-on-exec
 //     pipe;
 //  4. writes DIR/pid ("PID STARTED_MS": the job's pid, which is its process group id, and
-//     the wall clock just before its fork) atomically;
+//     the wall clock just before its spawn) atomically;
 //  5. copies the pipes into DIR/stdout.log and DIR/stderr.log (capped and rotated, see
 //     log_files.h);
 //  6. on SIGTERM (a stop: cancel or preemption) sends the spec's stop_signal to the job's
