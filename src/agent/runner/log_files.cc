@@ -119,7 +119,9 @@ Result<LogRead> ReadLog(const std::string& dir, const std::string& stream, int64
     // Base 0 with S.log open: never rotated before that open (a rotation writes the offset
     // before the new S.log exists), so there is no older segment to look for.
     Fd previous;
-    if (base != 0 || current.fd < 0) previous.fd = ::open((path + ".1").c_str(), O_RDONLY | O_CLOEXEC);
+    if (base != 0 || current.fd < 0) {
+      previous.fd = ::open((path + ".1").c_str(), O_RDONLY | O_CLOEXEC);
+    }
     if (current.fd < 0 && current_errno != ENOENT) {
       return Internal("open '" + path + "': " + ErrnoText(current_errno));
     }

@@ -231,7 +231,6 @@ int RunSupervisor(const std::string& dir) {
     FinishJobDirs(*spec, &record);
     return FailBeforeStart(dir, &record, std::string("clone: ") + std::strerror(spawn_errno), 1);
   }
-  ::setpgid(job, job);  // also done by the child; whichever runs first wins the race
   std::string exec_error = ReadExecError(p.error_read);
   ::close(p.error_read);
   if (!exec_error.empty()) {
