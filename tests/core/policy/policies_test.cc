@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "core/cluster_builder.h"
 #include "core/policy/fgd_policy.h"
 #include "core/policy/fragmentation.h"
@@ -35,6 +37,14 @@ class PolicyTest : public ::testing::Test {
     MustApply(state_, JobQueued{job});
     MustApply(state_, JobBound{job.id, *p});
     return *p;
+  }
+  // Binds `job` to device `index` of `node` with `slice`, whatever a policy would choose.
+  void Hold(const QueuedJob& job, const std::string& node, int32_t index, Slice slice) {
+    Placement held;
+    held.node = node;
+    held.devices.push_back(DeviceGrant{index, node + "-gpu" + std::to_string(index), slice});
+    MustApply(state_, JobQueued{job});
+    MustApply(state_, JobBound{job.id, held});
   }
   ClusterState state_;
   Rng rng_{7};
@@ -203,11 +213,7 @@ TEST(WorkloadProfileTest, MultiGpuDemandShare) {
 TEST_F(PolicyTest, FgdPlusToleranceDependsOnMultiGpuShare) {
   MustApply(state_, NodeUpserted{GpuNode("a", 2)});
   MustApply(state_, NodeUpserted{GpuNode("b", 2)});
-  MustApply(state_, JobQueued{WholeJob(100, 1)});
-  Placement held;
-  held.node = "b";
-  held.devices.push_back(DeviceGrant{0, "b-gpu0", Slice{1000, 80 * test_util::kGiB}});
-  MustApply(state_, JobBound{100, held});
+  Hold(WholeJob(100, 1), "b", 0, Slice{1000, 80 * test_util::kGiB});
   auto place = [&](const WorkloadProfile& p, FgdPolicy::Variant v) {
     return FgdPolicy(p, v).Place(WholeJob(1, 1), state_.nodes(), rng_)->node;
   };
@@ -240,11 +246,7 @@ TEST_F(PolicyTest, FgdFillsTheFragmentNotTheFirstNode) {
   MustApply(state_, NodeUpserted{GpuNode("a", 2)});
   MustApply(state_, NodeUpserted{GpuNode("b", 2)});
   // b/0 already holds a 0.5 slice: b's free is [500, 1000], F_b = 250; a is idle, F_a = 0.
-  MustApply(state_, JobQueued{SliceJob(100, 500)});
-  Placement held;
-  held.node = "b";
-  held.devices.push_back(DeviceGrant{0, "b-gpu0", Slice{500, 40 * test_util::kGiB}});
-  MustApply(state_, JobBound{100, held});
+  Hold(SliceJob(100, 500), "b", 0, Slice{500, 40 * test_util::kGiB});
   for (FgdPolicy::Variant v : {FgdPolicy::Variant::kPaper, FgdPolicy::Variant::kPlus}) {
     ClusterState saved = state_;
     FgdPolicy fgd(HalfAndHalf(), v);
